@@ -1,0 +1,37 @@
+# market: `make run` serves the demo, `make test` runs everything against real services.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint format bench clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "market needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## services + migrations + demo data + API on http://127.0.0.1:8000
+	$(BIN)/market dev
+
+test: install lint  ## the whole suite against real PostgreSQL and Meilisearch
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install  ## benchmarks; results go to docs/benchmarks.md by hand
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) .market .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""market: a cross-border trade matchmaking API for Central Asia."""

@@ -1,0 +1,174 @@
+"""The composition root: ``create_app()`` and the plugin that wires lifespan and CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+import msgspec
+import structlog
+from litestar import Litestar, get
+from litestar.config.app import AppConfig
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins import CLIPluginProtocol, InitPluginProtocol
+from litestar.response import Redirect
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from meilisearch_python_sdk import AsyncClient
+
+from market.commodities.controller import CommodityController, commodity_documents
+from market.db import create_pool
+from market.deps import dependencies
+from market.devstack import dev_admin_token, provide_services
+from market.errors import exception_handlers
+from market.health import health, ready
+from market.listings.controller import ListingController
+from market.logging import configure_logging
+from market.organizations.controller import OrganizationController
+from market.settings import Settings, get_settings
+from search import COMMODITY_SETTINGS, LISTING_SETTINGS, OutboxIndexer, ensure_index
+from search.commodities import load_commodities
+
+if TYPE_CHECKING:
+    from click import Group
+
+__all__ = ["MarketPlugin", "create_app"]
+
+log = structlog.get_logger("market.access")
+
+
+@get("/docs", include_in_schema=False)
+async def docs_redirect() -> Redirect:
+    return Redirect("/schema/swagger")
+
+
+def access_log(app: ASGIApp) -> ASGIApp:
+    """One structured line per request: method, path, status, duration. Never headers or bodies."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await app(scope, receive, send_wrapper)
+        finally:
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+
+    return middleware
+
+
+async def prepare_indexes(settings: Settings, meili: AsyncClient) -> None:
+    """Create indexes and apply settings if they changed; load the HS index if it is empty."""
+    await ensure_index(meili, settings.listings_index, LISTING_SETTINGS)
+    await ensure_index(meili, settings.commodities_index, COMMODITY_SETTINGS)
+    stats = await meili.index(settings.commodities_index).get_stats()
+    if stats.number_of_documents == 0:
+        await load_commodities(meili, settings.commodities_index, commodity_documents())
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Litestar) -> AsyncIterator[None]:
+    state: State = app.state
+    settings: Settings = state.settings
+    with contextlib.ExitStack() as stack:
+        if not (settings.database_url and settings.meili_url):
+            services = stack.enter_context(provide_services(settings))
+            settings = msgspec.structs.replace(
+                settings,
+                database_url=services.database_url,
+                meili_url=services.meili_url,
+                meili_api_key=services.meili_api_key,
+            )
+        if settings.admin_token is None and settings.env == "dev":
+            settings = msgspec.structs.replace(settings, admin_token=dev_admin_token(settings))
+        state.settings = settings
+        assert settings.database_url and settings.meili_url
+        state.pool = await create_pool(
+            settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
+        )
+        state.meili = AsyncClient(settings.meili_url, settings.meili_api_key, timeout=10)
+        indexer_task: asyncio.Task[None] | None = None
+        try:
+            await prepare_indexes(settings, state.meili)
+            if settings.run_indexer:
+                indexer = OutboxIndexer(state.pool, state.meili, settings.listings_index)
+                indexer_task = asyncio.create_task(indexer.run_forever(), name="outbox-indexer")
+            yield
+        finally:
+            if indexer_task is not None:
+                indexer_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await indexer_task
+            await state.meili.aclose()
+            await state.pool.close()
+
+
+class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
+    """Wires routes, dependencies, error mapping, OpenAPI, lifespan and the ``market`` CLI."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.route_handlers.extend(
+            [OrganizationController, ListingController, CommodityController, health, ready, docs_redirect]
+        )
+        app_config.dependencies.update(dependencies)
+        app_config.exception_handlers.update(exception_handlers)
+        app_config.lifespan.append(lifespan)
+        app_config.middleware.append(access_log)
+        app_config.state.update({"settings": self.settings})
+        app_config.request_max_body_size = self.settings.max_body_bytes
+        app_config.openapi_config = OpenAPIConfig(
+            title="market",
+            version="1.0.0",
+            description=(
+                "Cross-border trade matchmaking for Central Asia: export offers, import demands, "
+                "HS-coded search. Errors are RFC 9457 application/problem+json."
+            ),
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "ApiKey": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An organization API key (mk_...) or the admin token",
+                    )
+                }
+            ),
+            security=[{"ApiKey": []}],
+        )
+        return app_config
+
+    def on_cli_init(self, cli: Group) -> None:
+        from market.cli import register_commands
+
+        register_commands(cli)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the app. No I/O happens here: services are reached in the lifespan."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return Litestar(plugins=[MarketPlugin(settings)], debug=False)

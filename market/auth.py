@@ -1,0 +1,91 @@
+"""API keys and the caller behind each request.
+
+Keys are 256 bits from ``secrets`` with a visible ``mk_`` prefix, shown once, stored only as
+SHA-256. Looking a key up by its digest means no secret is ever compared byte by byte; the
+admin token is compared with ``hmac.compare_digest``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from litestar import Request
+
+from market.errors import Forbidden, Unauthorized
+
+__all__ = ["Caller", "generate_api_key", "hash_api_key", "resolve_caller"]
+
+KEY_PREFIX = "mk_"
+_LOOKUP_SQL = """
+SELECT k.organization_id, k.scopes, o.kind
+FROM api_keys k JOIN organizations o ON o.id = k.organization_id
+WHERE k.key_hash = $1 AND k.revoked_at IS NULL
+"""
+
+
+def generate_api_key() -> tuple[str, str, bytes]:
+    """A new key: (secret, visible prefix, digest to store)."""
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    return secret, secret[:11], hash_api_key(secret)
+
+
+def hash_api_key(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is asking: anonymous, the platform admin, or an organization's key."""
+
+    organization_id: UUID | None = None
+    organization_kind: str | None = None
+    scopes: frozenset[str] = frozenset()
+    is_admin: bool = False
+
+    @property
+    def is_anonymous(self) -> bool:
+        return not self.is_admin and self.organization_id is None
+
+    def require_organization(self, scope: str | None = None) -> UUID:
+        """The caller's organization id; 401 without a key, 403 without the scope."""
+        if self.organization_id is None:
+            if self.is_admin:
+                raise Forbidden("this endpoint acts as an organization: use an organization's API key")
+            raise Unauthorized("send an organization API key as 'Authorization: Bearer mk_...'")
+        if scope is not None and scope not in self.scopes:
+            raise Forbidden(f"this API key lacks the '{scope}' scope")
+        return self.organization_id
+
+
+ANONYMOUS = Caller()
+
+
+async def resolve_caller(
+    request: Request[Any, Any, Any], pool: asyncpg.Pool, admin_token: str | None
+) -> Caller:
+    """Read ``Authorization: Bearer ...``: none is anonymous; a wrong one is 401, never ignored."""
+    header = request.headers.get("authorization")
+    if not header:
+        return ANONYMOUS
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("use 'Authorization: Bearer <api key>'")
+    if token.startswith(KEY_PREFIX):
+        row = await pool.fetchrow(_LOOKUP_SQL, hash_api_key(token))
+        if row is None:
+            raise Unauthorized("this API key is not valid (wrong, or revoked)")
+        return Caller(
+            organization_id=row["organization_id"],
+            organization_kind=row["kind"],
+            scopes=frozenset(row["scopes"]),
+        )
+    if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
+        return Caller(is_admin=True, scopes=frozenset({"admin"}))
+    raise Unauthorized("this token is not valid")

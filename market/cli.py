@@ -1,0 +1,159 @@
+"""The ``market`` command: Litestar's CLI plus db, search, worker, demo and dev commands."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import click
+import msgspec
+import structlog
+from meilisearch_python_sdk import AsyncClient
+from rich.console import Console
+
+from market.db import apply_migrations, connect, create_pool
+from market.devstack import dev_admin_token, provide_services
+from market.settings import Settings, get_settings
+
+__all__ = ["main", "register_commands"]
+
+log = structlog.get_logger(__name__)
+console = Console(stderr=True)
+
+
+@contextlib.contextmanager
+def backends(settings: Settings, *, database: str = "market") -> Iterator[Settings]:
+    """Settings with service URLs filled in, starting embedded services in dev when unset."""
+    with provide_services(settings, database=database) as services:
+        yield msgspec.structs.replace(
+            settings,
+            database_url=services.database_url,
+            meili_url=services.meili_url,
+            meili_api_key=services.meili_api_key,
+            admin_token=settings.admin_token or dev_admin_token(settings),
+        )
+
+
+@contextlib.asynccontextmanager
+async def clients(settings: Settings) -> AsyncIterator[tuple[asyncpg.Pool, AsyncClient]]:
+    assert settings.database_url and settings.meili_url
+    pool = await create_pool(settings.database_url, min_size=1, max_size=4)
+    meili = AsyncClient(settings.meili_url, settings.meili_api_key, timeout=60)
+    try:
+        yield pool, meili
+    finally:
+        await meili.aclose()
+        await pool.close()
+
+
+async def migrate(settings: Settings) -> list[str]:
+    assert settings.database_url
+    conn = await connect(settings.database_url)
+    try:
+        return await apply_migrations(conn)
+    finally:
+        await conn.close()
+
+
+async def load_demo_data(settings: Settings) -> tuple[int, int]:
+    from market.demo import load_demo
+
+    assert settings.database_url
+    conn = await connect(settings.database_url)
+    try:
+        return await load_demo(conn)
+    finally:
+        await conn.close()
+
+
+async def run_worker(settings: Settings) -> None:
+    from market.app import prepare_indexes
+    from search import OutboxIndexer
+
+    async with clients(settings) as (pool, meili):
+        await prepare_indexes(settings, meili)
+        await OutboxIndexer(pool, meili, settings.listings_index).run_forever()
+
+
+def register_commands(cli: click.Group) -> None:
+    """Add market's own command groups to the Litestar CLI."""
+
+    @cli.group(name="db")
+    def db_group() -> None:
+        """PostgreSQL schema."""
+
+    @db_group.command(name="migrate")
+    def db_migrate() -> None:
+        """Apply pending SQL migrations."""
+        with backends(get_settings()) as settings:
+            applied = asyncio.run(migrate(settings))
+        console.print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
+
+    @cli.group(name="search")
+    def search_group() -> None:
+        """Meilisearch indexes."""
+
+    @search_group.command(name="reindex")
+    @click.option("--batch-size", default=5000, show_default=True, help="Listings per indexing task.")
+    def search_reindex(batch_size: int) -> None:
+        """Rebuild the listings index from PostgreSQL into a new index, then swap it in."""
+        from market.reindex import reindex
+
+        with backends(get_settings()) as settings:
+            count = asyncio.run(reindex(settings, batch_size=batch_size, console=console))
+        console.print(f"reindexed {count} listing(s) into {settings.listings_index}")
+
+    @cli.command(name="worker")
+    def worker() -> None:
+        """Run the outbox indexer on its own (set MARKET_RUN_INDEXER=false on the API)."""
+        with backends(get_settings()) as settings, contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_worker(settings))
+
+    @cli.group(name="demo")
+    def demo_group() -> None:
+        """Demo data."""
+
+    @demo_group.command(name="load")
+    def demo_load() -> None:
+        """Load the Central Asian demo organizations and listings (skips what exists)."""
+        with backends(get_settings()) as settings:
+            orgs, listings = asyncio.run(load_demo_data(settings))
+        console.print(f"demo data: {orgs} organization(s) and {listings} listing(s) created")
+
+    @cli.command(name="dev")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=8000, show_default=True, type=int)
+    @click.option("--no-demo", is_flag=True, help="Do not load the demo data.")
+    def dev(host: str, port: int, no_demo: bool) -> None:
+        """Start services, migrate, load demo data and serve: what `make run` does."""
+        import uvicorn
+
+        from market.app import create_app
+
+        with backends(get_settings()) as settings:
+            asyncio.run(migrate(settings))
+            if not no_demo:
+                orgs, listings = asyncio.run(load_demo_data(settings))
+                console.print(f"demo data: {orgs} organization(s) and {listings} listing(s) created")
+            console.print(
+                f"\n[bold]market[/bold] on http://{host}:{port}  (docs: http://{host}:{port}/docs)\n"
+                f"admin token: {settings.admin_token}\n"
+                f"PostgreSQL:  {settings.database_url}\nMeilisearch: {settings.meili_url}\n"
+                "Ctrl-C stops the server and the services it started.\n"
+            )
+            server = uvicorn.Server(
+                uvicorn.Config(create_app(settings), host=host, port=port, access_log=False, log_config=None)
+            )
+            server.run()
+
+
+def main() -> None:
+    """Entry point of the ``market`` console script."""
+    os.environ.setdefault("LITESTAR_APP", "market.app:create_app")
+    from litestar.cli.main import litestar_group
+
+    sys.exit(litestar_group())

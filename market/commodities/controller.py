@@ -1,0 +1,58 @@
+"""HTTP: /v1/commodities (HS code lookup and suggestions)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
+from meilisearch_python_sdk import AsyncClient
+
+from market.errors import NotFound
+from market.settings import Settings
+from market.vocab import hs_entries, hs_entry, hs_hierarchy
+from schemas.commodities import Commodity, CommodityDetail, CommoditySuggestions
+from search.commodities import commodity_document, suggest_commodities
+
+__all__ = ["CommodityController", "commodity_documents"]
+
+
+def commodity_documents() -> list[dict[str, object]]:
+    """Every HS chapter, heading and subheading as a search document."""
+    return [commodity_document(e.hscode, e.description, e.section) for e in hs_entries()]
+
+
+def _commodity(code: str) -> Commodity:
+    entry = hs_entry(code)
+    if entry is None:
+        raise NotFound(f"HS code {code} is not in the nomenclature")
+    return Commodity(code=entry.hscode, description=entry.description, level=len(code), section=entry.section)
+
+
+class CommodityController(Controller):
+    path = "/v1/commodities"
+    tags = ["commodities"]
+
+    @get("/", operation_id="suggestCommodities")
+    async def suggest(
+        self,
+        meili: NamedDependency[AsyncClient],
+        settings: NamedDependency[Settings],
+        q: Annotated[str, QueryParameter(min_length=1, max_length=200, description="Free text")],
+        limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10,
+    ) -> CommoditySuggestions:
+        """Suggest HS codes for a description of goods (e.g. q=ceramic tableware)."""
+        hits = await suggest_commodities(meili, settings.commodities_index, q.strip(), limit=limit)
+        return CommoditySuggestions(query=q, suggestions=msgspec.convert(hits, list[Commodity]))
+
+    @get("/{code:str}", operation_id="getCommodity")
+    async def get_one(
+        self,
+        code: Annotated[str, PathParameter(pattern=r"^\d{2}(\d{2}){0,2}$", description="2, 4 or 6 digits")],
+    ) -> CommodityDetail:
+        """One HS chapter, heading or subheading, with the entries above it."""
+        this = _commodity(code)
+        parents = [_commodity(p.hscode) for p in hs_hierarchy(code)]
+        return CommodityDetail(**msgspec.structs.asdict(this), parents=parents)

@@ -1,0 +1,186 @@
+"""Domain errors and their one mapping to RFC 9457 problem+json.
+
+MarketError
+ ├── InvalidInput          422  field-level errors ("errors": [{field, message}])
+ ├── Unauthorized          401  no key, or a key that is wrong or revoked
+ ├── Forbidden             403  authenticated, but not allowed (missing scope, not admin)
+ ├── NotFound              404  missing, or someone else's private object
+ ├── Conflict              409  e.g. a duplicate external_ref
+ ├── PreconditionRequired  428  a write needs If-Match
+ ├── PreconditionFailed    412  If-Match names a stale version
+ └── ServiceUnavailable    503  a backing service is away
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from schemas.common import FieldError, Problem
+
+__all__ = [
+    "Conflict",
+    "Forbidden",
+    "InvalidInput",
+    "MarketError",
+    "NotFound",
+    "PreconditionFailed",
+    "PreconditionRequired",
+    "ServiceUnavailable",
+    "Unauthorized",
+    "exception_handlers",
+]
+
+log = structlog.get_logger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+class MarketError(Exception):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+class InvalidInput(MarketError):
+    status, title = 422, "Invalid input"
+
+    @classmethod
+    def field(cls, field: str, message: str) -> InvalidInput:
+        return cls(f"{field}: {message}", [FieldError(field=field, message=message)])
+
+
+class Unauthorized(MarketError):
+    status, title = 401, "Unauthorized"
+
+
+class Forbidden(MarketError):
+    status, title = 403, "Forbidden"
+
+
+class NotFound(MarketError):
+    status, title = 404, "Not found"
+
+
+class Conflict(MarketError):
+    status, title = 409, "Conflict"
+
+
+class PreconditionFailed(MarketError):
+    status, title = 412, "Precondition failed"
+
+
+class PreconditionRequired(MarketError):
+    status, title = 428, "Precondition required"
+
+
+class ServiceUnavailable(MarketError):
+    status, title = 503, "Service unavailable"
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response[Problem]:
+    return Response(problem, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _market_error(request: Request[Any, Any, Any], exc: MarketError) -> Response[Problem]:
+    headers = {"WWW-Authenticate": 'Bearer realm="market"'} if exc.status == 401 else None
+    problem = Problem(
+        title=exc.title, status=exc.status, detail=exc.detail, instance=request.url.path, errors=exc.errors
+    )
+    return problem_response(problem, headers)
+
+
+# msgspec says "Expected `str` matching regex '...' - at `$.origin.country`"; people need the
+# field and the fix, so known fields get a plain-words hint.
+_AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+FIELD_HINTS: dict[str, str] = {
+    "hs_code": "use a 4- or 6-digit HS code such as 691200 (GET /v1/commodities?q=... suggests one)",
+    "country": "use an ISO 3166-1 alpha-2 code in capitals, such as KZ or UZ",
+    "target_countries": 'use ISO 3166-1 alpha-2 codes in capitals, such as ["KZ", "TJ"]',
+    "currency": "use an ISO 4217 code in capitals, such as USD, KZT or UZS",
+    "unit": "use a UN/CEFACT Rec 20 unit code such as TNE, KGM or H87",
+    "per": "use a UN/CEFACT Rec 20 unit code such as TNE, KGM or H87",
+    "incoterm": "use an Incoterms 2020 rule such as FCA, CPT or DAP",
+    "amount": 'use a positive number (prices: a decimal string such as "235.00")',
+    "external_ref": "use 1-100 characters of letters, digits and . _ : / -",
+}
+
+
+def _field_error(raw: dict[str, Any]) -> FieldError:
+    text = str(raw.get("message", "invalid value"))
+    match = _AT.match(text)
+    message = match.group("message") if match else text
+    path = (match.group("path") if match else None) or ""
+    field = path.lstrip(".") or str(raw.get("key") or "body")
+    field = re.sub(r"\[(\d+)\]", r".\1", field)
+    if "regex" in message or "Expected" in message:
+        leaf = re.sub(r"\.\d+$", "", field).rsplit(".", 1)[-1]
+        hint = FIELD_HINTS.get(leaf)
+        if hint:
+            message = f"{message.split(' matching regex')[0]}: {hint}"
+    if raw.get("source") and raw.get("source") != "body" and field == "body":
+        field = str(raw.get("key", field))
+    return FieldError(field=field, message=message)
+
+
+def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
+    extra = exc.extra if isinstance(exc.extra, list) else [exc.extra] if exc.extra else []
+    errors = [_field_error(e) for e in extra if isinstance(e, dict)]
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or str(exc.detail)
+    if not errors and "JSON" in str(exc.detail):
+        errors = [FieldError(field="body", message="the body is not valid JSON")]
+        detail = "the body is not valid JSON"
+    problem = Problem(
+        title="Invalid request", status=400, detail=detail, instance=request.url.path, errors=errors
+    )
+    return problem_response(problem)
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    problem = Problem(
+        title=_TITLES.get(exc.status_code, "Error"),
+        status=exc.status_code,
+        detail=str(exc.detail),
+        instance=request.url.path,
+    )
+    return problem_response(problem, exc.headers)
+
+
+def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    log.exception("unhandled error", path=request.url.path, method=request.method)
+    problem = Problem(
+        title="Internal server error",
+        status=HTTP_500_INTERNAL_SERVER_ERROR,
+        detail="Something went wrong on our side; it has been logged.",
+        instance=request.url.path,
+    )
+    return problem_response(problem)
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+exception_handlers: dict[Any, Any] = {
+    MarketError: _market_error,
+    ValidationException: _validation_error,
+    HTTPException: _http_error,
+    Exception: _unexpected_error,
+}

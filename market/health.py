@@ -1,0 +1,60 @@
+"""HTTP: /health (the process is up) and /ready (PostgreSQL and Meilisearch answer)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+import asyncpg
+import msgspec
+from litestar import Response, get
+from litestar.di import NamedDependency
+from meilisearch_python_sdk import AsyncClient
+
+__all__ = ["health", "ready"]
+
+
+class Health(msgspec.Struct, kw_only=True):
+    status: Literal["ok"]
+
+
+class Readiness(msgspec.Struct, kw_only=True):
+    status: Literal["ready", "degraded"]
+    postgres: Literal["ok", "unavailable"]
+    meilisearch: Literal["ok", "unavailable"]
+
+
+@get("/health", operation_id="health", tags=["operations"])
+async def health() -> Health:
+    """Liveness: the process is up and serving."""
+    return Health(status="ok")
+
+
+async def _postgres_ok(pool: asyncpg.Pool) -> bool:
+    try:
+        async with asyncio.timeout(2):
+            return bool(await pool.fetchval("SELECT 1") == 1)
+    except Exception:
+        return False
+
+
+async def _meili_ok(meili: AsyncClient) -> bool:
+    try:
+        async with asyncio.timeout(2):
+            return (await meili.health()).status == "available"
+    except Exception:
+        return False
+
+
+@get("/ready", operation_id="ready", tags=["operations"])
+async def ready(
+    pool: NamedDependency[asyncpg.Pool], meili: NamedDependency[AsyncClient]
+) -> Response[Readiness]:
+    """Readiness: 200 when PostgreSQL and Meilisearch both answer, else 503 naming which is away."""
+    pg, ms = await asyncio.gather(_postgres_ok(pool), _meili_ok(meili))
+    body = Readiness(
+        status="ready" if pg and ms else "degraded",
+        postgres="ok" if pg else "unavailable",
+        meilisearch="ok" if ms else "unavailable",
+    )
+    return Response(body, status_code=200 if pg and ms else 503)

@@ -1,0 +1,137 @@
+"""HTTP: /v1/listings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+import asyncpg
+import msgspec
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from meilisearch_python_sdk import AsyncClient
+
+from market.auth import Caller
+from market.errors import InvalidInput
+from market.listings import service
+from market.settings import Settings
+from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch, SearchResults
+from search.queries import ListingQuery, Near, SortKey, search_listings
+
+__all__ = ["ListingController", "parse_near"]
+
+Country = Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+
+
+def parse_near(value: str) -> Near:
+    """``lat,lon,km`` -> Near, or InvalidInput naming ``near`` and the expected form."""
+    parts = value.split(",")
+    try:
+        if len(parts) != 3:
+            raise ValueError
+        lat, lon, km = (float(p) for p in parts)
+    except ValueError:
+        raise InvalidInput.field("near", "use 'lat,lon,km', e.g. near=41.31,69.28,300") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidInput.field("near", "latitude must be within -90..90 and longitude within -180..180")
+    if not 0 < km <= 5000:
+        raise InvalidInput.field("near", "the radius must be more than 0 and at most 5000 km")
+    return Near(lat, lon, km)
+
+
+def _with_etag(listing: Listing, status_code: int = 200) -> Response[Listing]:
+    return Response(listing, status_code=status_code, headers={"ETag": service.etag(listing.version)})
+
+
+class ListingController(Controller):
+    path = "/v1/listings"
+    tags = ["listings"]
+
+    @post("/", operation_id="createListing", status_code=201)
+    async def create(
+        self,
+        data: JSONBody[ListingCreate],
+        caller: NamedDependency[Caller],
+        pool: NamedDependency[asyncpg.Pool],
+    ) -> Response[ListingOwner]:
+        """Post an export offer or an import demand."""
+        organization_id = caller.require_organization("listings:write")
+        async with pool.acquire() as conn:
+            listing = await service.create_listing(conn, organization_id, data)
+        return _with_etag(listing, 201)  # type: ignore[return-value]
+
+    @get("/{listing_id:uuid}", operation_id="getListing")
+    async def get_one(
+        self, listing_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+    ) -> Response[Listing]:
+        """One listing, with its ETag. Drafts are visible to their owner only."""
+        async with pool.acquire() as conn:
+            listing = await service.get_listing(conn, listing_id, caller.organization_id)
+        return _with_etag(listing)
+
+    @patch("/{listing_id:uuid}", operation_id="updateListing")
+    async def update(
+        self,
+        listing_id: FromPath[UUID],
+        data: JSONBody[ListingPatch],
+        caller: NamedDependency[Caller],
+        pool: NamedDependency[asyncpg.Pool],
+        if_match: Annotated[str | None, HeaderParameter(name="If-Match")] = None,
+    ) -> Response[ListingOwner]:
+        """Change your listing. Send If-Match with the ETag you read; a stale one gets 412."""
+        organization_id = caller.require_organization("listings:write")
+        async with pool.acquire() as conn:
+            listing = await service.patch_listing(conn, listing_id, organization_id, data, if_match)
+        return _with_etag(listing)  # type: ignore[return-value]
+
+    @delete("/{listing_id:uuid}", operation_id="closeListing", status_code=204)
+    async def close(
+        self, listing_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+    ) -> None:
+        """Close your listing: it leaves search and matching for good."""
+        organization_id = caller.require_organization("listings:write")
+        async with pool.acquire() as conn:
+            await service.close_listing(conn, listing_id, organization_id)
+
+    @get("/", operation_id="searchListings")
+    async def search(
+        self,
+        meili: NamedDependency[AsyncClient],
+        settings: NamedDependency[Settings],
+        caller: NamedDependency[Caller],
+        q: Annotated[str, QueryParameter(max_length=200, description="Free text, any language")] = "",
+        side: Annotated[Literal["offer", "demand"] | None, QueryParameter()] = None,
+        hs_code: Annotated[
+            str | None,
+            QueryParameter(pattern=r"^\d{2}(\d{2}){0,2}$", description="HS prefix: 2, 4 or 6 digits"),
+        ] = None,
+        origin_country: Country = None,
+        destination_country: Country = None,
+        incoterm: Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{3}$")] = None,
+        transport_mode: Annotated[
+            Literal["road", "rail", "air", "multimodal"] | None, QueryParameter()
+        ] = None,
+        near: Annotated[str | None, QueryParameter(description="lat,lon,km", max_length=64)] = None,
+        sort: Annotated[
+            SortKey | None, QueryParameter(description="created_at (newest first) or price")
+        ] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        offset: Annotated[int, QueryParameter(ge=0, le=9900)] = 0,
+    ) -> SearchResults:
+        """Search active listings, typo-tolerant, with filters and facet counts."""
+        query = ListingQuery(
+            q=q.strip(),
+            side=side,
+            hs_code=hs_code,
+            origin_country=origin_country,
+            destination_country=destination_country,
+            incoterm=incoterm,
+            transport_mode=transport_mode,
+            near=parse_near(near) if near else None,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+        result = await search_listings(meili, settings.listings_index, query)
+        return msgspec.convert(result, SearchResults)

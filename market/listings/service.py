@@ -1,0 +1,197 @@
+"""Listings on PostgreSQL: every write puts the row and a search-outbox row in one transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from market.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired
+from market.listings.validation import DEFAULT_LIFETIME, check_listing
+from market.places import resolve_place
+from market.vocab import hs_entry
+from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch
+from search.indexer import NOTIFY_CHANNEL
+
+__all__ = ["close_listing", "create_listing", "etag", "get_listing", "patch_listing"]
+
+VIEW_SQL = """
+SELECT l.*, jsonb_build_object(
+           'id', o.id, 'name', o.name, 'kind', o.kind, 'country', o.country,
+           'verified', o.verified_by IS NOT NULL) AS organization
+FROM listings l JOIN organizations o ON o.id = l.organization_id
+WHERE l.id = $1
+"""
+INSERT_SQL = """
+INSERT INTO listings (
+    organization_id, side, status, title, description, hs_code, hs_description, quantity,
+    min_order, price, incoterm, incoterm_place, origin, destination, geo_lat, geo_lon,
+    target_countries, transport_modes, available_from, available_until, certifications,
+    expires_at, external_ref)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+        $20, $21, $22, $23)
+RETURNING id
+"""
+UPDATE_SQL = """
+UPDATE listings SET
+    status = $2, title = $3, description = $4, hs_code = $5, hs_description = $6, quantity = $7,
+    min_order = $8, price = $9, incoterm = $10, incoterm_place = $11, origin = $12,
+    destination = $13, geo_lat = $14, geo_lon = $15, target_countries = $16,
+    transport_modes = $17, available_from = $18, available_until = $19, certifications = $20,
+    expires_at = $21, external_ref = $22, version = version + 1, updated_at = now()
+WHERE id = $1 AND version = $23
+RETURNING id
+"""
+CLOSE_SQL = """
+UPDATE listings SET status = 'closed', version = version + 1, updated_at = now()
+WHERE id = $1 AND status <> 'closed'
+"""
+ENQUEUE_SQL = "INSERT INTO search_outbox (listing_id) VALUES ($1)"
+NOTIFY_SQL = "SELECT pg_notify($1, '')"
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _place_doc(place: Any) -> dict[str, Any] | None:
+    if place is None:
+        return None
+    doc: dict[str, Any] = msgspec.to_builtins(place)
+    resolved = resolve_place(place.country, place.city)
+    if resolved is not None:
+        doc["place_id"] = resolved.id
+    return doc
+
+
+def _geo(data: ListingCreate) -> tuple[float | None, float | None]:
+    # Where the goods are for an offer, where they are wanted for a demand.
+    first, second = (
+        (data.origin, data.destination) if data.side == "offer" else (data.destination, data.origin)
+    )
+    for place in (first, second):
+        if place is not None and (resolved := resolve_place(place.country, place.city)):
+            return resolved.lat, resolved.lon
+    return None, None
+
+
+def _row_values(data: ListingCreate) -> list[Any]:
+    entry = hs_entry(data.hs_code)
+    lat, lon = _geo(data)
+    return [
+        data.status,
+        data.title,
+        data.description,
+        data.hs_code,
+        entry.description if entry else "",
+        msgspec.to_builtins(data.quantity),
+        msgspec.to_builtins(data.min_order),
+        msgspec.to_builtins(data.price),
+        data.incoterm,
+        data.incoterm_place,
+        _place_doc(data.origin),
+        _place_doc(data.destination),
+        lat,
+        lon,
+        data.target_countries,
+        data.transport_modes,
+        data.available_from,
+        data.available_until,
+        data.certifications,
+        data.expires_at or datetime.now(UTC) + DEFAULT_LIFETIME,
+        data.external_ref,
+    ]
+
+
+async def _enqueue(conn: asyncpg.Connection, listing_id: UUID) -> None:
+    await conn.execute(ENQUEUE_SQL, listing_id)
+    await conn.execute(NOTIFY_SQL, NOTIFY_CHANNEL)
+
+
+def _duplicate_ref(data: ListingCreate) -> Conflict:
+    return Conflict(f"external_ref '{data.external_ref}' is already used by another of your listings")
+
+
+async def create_listing(
+    conn: asyncpg.Connection, organization_id: UUID, data: ListingCreate
+) -> ListingOwner:
+    check_listing(data)
+    status, *rest = _row_values(data)
+    async with conn.transaction():
+        try:
+            listing_id = await conn.fetchval(INSERT_SQL, organization_id, data.side, status, *rest)
+        except asyncpg.UniqueViolationError:
+            raise _duplicate_ref(data) from None
+        await _enqueue(conn, listing_id)
+        row = await conn.fetchrow(VIEW_SQL, listing_id)
+    return msgspec.convert(row, ListingOwner)
+
+
+async def get_listing(conn: asyncpg.Connection, listing_id: UUID, viewer: UUID | None) -> Listing:
+    """A listing; the owner's view for its organization. Others never see drafts."""
+    row = await conn.fetchrow(VIEW_SQL, listing_id)
+    owner = row is not None and row["organization_id"] == viewer
+    if row is None or (row["status"] == "draft" and not owner):
+        raise NotFound(f"no listing with id {listing_id}")
+    return msgspec.convert(row, ListingOwner if owner else Listing)
+
+
+async def _owned_row(conn: asyncpg.Connection, listing_id: UUID, organization_id: UUID) -> asyncpg.Record:
+    row = await conn.fetchrow(VIEW_SQL + " FOR UPDATE OF l", listing_id)
+    if row is None or row["organization_id"] != organization_id:
+        raise NotFound(f"no listing with id {listing_id}")
+    return row
+
+
+def _check_version(row: asyncpg.Record, if_match: str | None) -> None:
+    if if_match is None:
+        raise PreconditionRequired("send If-Match with the listing's ETag (from GET) to change it")
+    wanted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+    if "*" not in wanted and etag(row["version"]) not in wanted:
+        raise PreconditionFailed(
+            f"the listing changed since you read it (now version {row['version']}); GET it and retry"
+        )
+
+
+async def patch_listing(
+    conn: asyncpg.Connection,
+    listing_id: UUID,
+    organization_id: UUID,
+    patch: ListingPatch,
+    if_match: str | None,
+) -> ListingOwner:
+    async with conn.transaction():
+        row = await _owned_row(conn, listing_id, organization_id)
+        _check_version(row, if_match)
+        if row["status"] in ("closed", "expired"):
+            raise Conflict(f"the listing is {row['status']}; it can no longer be changed")
+        current = msgspec.convert(row, ListingOwner)
+        merged = msgspec.to_builtins(current)
+        changes = {k: v for k, v in msgspec.structs.asdict(patch).items() if v is not msgspec.UNSET}
+        merged.update(msgspec.to_builtins(changes))
+        status = merged.pop("status")
+        for place in ("origin", "destination"):
+            if isinstance(merged.get(place), dict):
+                merged[place].pop("place_id", None)
+        fields = set(ListingCreate.__struct_fields__)
+        data = msgspec.convert({k: v for k, v in merged.items() if k in fields}, ListingCreate)
+        check_listing(data, is_new="expires_at" in changes)
+        _, *rest = _row_values(data)
+        try:
+            updated = await conn.fetchval(UPDATE_SQL, listing_id, status, *rest, row["version"])
+        except asyncpg.UniqueViolationError:
+            raise _duplicate_ref(data) from None
+        assert updated is not None  # the row is locked FOR UPDATE
+        await _enqueue(conn, listing_id)
+        new_row = await conn.fetchrow(VIEW_SQL, listing_id)
+    return msgspec.convert(new_row, ListingOwner)
+
+
+async def close_listing(conn: asyncpg.Connection, listing_id: UUID, organization_id: UUID) -> None:
+    async with conn.transaction():
+        await _owned_row(conn, listing_id, organization_id)
+        if await conn.execute(CLOSE_SQL, listing_id) != "UPDATE 0":
+            await _enqueue(conn, listing_id)

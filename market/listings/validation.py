@@ -1,0 +1,77 @@
+"""Listing rules beyond the shape: vocabularies, required places, time windows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from market.errors import InvalidInput
+from market.vocab import hs_entry, is_country, is_currency, is_incoterm, is_unit
+from schemas.common import FieldError
+from schemas.listings import ListingCreate
+
+__all__ = ["DEFAULT_LIFETIME", "MAX_LIFETIME", "check_listing"]
+
+DEFAULT_LIFETIME = timedelta(days=90)
+MAX_LIFETIME = timedelta(days=365)
+
+
+def check_listing(data: ListingCreate, *, now: datetime | None = None, is_new: bool = True) -> None:
+    """Raise InvalidInput naming every field that breaks a rule; return quietly if none does."""
+    now = now or datetime.now(UTC)
+    errors: list[FieldError] = []
+
+    def bad(field: str, message: str) -> None:
+        errors.append(FieldError(field=field, message=message))
+
+    entry = hs_entry(data.hs_code)
+    if entry is None:
+        bad(
+            "hs_code",
+            f"'{data.hs_code}' is not in the HS nomenclature; GET /v1/commodities?q=... suggests codes",
+        )
+    for name, qty in (("quantity", data.quantity), ("min_order", data.min_order)):
+        if qty is not None and not is_unit(qty.unit):
+            bad(f"{name}.unit", f"'{qty.unit}' is not a supported UN/CEFACT Rec 20 unit (e.g. TNE, KGM, H87)")
+    if data.min_order is not None:
+        if data.side != "offer":
+            bad("min_order", "only offers have a minimum order")
+        elif data.min_order.unit == data.quantity.unit and data.min_order.amount > data.quantity.amount:
+            bad("min_order.amount", "the minimum order cannot exceed the quantity offered")
+        elif data.min_order.unit != data.quantity.unit:
+            bad("min_order.unit", f"use the quantity's unit ({data.quantity.unit})")
+    if data.price is not None:
+        if not is_currency(data.price.currency):
+            bad("price.currency", f"'{data.price.currency}' is not an ISO 4217 currency code")
+        if not is_unit(data.price.per):
+            bad("price.per", f"'{data.price.per}' is not a supported UN/CEFACT Rec 20 unit")
+        if Decimal(data.price.amount) <= 0:
+            bad("price.amount", "the price must be greater than zero")
+    if data.incoterm is not None and not is_incoterm(data.incoterm):
+        bad(
+            "incoterm",
+            f"'{data.incoterm}' is not an Incoterms 2020 rule (EXW, FCA, CPT, CIP, DAP, DPU, DDP, ...)",
+        )
+    if data.incoterm_place is not None and data.incoterm is None:
+        bad("incoterm_place", "a named place needs an incoterm")
+    for name, place in (("origin", data.origin), ("destination", data.destination)):
+        if place is not None and not is_country(place.country):
+            bad(f"{name}.country", f"'{place.country}' is not an ISO 3166-1 alpha-2 country code")
+    if data.side == "offer" and data.origin is None:
+        bad("origin", "an offer needs an origin {country, city}")
+    if data.side == "demand" and data.destination is None:
+        bad("destination", "a demand needs a destination {country, city}")
+    for i, country in enumerate(data.target_countries):
+        if not is_country(country):
+            bad(f"target_countries.{i}", f"'{country}' is not an ISO 3166-1 alpha-2 country code")
+    if data.available_from and data.available_until and data.available_until < data.available_from:
+        bad("available_until", "the window ends before it starts (available_until < available_from)")
+    if data.expires_at is not None:
+        if data.expires_at.tzinfo is None:
+            bad("expires_at", "give a time zone, e.g. 2027-03-01T00:00:00Z")
+        elif is_new and data.expires_at <= now:
+            bad("expires_at", "must be in the future")
+        elif data.expires_at > now + MAX_LIFETIME:
+            bad("expires_at", "a listing may run at most 365 days; renew it later")
+    if errors:
+        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)

@@ -1,0 +1,96 @@
+"""Organizations and their API keys: SQL and the rules around it."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from market.auth import Caller, generate_api_key
+from market.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from market.vocab import is_country
+from schemas.organizations import (
+    ALL_SCOPES,
+    ApiKeyCreate,
+    ApiKeyCreated,
+    OrganizationCreate,
+    OrganizationPrivate,
+    OrganizationPublic,
+)
+
+__all__ = ["create_api_key", "create_organization", "get_organization"]
+
+_COLUMNS = """id, name, kind, country, city, contact, member_of,
+              (verified_by IS NOT NULL) AS verified, created_at"""
+INSERT_SQL = f"""
+INSERT INTO organizations (name, kind, country, city, contact, member_of)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING {_COLUMNS}
+"""
+SELECT_SQL = f"SELECT {_COLUMNS} FROM organizations WHERE id = $1"
+INSERT_KEY_SQL = """
+INSERT INTO api_keys (organization_id, name, prefix, key_hash, scopes)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id, organization_id, name, prefix, scopes, created_at
+"""
+
+
+async def create_organization(
+    conn: asyncpg.Connection, caller: Caller, data: OrganizationCreate
+) -> OrganizationPrivate:
+    """Admins create any organization; a chamber creates members (never another chamber)."""
+    if caller.is_admin:
+        member_of = None
+    elif caller.organization_kind == "chamber":
+        caller.require_organization("members:write")
+        if data.kind == "chamber":
+            raise Forbidden("a chamber cannot create another chamber")
+        member_of = caller.organization_id
+    elif caller.is_anonymous:
+        raise Unauthorized("creating organizations needs the admin token or a chamber's API key")
+    else:
+        raise Forbidden("only the platform admin or a chamber of commerce can create organizations")
+    if not is_country(data.country):
+        raise InvalidInput.field("country", f"'{data.country}' is not an ISO 3166-1 alpha-2 code")
+    row = await conn.fetchrow(
+        INSERT_SQL, data.name, data.kind, data.country, data.city, data.contact, member_of
+    )
+    return msgspec.convert(row, OrganizationPrivate)
+
+
+async def get_organization(
+    conn: asyncpg.Connection, organization_id: UUID, *, with_contact: bool
+) -> OrganizationPublic | OrganizationPrivate:
+    row = await conn.fetchrow(SELECT_SQL, organization_id)
+    if row is None:
+        raise NotFound(f"no organization with id {organization_id}")
+    return msgspec.convert(row, OrganizationPrivate if with_contact else OrganizationPublic)
+
+
+def default_scopes(kind: str) -> list[str]:
+    """Every scope that fits an organization of this kind (members:write is for chambers)."""
+    return [s for s in ALL_SCOPES if s != "members:write" or kind == "chamber"]
+
+
+async def create_api_key(
+    conn: asyncpg.Connection, caller: Caller, organization_id: UUID, data: ApiKeyCreate
+) -> ApiKeyCreated:
+    """The admin, the organization itself, or its chamber may issue a key."""
+    row = await conn.fetchrow("SELECT member_of, kind FROM organizations WHERE id = $1", organization_id)
+    if row is None:
+        raise NotFound(f"no organization with id {organization_id}")
+    scopes = data.scopes or default_scopes(row["kind"])
+    if not caller.is_admin:
+        own = caller.organization_id == organization_id
+        chamber = caller.organization_id is not None and row["member_of"] == caller.organization_id
+        if not (own or chamber):
+            caller.require_organization()
+            raise NotFound(f"no organization with id {organization_id}")
+        caller.require_organization("members:write" if chamber and not own else None)
+        missing = set(scopes) - set(caller.scopes) if own else set()
+        if missing:
+            raise Forbidden(f"a key cannot grant scopes it lacks: {', '.join(sorted(missing))}")
+    secret, prefix, digest = generate_api_key()
+    key = await conn.fetchrow(INSERT_KEY_SQL, organization_id, data.name, prefix, digest, sorted(set(scopes)))
+    return msgspec.convert({**dict(key), "secret": secret}, ApiKeyCreated)

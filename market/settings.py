@@ -1,0 +1,83 @@
+"""Settings: one frozen Struct built from the environment, loaded once."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+__all__ = ["Settings", "get_settings"]
+
+_ENV_PREFIXES = ("MARKET_",)
+_PLAIN_NAMES = {"DATABASE_URL": "database_url", "MEILI_URL": "meili_url", "MEILI_API_KEY": "meili_api_key"}
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Runtime configuration. Every field comes from an environment variable."""
+
+    database_url: str | None = None
+    """PostgreSQL DSN (``DATABASE_URL``). Unset in dev: an embedded server is started."""
+    meili_url: str | None = None
+    """Meilisearch base URL (``MEILI_URL``). Unset in dev: the pinned binary is started."""
+    meili_api_key: str | None = None
+    """Meilisearch key with admin rights on the app's indexes (``MEILI_API_KEY``)."""
+    meili_binary: str | None = None
+    """Path to a Meilisearch binary to use instead of fetching one (``MEILI_BINARY``)."""
+    admin_token: str | None = None
+    """Platform admin bearer token (``MARKET_ADMIN_TOKEN``). Dev generates one when unset."""
+    env: Literal["dev", "prod"] = "dev"
+    """``dev`` may start embedded services and generate secrets; ``prod`` never does."""
+    state_dir: str = ".market"
+    """Where the embedded services keep their data (``MARKET_STATE_DIR``)."""
+    index_prefix: str = "market"
+    """Prefix of the Meilisearch index names (``MARKET_INDEX_PREFIX``)."""
+    run_indexer: bool = True
+    """Run the outbox indexer inside the API process (``MARKET_RUN_INDEXER``)."""
+    pool_min_size: int = 2
+    """Smallest asyncpg pool size (``MARKET_POOL_MIN_SIZE``)."""
+    pool_max_size: int = 10
+    """Largest asyncpg pool size (``MARKET_POOL_MAX_SIZE``)."""
+    max_body_bytes: int = 1_048_576
+    """Largest accepted request body in bytes (``MARKET_MAX_BODY_BYTES``)."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    """Log level (``MARKET_LOG_LEVEL``)."""
+    log_format: Literal["json", "console"] = "json"
+    """``json`` for machines, ``console`` for people (``MARKET_LOG_FORMAT``)."""
+
+    @property
+    def state_path(self) -> Path:
+        return Path(self.state_dir).resolve()
+
+    @property
+    def listings_index(self) -> str:
+        return f"{self.index_prefix}_listings"
+
+    @property
+    def commodities_index(self) -> str:
+        return f"{self.index_prefix}_commodities"
+
+
+def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from environment variables (``MARKET_*`` plus the plain service URLs)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, str] = {}
+    for name, value in env.items():
+        if name in _PLAIN_NAMES:
+            values[_PLAIN_NAMES[name]] = value
+        elif name == "MEILI_BINARY":
+            values["meili_binary"] = value
+        elif name.startswith(_ENV_PREFIXES):
+            values[name.removeprefix("MARKET_").lower()] = value
+    known = set(Settings.__struct_fields__)
+    return msgspec.convert(
+        {k: v for k, v in values.items() if k in known and v != ""}, Settings, strict=False
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return settings_from_env()

@@ -1,0 +1,198 @@
+"""Listings (export offers and import demands): requests, views, and search results."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from schemas.common import (
+    CityName,
+    CountryCode,
+    CurrencyCode,
+    DecimalString,
+    HsCode,
+    IncotermCode,
+    ShortText,
+    TransportMode,
+    UnitCode,
+)
+from schemas.organizations import OrganizationSummary
+
+__all__ = [
+    "Facets",
+    "Listing",
+    "ListingCreate",
+    "ListingOwner",
+    "ListingPatch",
+    "ListingSide",
+    "ListingStatus",
+    "Location",
+    "Place",
+    "Price",
+    "Quantity",
+    "SearchHit",
+    "SearchResults",
+]
+
+ListingSide = Literal["offer", "demand"]
+ListingStatus = Literal["draft", "active", "paused", "closed", "expired"]
+Amount = Annotated[float, msgspec.Meta(gt=0, le=1e12, examples=[20000])]
+Description = Annotated[str, msgspec.Meta(max_length=5000)]
+Certification = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+ExternalRef = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._:/-]{1,100}$", examples=["UZ-CER-2026-001"])]
+
+
+class Quantity(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """An amount of goods in a UN/CEFACT Rec 20 unit."""
+
+    amount: Amount
+    unit: UnitCode
+
+
+class Price(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A price per unit. For demands it is the target price."""
+
+    amount: DecimalString
+    currency: CurrencyCode
+    per: UnitCode
+
+
+class Place(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """A country and optionally a city."""
+
+    country: CountryCode
+    city: CityName | None = None
+
+
+class Location(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A country and city as stored: ``place_id`` is the UN/LOCODE (or gazetteer id) it resolved to."""
+
+    country: str
+    city: str | None = None
+    place_id: str | None = None
+
+
+class ListingCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A new export offer or import demand."""
+
+    side: ListingSide
+    title: ShortText
+    hs_code: HsCode
+    quantity: Quantity
+    description: Description = ""
+    status: Literal["draft", "active"] = "active"
+    min_order: Quantity | None = None
+    price: Price | None = None
+    incoterm: IncotermCode | None = None
+    incoterm_place: CityName | None = None
+    origin: Place | None = None
+    destination: Place | None = None
+    target_countries: Annotated[list[CountryCode], msgspec.Meta(max_length=60)] = []
+    transport_modes: Annotated[list[TransportMode], msgspec.Meta(max_length=4)] = []
+    available_from: date | None = None
+    available_until: date | None = None
+    certifications: Annotated[list[Certification], msgspec.Meta(max_length=20)] = []
+    expires_at: datetime | None = None
+    external_ref: ExternalRef | None = None
+
+
+class ListingPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Changes to a listing. Fields left out stay as they are; ``null`` clears an optional one."""
+
+    title: ShortText | UnsetType = UNSET
+    description: Description | UnsetType = UNSET
+    status: Literal["draft", "active", "paused"] | UnsetType = UNSET
+    hs_code: HsCode | UnsetType = UNSET
+    quantity: Quantity | UnsetType = UNSET
+    min_order: Quantity | UnsetType | None = UNSET
+    price: Price | UnsetType | None = UNSET
+    incoterm: IncotermCode | UnsetType | None = UNSET
+    incoterm_place: CityName | UnsetType | None = UNSET
+    origin: Place | UnsetType | None = UNSET
+    destination: Place | UnsetType | None = UNSET
+    target_countries: Annotated[list[CountryCode], msgspec.Meta(max_length=60)] | UnsetType = UNSET
+    transport_modes: Annotated[list[TransportMode], msgspec.Meta(max_length=4)] | UnsetType = UNSET
+    available_from: date | UnsetType | None = UNSET
+    available_until: date | UnsetType | None = UNSET
+    certifications: Annotated[list[Certification], msgspec.Meta(max_length=20)] | UnsetType = UNSET
+    expires_at: datetime | UnsetType = UNSET
+    external_ref: ExternalRef | UnsetType | None = UNSET
+
+
+class Listing(msgspec.Struct, kw_only=True):
+    """A listing as anyone may see it."""
+
+    id: UUID
+    side: ListingSide
+    status: ListingStatus
+    title: str
+    description: str
+    hs_code: str
+    hs_description: str
+    quantity: Quantity
+    min_order: Quantity | None
+    price: Price | None
+    incoterm: str | None
+    incoterm_place: str | None
+    origin: Location | None
+    destination: Location | None
+    target_countries: list[str]
+    transport_modes: list[str]
+    available_from: date | None
+    available_until: date | None
+    certifications: list[str]
+    expires_at: datetime
+    organization: OrganizationSummary
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ListingOwner(Listing, kw_only=True):
+    """A listing as its own organization sees it."""
+
+    external_ref: str | None
+
+
+class SearchHit(msgspec.Struct, kw_only=True):
+    """One listing found by search: the fields a result list shows."""
+
+    id: UUID
+    side: ListingSide
+    title: str
+    description: str
+    hs_code: str
+    hs_description: str
+    quantity: Quantity
+    price: Price | None
+    incoterm: str | None
+    origin: Location | None
+    destination: Location | None
+    transport_modes: list[str]
+    organization: OrganizationSummary
+    expires_at: datetime
+    created_at: datetime
+
+
+class Facets(msgspec.Struct, kw_only=True):
+    """How many hits each filter value would leave."""
+
+    side: dict[str, int]
+    hs_chapter: dict[str, int]
+    origin_country: dict[str, int]
+    destination_country: dict[str, int]
+    incoterm: dict[str, int]
+
+
+class SearchResults(msgspec.Struct, kw_only=True):
+    """A page of listing search results."""
+
+    hits: list[SearchHit]
+    facets: Facets
+    estimated_total: int
+    limit: int
+    offset: int

@@ -1,0 +1,102 @@
+"""Organizations and API keys: requests and the per-audience views of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+
+from schemas.common import CityName, CountryCode, ShortText
+
+__all__ = [
+    "ApiKeyCreate",
+    "ApiKeyCreated",
+    "Contact",
+    "OrganizationCreate",
+    "OrganizationKind",
+    "OrganizationPrivate",
+    "OrganizationPublic",
+    "OrganizationSummary",
+]
+
+OrganizationKind = Literal["exporter", "importer", "trader", "chamber"]
+Scope = Literal["read", "listings:write", "members:write", "webhooks:write"]
+ALL_SCOPES: tuple[str, ...] = ("read", "listings:write", "members:write", "webhooks:write")
+
+Email = Annotated[
+    str,
+    msgspec.Meta(pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$", max_length=254, examples=["sales@example.uz"]),
+]
+Phone = Annotated[str, msgspec.Meta(pattern=r"^\+?[0-9 ()-]{5,32}$", examples=["+998 71 000 00 00"])]
+Website = Annotated[
+    str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=300, examples=["https://example.uz"])
+]
+
+
+class Contact(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """How to reach an organization. Never indexed, never shown to anonymous callers."""
+
+    email: Email | None = None
+    phone: Phone | None = None
+    website: Website | None = None
+
+
+class OrganizationCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A new organization."""
+
+    name: ShortText
+    kind: OrganizationKind
+    country: CountryCode
+    city: CityName
+    contact: Contact = msgspec.field(default_factory=Contact)
+
+
+class OrganizationSummary(msgspec.Struct, kw_only=True):
+    """What a listing shows of its organization."""
+
+    id: UUID
+    name: str
+    kind: OrganizationKind
+    country: str
+    verified: bool
+
+
+class OrganizationPublic(msgspec.Struct, kw_only=True):
+    """An organization as anyone may see it."""
+
+    id: UUID
+    name: str
+    kind: OrganizationKind
+    country: str
+    city: str
+    verified: bool
+    member_of: UUID | None
+    created_at: datetime
+
+
+class OrganizationPrivate(OrganizationPublic, kw_only=True):
+    """An organization as authenticated organizations see it: with contact details."""
+
+    contact: Contact
+
+
+class ApiKeyCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Options for a new API key."""
+
+    name: Annotated[str, msgspec.Meta(max_length=100)] = "default"
+    scopes: Annotated[list[Scope], msgspec.Meta(min_length=1)] | None = None
+    """Defaults to every scope that fits the organization's kind."""
+
+
+class ApiKeyCreated(msgspec.Struct, kw_only=True):
+    """A new API key. The secret is shown here once and never again."""
+
+    id: UUID
+    organization_id: UUID
+    name: str
+    prefix: str
+    scopes: list[str]
+    secret: str
+    created_at: datetime

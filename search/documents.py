@@ -1,0 +1,127 @@
+"""Listing -> Meilisearch document mapping, and the index settings that fit it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+__all__ = [
+    "COMMODITY_SETTINGS",
+    "LISTING_SETTINGS",
+    "ListingSource",
+    "listing_to_document",
+]
+
+
+class ListingSource(msgspec.Struct, kw_only=True):
+    """What the indexer reads of a listing: its public fields only, never contact details."""
+
+    id: str
+    organization_id: str
+    organization_name: str
+    organization_kind: str
+    organization_country: str
+    verified: bool
+    side: str
+    status: str
+    title: str
+    description: str
+    hs_code: str
+    hs_description: str
+    quantity: dict[str, Any]
+    price: dict[str, Any] | None
+    incoterm: str | None
+    origin: dict[str, Any] | None
+    destination: dict[str, Any] | None
+    target_countries: list[str]
+    transport_modes: list[str]
+    certifications: list[str]
+    expires_at: datetime
+    created_at: datetime
+    version: int
+    geo: tuple[float, float] | None = None
+
+
+def listing_to_document(src: ListingSource) -> dict[str, Any]:
+    """The search document for one listing (public fields only)."""
+    doc: dict[str, Any] = {
+        "id": src.id,
+        "version": src.version,
+        "side": src.side,
+        "status": src.status,
+        "title": src.title,
+        "description": src.description,
+        "hs_code": src.hs_code,
+        "hs_heading": src.hs_code[:4],
+        "hs_chapter": src.hs_code[:2],
+        "hs_description": src.hs_description,
+        "quantity": src.quantity,
+        "price": src.price,
+        "price_amount": float(src.price["amount"]) if src.price else None,
+        "incoterm": src.incoterm,
+        "origin": src.origin,
+        "origin_country": src.origin["country"] if src.origin else None,
+        "destination": src.destination,
+        "destination_country": src.destination["country"] if src.destination else None,
+        "target_countries": src.target_countries,
+        "transport_modes": src.transport_modes,
+        "certifications": src.certifications,
+        "organization": {
+            "id": src.organization_id,
+            "name": src.organization_name,
+            "kind": src.organization_kind,
+            "country": src.organization_country,
+            "verified": src.verified,
+        },
+        "organization_id": src.organization_id,
+        "expires_at": src.expires_at.isoformat(),
+        "expires_at_ts": int(src.expires_at.timestamp()),
+        "created_at": src.created_at.isoformat(),
+        "created_at_ts": int(src.created_at.timestamp()),
+    }
+    if src.geo is not None:
+        doc["_geo"] = {"lat": src.geo[0], "lng": src.geo[1]}
+    return doc
+
+
+LISTING_SETTINGS: dict[str, Any] = {
+    "searchableAttributes": [
+        "title",
+        "hs_description",
+        "description",
+        "organization.name",
+        "origin.city",
+        "destination.city",
+        "hs_code",
+    ],
+    "filterableAttributes": [
+        "side",
+        "status",
+        "hs_code",
+        "hs_heading",
+        "hs_chapter",
+        "origin_country",
+        "destination_country",
+        "incoterm",
+        "transport_modes",
+        "target_countries",
+        "organization_id",
+        "expires_at_ts",
+        "created_at_ts",
+        "_geo",
+    ],
+    "sortableAttributes": ["created_at_ts", "price_amount", "_geo"],
+    "displayedAttributes": ["*"],
+    "rankingRules": ["words", "typo", "proximity", "attribute", "sort", "exactness"],
+    "faceting": {"maxValuesPerFacet": 100},
+    "pagination": {"maxTotalHits": 10000},
+}
+
+COMMODITY_SETTINGS: dict[str, Any] = {
+    "searchableAttributes": ["description", "code"],
+    "filterableAttributes": ["level", "chapter"],
+    "sortableAttributes": ["code"],
+    "rankingRules": ["words", "typo", "proximity", "attribute", "exactness", "sort"],
+}

@@ -1,0 +1,125 @@
+"""The outbox indexer: keeps Meilisearch in step with PostgreSQL.
+
+It claims outbox rows with ``FOR UPDATE SKIP LOCKED`` (and a per-listing advisory lock, so two
+workers never race on one listing), re-reads the listings' current state, upserts or deletes
+their documents, waits until Meilisearch reports the task ``succeeded``, and only then deletes
+the rows. A crash anywhere before the commit leaves the rows for the next pass: replays are
+harmless because documents are written whole, by primary key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime
+
+import asyncpg
+import msgspec
+import structlog
+from meilisearch_python_sdk import AsyncClient
+
+from search.documents import ListingSource, listing_to_document
+from search.indexes import wait_for
+
+__all__ = ["NOTIFY_CHANNEL", "OutboxIndexer"]
+
+log = structlog.get_logger(__name__)
+
+NOTIFY_CHANNEL = "market_search_outbox"
+
+CLAIM_SQL = """
+WITH candidates AS (
+    SELECT id, listing_id FROM search_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+)
+SELECT id, listing_id FROM candidates
+WHERE pg_try_advisory_xact_lock(hashtextextended(listing_id::text, 7))
+"""
+LOAD_SQL = """
+SELECT l.id::text AS id, o.id::text AS organization_id, o.name AS organization_name,
+       o.kind AS organization_kind, o.country AS organization_country,
+       (o.verified_by IS NOT NULL) AS verified,
+       l.side, l.status, l.title, l.description, l.hs_code, l.hs_description, l.quantity, l.price,
+       l.incoterm, l.origin, l.destination, l.target_countries, l.transport_modes,
+       l.certifications, l.expires_at, l.created_at, l.version,
+       CASE WHEN l.geo_lat IS NULL THEN NULL ELSE ARRAY[l.geo_lat, l.geo_lon] END AS geo
+FROM listings l JOIN organizations o ON o.id = l.organization_id
+WHERE l.id = any($1::uuid[])
+"""
+DELETE_SQL = "DELETE FROM search_outbox WHERE id = any($1::bigint[])"
+
+
+class OutboxIndexer:
+    """Drains ``search_outbox`` into the listings index."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, client: AsyncClient, index_uid: str, *, batch_size: int = 1000
+    ) -> None:
+        self.pool = pool
+        self.client = client
+        self.index_uid = index_uid
+        self.batch_size = batch_size
+        self._wake = asyncio.Event()
+
+    async def run_once(self) -> int:
+        """Index one batch of outbox rows; return how many rows it cleared."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(CLAIM_SQL, self.batch_size)
+            if not rows:
+                return 0
+            listing_ids = list({r["listing_id"] for r in rows})
+            records = await conn.fetch(LOAD_SQL, listing_ids)
+            sources = [msgspec.convert(r, ListingSource) for r in records]
+            now = datetime.now(UTC)
+            live = [s for s in sources if s.status == "active" and s.expires_at > now]
+            live_ids = {s.id for s in live}
+            gone = [str(i) for i in listing_ids if str(i) not in live_ids]
+            index = self.client.index(self.index_uid)
+            tasks = []
+            if live:
+                tasks.append(await index.add_documents([listing_to_document(s) for s in live]))
+            if gone:
+                tasks.append(await index.delete_documents(gone))
+            for task in tasks:
+                await wait_for(self.client, task.task_uid)
+            await conn.execute(DELETE_SQL, [r["id"] for r in rows])
+        log.debug("outbox batch indexed", rows=len(rows), upserted=len(live), deleted=len(gone))
+        return len(rows)
+
+    async def drain(self) -> int:
+        """Index until the outbox is empty (or only holds rows other workers hold)."""
+        total = 0
+        while count := await self.run_once():
+            total += count
+        return total
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def run_forever(self, *, poll_seconds: float = 2.0) -> None:
+        """Wake on NOTIFY (or every ``poll_seconds``), drain, and back off while things fail."""
+        backoff = 0.2
+        listener: asyncpg.Connection | None = None
+        while True:
+            try:
+                if listener is None or listener.is_closed():
+                    listener = await self.pool.acquire()
+                    await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+                self._wake.clear()
+                await self.drain()
+                backoff = 0.2
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+            except asyncio.CancelledError:
+                break
+            except Exception as exc:  # the index or the database is away: retry, never give up
+                log.warning("indexer pass failed; retrying", error=str(exc), retry_in=backoff)
+                if listener is not None:
+                    with contextlib.suppress(Exception):
+                        await self.pool.release(listener)
+                    listener = None
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+        if listener is not None:
+            with contextlib.suppress(Exception):
+                await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+                await self.pool.release(listener)

@@ -1,0 +1,183 @@
+"""Real services for the whole suite: embedded PostgreSQL and Meilisearch unless the
+environment names others (DATABASE_URL, MEILI_URL). Each test makes its own organizations,
+so tests share one database and one pair of indexes without seeing each other's data."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+from litestar import Litestar
+
+from market.app import create_app
+from market.db import apply_migrations, connect
+from market.devstack import Services, provide_services
+from market.settings import Settings, settings_from_env
+
+ADMIN_TOKEN = "test-admin-" + secrets.token_urlsafe(16)
+
+
+@pytest.fixture(scope="session")
+def services() -> Iterator[Services]:
+    base = settings_from_env()
+    base = msgspec.structs.replace(base, state_dir=f"{base.state_dir}/test")
+    with provide_services(base, database="market_test") as found:
+        yield found
+
+
+@pytest.fixture(scope="session")
+def settings(services: Services) -> Settings:
+    base = settings_from_env()
+    return msgspec.structs.replace(
+        base,
+        database_url=services.database_url,
+        meili_url=services.meili_url,
+        meili_api_key=services.meili_api_key,
+        admin_token=ADMIN_TOKEN,
+        index_prefix=f"test_{secrets.token_hex(4)}",
+        log_level="WARNING",
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Litestar]:
+    assert settings.database_url
+    conn = await connect(settings.database_url)
+    try:
+        await apply_migrations(conn)
+    finally:
+        await conn.close()
+    application = create_app(settings)
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def run_lifespan() -> None:
+        # The lifespan's cancel scope must be entered and left in one task.
+        async with application.lifespan():
+            started.set()
+            await stop.wait()
+            meili = application.state.meili
+            for uid in (settings.listings_index, settings.commodities_index):
+                await meili.delete_index_if_exists(uid)
+
+    task = asyncio.create_task(run_lifespan())
+    await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        task.result()
+    yield application
+    stop.set()
+    await task
+
+
+@pytest.fixture(scope="session")
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://market.test") as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+def admin() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@dataclass
+class Org:
+    id: str
+    key: str
+    data: dict[str, Any]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+@pytest.fixture
+def make_org(client: httpx.AsyncClient, admin: dict[str, str]) -> Any:
+    async def make(kind: str = "exporter", country: str = "UZ", city: str = "Tashkent", **extra: Any) -> Org:
+        body = {
+            "name": f"Test {kind} {secrets.token_hex(3)}",
+            "kind": kind,
+            "country": country,
+            "city": city,
+            "contact": {"email": "trade@example.uz", "phone": "+998 71 000 00 00"},
+            **extra,
+        }
+        created = await client.post("/v1/organizations", json=body, headers=admin)
+        assert created.status_code == 201, created.text
+        org = created.json()
+        key = await client.post(f"/v1/organizations/{org['id']}/api-keys", json={}, headers=admin)
+        assert key.status_code == 201, key.text
+        return Org(id=org["id"], key=key.json()["secret"], data=org)
+
+    return make
+
+
+def offer_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "side": "offer",
+        "title": "Ceramic plates, glazed, 27 cm",
+        "description": "Glazed stoneware dinner plates from Rishtan, packed in cartons.",
+        "hs_code": "691200",
+        "quantity": {"amount": 20000, "unit": "H87"},
+        "min_order": {"amount": 2000, "unit": "H87"},
+        "price": {"amount": "1.80", "currency": "USD", "per": "H87"},
+        "incoterm": "DAP",
+        "incoterm_place": "Almaty",
+        "origin": {"country": "UZ", "city": "Tashkent"},
+        "destination": {"country": "KZ", "city": "Almaty"},
+        "target_countries": ["KZ"],
+        "transport_modes": ["road"],
+        "available_from": "2027-01-10",
+        "available_until": "2027-06-30",
+        "certifications": ["ISO 9001"],
+    }
+    body.update(overrides)
+    return body
+
+
+def demand_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "side": "demand",
+        "title": "Пшеничная мука высшего сорта",
+        "description": "Нужна мука пшеничная, мешки по 50 кг, поставка в Самарканд.",
+        "hs_code": "110100",
+        "quantity": {"amount": 500, "unit": "TNE"},
+        "price": {"amount": "310.00", "currency": "USD", "per": "TNE"},
+        "incoterm": "DAP",
+        "incoterm_place": "Samarkand",
+        "destination": {"country": "UZ", "city": "Samarkand"},
+        "target_countries": ["KZ"],
+        "transport_modes": ["rail"],
+    }
+    body.update(overrides)
+    return body
+
+
+async def wait_searchable(
+    client: httpx.AsyncClient,
+    params: dict[str, Any],
+    listing_id: str,
+    *,
+    present: bool = True,
+    timeout: float = 15,
+) -> dict[str, Any]:
+    """Poll search until the listing appears (or disappears); return the last result."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await client.get("/v1/listings", params=params)
+        assert result.status_code == 200, result.text
+        body = result.json()
+        found = any(hit["id"] == listing_id for hit in body["hits"])
+        if found == present:
+            return dict(body)
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(
+                f"listing {listing_id} {'never appeared' if present else 'never left'}: {body}"
+            )
+        await asyncio.sleep(0.1)
