@@ -240,7 +240,7 @@ def _with_database(dsn: str, database: str) -> str:
     return f"{base}/{database}" + (f"?{query}" if query else "")
 
 
-def _ensure_database(dsn: str, database: str) -> None:
+def _ensure_database(dsn: str, database: str, *, reset: bool = False) -> None:
     import asyncio
 
     import asyncpg
@@ -248,6 +248,8 @@ def _ensure_database(dsn: str, database: str) -> None:
     async def create() -> None:
         conn = await asyncpg.connect(dsn)
         try:
+            if reset:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
             exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
             if not exists:
                 await conn.execute(f'CREATE DATABASE "{database}"')
@@ -269,10 +271,13 @@ class Services:
 
 
 @contextlib.contextmanager
-def provide_services(settings: Settings, *, database: str = "market") -> Iterator[Services]:
+def provide_services(
+    settings: Settings, *, database: str = "market", reset_database: bool = False
+) -> Iterator[Services]:
     """Yield service URLs, starting embedded ones for whatever the settings leave unset.
 
-    On exit, stops only what it started.
+    ``reset_database`` drops and recreates the embedded database first (tests). On exit, stops
+    only what it started.
     """
     postgres: EmbeddedPostgres | None = None
     meili: EmbeddedMeilisearch | None = None
@@ -284,7 +289,7 @@ def provide_services(settings: Settings, *, database: str = "market") -> Iterato
                 raise DevStackError("DATABASE_URL must be set when MARKET_ENV=prod.")
             postgres = EmbeddedPostgres(settings.state_path / "pg")
             admin_dsn = postgres.start()
-            _ensure_database(admin_dsn, database)
+            _ensure_database(admin_dsn, database, reset=reset_database)
             database_url = _with_database(admin_dsn, database)
             log.info("embedded postgres ready", data_dir=str(postgres.data_dir))
         if settings.meili_url:

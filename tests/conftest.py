@@ -17,7 +17,7 @@ from litestar import Litestar
 
 from market.app import create_app
 from market.db import apply_migrations, connect
-from market.devstack import Services, provide_services
+from market.devstack import Services, ensure_meilisearch_binary, provide_services
 from market.settings import Settings, settings_from_env
 
 ADMIN_TOKEN = "test-admin-" + secrets.token_urlsafe(16)
@@ -26,8 +26,10 @@ ADMIN_TOKEN = "test-admin-" + secrets.token_urlsafe(16)
 @pytest.fixture(scope="session")
 def services() -> Iterator[Services]:
     base = settings_from_env()
-    base = msgspec.structs.replace(base, state_dir=f"{base.state_dir}/test")
-    with provide_services(base, database="market_test") as found:
+    # The Meilisearch binary is shared with `make run`; the data of the test services is not.
+    binary = str(ensure_meilisearch_binary(base))
+    base = msgspec.structs.replace(base, state_dir=f"{base.state_dir}/test", meili_binary=binary)
+    with provide_services(base, database="market_test", reset_database=True) as found:
         yield found
 
 
