@@ -79,7 +79,7 @@ def listing_to_document(src: ListingSource) -> dict[str, Any]:
         "expires_at": src.expires_at.isoformat(),
         "expires_at_ts": int(src.expires_at.timestamp()),
         "created_at": src.created_at.isoformat(),
-        "created_at_ts": int(src.created_at.timestamp()),
+        "created_at_ts": src.created_at.timestamp(),  # sub-second, so newest-first is exact
     }
     if src.geo is not None:
         doc["_geo"] = {"lat": src.geo[0], "lng": src.geo[1]}
