@@ -68,7 +68,7 @@ def access_log(app: ASGIApp) -> ASGIApp:
         finally:
             log.info(
                 "request",
-                method=scope["method"],
+                method=scope.get("method"),
                 path=scope["path"],
                 status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
@@ -138,7 +138,6 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
         app_config.lifespan.append(lifespan)
         app_config.middleware.append(access_log)
         app_config.state.update({"settings": self.settings})
-        app_config.request_max_body_size = self.settings.max_body_bytes
         app_config.openapi_config = OpenAPIConfig(
             title="market",
             version="1.0.0",
@@ -171,4 +170,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app. No I/O happens here: services are reached in the lifespan."""
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
-    return Litestar(plugins=[MarketPlugin(settings)], debug=False)
+    # logging_config=None: our structlog setup stays in charge (Litestar's default would replace it).
+    return Litestar(
+        plugins=[MarketPlugin(settings)],
+        debug=False,
+        logging_config=None,
+        request_max_body_size=settings.max_body_bytes,
+    )

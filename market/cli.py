@@ -26,15 +26,21 @@ console = Console(stderr=True)
 
 
 @contextlib.contextmanager
-def backends(settings: Settings, *, database: str = "market") -> Iterator[Settings]:
-    """Settings with service URLs filled in, starting embedded services in dev when unset."""
-    with provide_services(settings, database=database) as services:
+def backends(settings: Settings, *, search: bool = True) -> Iterator[Settings]:
+    """Settings with service URLs filled in, starting embedded services in dev when unset.
+
+    ``search=False`` is for commands that only touch PostgreSQL.
+    """
+    with provide_services(settings, search=search) as services:
+        admin_token = settings.admin_token
+        if admin_token is None and settings.env == "dev":
+            admin_token = dev_admin_token(settings)
         yield msgspec.structs.replace(
             settings,
             database_url=services.database_url,
-            meili_url=services.meili_url,
+            meili_url=services.meili_url or None,
             meili_api_key=services.meili_api_key,
-            admin_token=settings.admin_token or dev_admin_token(settings),
+            admin_token=admin_token,
         )
 
 
@@ -89,7 +95,7 @@ def register_commands(cli: click.Group) -> None:
     @db_group.command(name="migrate")
     def db_migrate() -> None:
         """Apply pending SQL migrations."""
-        with backends(get_settings()) as settings:
+        with backends(get_settings(), search=False) as settings:
             applied = asyncio.run(migrate(settings))
         console.print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
 
@@ -120,7 +126,7 @@ def register_commands(cli: click.Group) -> None:
     @demo_group.command(name="load")
     def demo_load() -> None:
         """Load the Central Asian demo organizations and listings (skips what exists)."""
-        with backends(get_settings()) as settings:
+        with backends(get_settings(), search=False) as settings:
             orgs, listings = asyncio.run(load_demo_data(settings))
         console.print(f"demo data: {orgs} organization(s) and {listings} listing(s) created")
 

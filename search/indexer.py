@@ -98,28 +98,39 @@ class OutboxIndexer:
     async def run_forever(self, *, poll_seconds: float = 2.0) -> None:
         """Wake on NOTIFY (or every ``poll_seconds``), drain, and back off while things fail."""
         backoff = 0.2
-        listener: asyncpg.Connection | None = None
-        while True:
-            try:
-                if listener is None or listener.is_closed():
-                    listener = await self.pool.acquire()
-                    await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
-                self._wake.clear()
-                await self.drain()
-                backoff = 0.2
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
-            except asyncio.CancelledError:
-                break
-            except Exception as exc:  # the index or the database is away: retry, never give up
-                log.warning("indexer pass failed; retrying", error=str(exc), retry_in=backoff)
+        listener: asyncpg.pool.PoolConnectionProxy | None = None
+        try:
+            while True:
+                try:
+                    if listener is None:
+                        listener = await self.pool.acquire()
+                        await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+                    self._wake.clear()
+                    await self.drain()
+                    backoff = 0.2
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+                    continue
+                except Exception as exc:  # the SDK wraps transport errors in types of its own
+                    error = exc
+                # The index or the database is away: retry, never give up. A fresh listening
+                # connection next time, in case this one died with the server.
+                log.warning("indexer pass failed; retrying", error=repr(error), retry_in=backoff)
                 if listener is not None:
-                    with contextlib.suppress(Exception):
-                        await self.pool.release(listener)
-                    listener = None
+                    held, listener = listener, None
+                    await self._release(held)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
-        if listener is not None:
-            with contextlib.suppress(Exception):
-                await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
-                await self.pool.release(listener)
+        finally:
+            if listener is not None:
+                await asyncio.shield(self._release(listener))
+
+    async def _release(self, conn: asyncpg.pool.PoolConnectionProxy) -> None:
+        try:
+            await conn.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+        except Exception:
+            pass
+        try:
+            await self.pool.release(conn, timeout=5)
+        except Exception:
+            conn.terminate()

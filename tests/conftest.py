@@ -167,10 +167,10 @@ async def wait_searchable(
     listing_id: str,
     *,
     present: bool = True,
-    timeout: float = 15,
+    within: float = 15,
 ) -> dict[str, Any]:
     """Poll search until the listing appears (or disappears); return the last result."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         result = await client.get("/v1/listings", params=params)
         assert result.status_code == 200, result.text
@@ -179,7 +179,8 @@ async def wait_searchable(
         if found == present:
             return dict(body)
         if asyncio.get_running_loop().time() > deadline:
+            seen = [hit["id"] for hit in body["hits"]]
             raise AssertionError(
-                f"listing {listing_id} {'never appeared' if present else 'never left'}: {body}"
+                f"listing {listing_id} {'never appeared' if present else 'never left'}; saw {seen}"
             )
         await asyncio.sleep(0.1)

@@ -13,6 +13,7 @@ from market.errors import Conflict, NotFound, PreconditionFailed, PreconditionRe
 from market.listings.validation import DEFAULT_LIFETIME, check_listing
 from market.places import resolve_place
 from market.vocab import hs_entry
+from schemas.common import FieldError
 from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch
 from search.indexer import NOTIFY_CHANNEL
 
@@ -112,7 +113,10 @@ async def _enqueue(conn: asyncpg.Connection, listing_id: UUID) -> None:
 
 
 def _duplicate_ref(data: ListingCreate) -> Conflict:
-    return Conflict(f"external_ref '{data.external_ref}' is already used by another of your listings")
+    message = (
+        f"'{data.external_ref}' is already used by another of your listings; pick another or update that one"
+    )
+    return Conflict(f"external_ref: {message}", [FieldError(field="external_ref", message=message)])
 
 
 async def create_listing(
