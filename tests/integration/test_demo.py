@@ -1,0 +1,44 @@
+"""The demo data loads once and answers the searches the README promises."""
+
+from __future__ import annotations
+
+import asyncio
+
+from market.demo import demo_data, load_demo
+from search.queries import ListingQuery, search_listings
+
+
+async def _found_within(app, settings, query: ListingQuery, listing_id: str) -> None:
+    # The shared test index holds other tests' listings too; scoping by organization keeps this
+    # about the demo data while running the very query the API runs.
+    deadline = asyncio.get_running_loop().time() + 15
+    while True:
+        result = await search_listings(app.state.meili, settings.listings_index, query)
+        if listing_id in {hit["id"] for hit in result["hits"]}:
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"{query.q!r} did not find {listing_id}"
+        await asyncio.sleep(0.1)
+
+
+async def test_demo_loads_once_and_is_searchable(app, settings) -> None:
+    data = demo_data()
+    chambers = {o.country for o in data.organizations if o.kind == "chamber"}
+    assert {"KZ", "UZ", "TJ", "KG", "TM"} <= chambers
+    async with app.state.pool.acquire() as conn:
+        created = await load_demo(conn)
+        again = await load_demo(conn)
+    assert created == (len(data.organizations), len(data.listings))
+    assert again == (0, 0)
+    sql = "SELECT id::text, organization_id::text FROM listings WHERE {} ORDER BY created_at LIMIT 1"
+    async with app.state.pool.acquire() as conn:
+        plates = await conn.fetchrow(sql.format("title ILIKE '%ceramic plates%' AND side = 'offer'"))
+        flour = await conn.fetchrow(sql.format("title ILIKE '%мука%'"))
+        cars = await conn.fetchrow(
+            sql.format(
+                "side = 'offer' AND hs_code LIKE '8703%' AND origin->>'city' = 'Kostanai'"
+                " AND destination->>'country' = 'TJ'"
+            )
+        )
+    assert plates and flour and cars
+    for q, (listing_id, org_id) in (("ceramic plates", plates), ("мука", flour), ("Kostanai", cars)):
+        await _found_within(app, settings, ListingQuery(q=q, organization_id=org_id, limit=100), listing_id)

@@ -1,0 +1,55 @@
+"""The filter builder: values are always quoted, attributes always allowlisted."""
+
+from __future__ import annotations
+
+import pytest
+
+from search.filters import FilterBuilder, quote
+from search.queries import ListingQuery, Near, build_listing_filter
+
+
+def test_quote_escapes_backslashes_then_quotes() -> None:
+    assert quote("UZ") == '"UZ"'
+    assert quote('UZ" OR side = "demand') == '"UZ\\" OR side = \\"demand"'
+    assert quote("KZ\\") == '"KZ\\\\"'
+    assert quote('\\"') == '"\\\\\\""'
+
+
+def test_unknown_attribute_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a filterable"):
+        FilterBuilder().equals("contact", "x")
+    with pytest.raises(ValueError, match="not a filterable"):
+        FilterBuilder().greater_than("side", 3)  # a string attribute used as a number
+
+
+def test_numbers_must_be_finite() -> None:
+    with pytest.raises(ValueError):
+        FilterBuilder().greater_than("expires_at_ts", float("nan"))
+    with pytest.raises(ValueError):
+        FilterBuilder().within(91, 0, 1000)
+
+
+def test_every_clause_is_parenthesised_and_anded() -> None:
+    built = FilterBuilder().equals("side", "offer").one_of("origin_country", ["KZ", "UZ"]).build()
+    assert built == '(side = "offer") AND (origin_country IN ["KZ", "UZ"])'
+    assert FilterBuilder().build() is None
+
+
+def test_listing_filter_always_keeps_the_server_part_first() -> None:
+    built = build_listing_filter(
+        ListingQuery(
+            side="demand", hs_code="1101", origin_country='KZ" OR "1"="1', near=Near(41.3, 69.2, 50)
+        ),
+        now=1_000,
+    )
+    assert built.startswith('(status = "active") AND (expires_at_ts > 1000)')
+    assert '(hs_heading = "1101")' in built
+    assert '(origin_country = "KZ\\" OR \\"1\\"=\\"1")' in built
+    assert "(_geoRadius(41.3, 69.2, 50000))" in built
+
+
+@pytest.mark.parametrize(
+    ("code", "attribute"), [("10", "hs_chapter"), ("1001", "hs_heading"), ("100199", "hs_code")]
+)
+def test_hs_prefix_picks_the_level(code: str, attribute: str) -> None:
+    assert f'({attribute} = "{code}")' in build_listing_filter(ListingQuery(hs_code=code), now=0)
