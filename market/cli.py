@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
 
@@ -82,7 +83,15 @@ async def run_worker(settings: Settings) -> None:
 
     async with clients(settings) as (pool, meili):
         await prepare_indexes(settings, meili)
-        await OutboxIndexer(pool, meili, settings.listings_index).run_forever()
+        task = asyncio.create_task(OutboxIndexer(pool, meili, settings.listings_index).run_forever())
+        # SIGTERM (docker stop, systemd) and SIGINT stop the loop between batches: a batch in
+        # flight rolls back and its outbox rows stay for the next worker.
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        log.info("worker stopped")
 
 
 def register_commands(cli: click.Group) -> None:
