@@ -14,6 +14,7 @@ from meilisearch_python_sdk import AsyncClient
 
 from market.auth import Caller
 from market.errors import InvalidInput
+from market.examples import ListingBody
 from market.listings import service
 from market.settings import Settings
 from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch, SearchResults
@@ -51,7 +52,7 @@ class ListingController(Controller):
     @post("/", operation_id="createListing", status_code=201)
     async def create(
         self,
-        data: JSONBody[ListingCreate],
+        data: ListingBody[ListingCreate],
         caller: NamedDependency[Caller],
         pool: NamedDependency[asyncpg.Pool],
     ) -> Response[ListingOwner]:

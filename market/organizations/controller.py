@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from market.auth import Caller
+from market.examples import OrganizationBody
 from market.organizations import service
 from schemas.organizations import (
     ApiKeyCreate,
@@ -29,7 +30,7 @@ class OrganizationController(Controller):
     @post("/", operation_id="createOrganization", status_code=201)
     async def create(
         self,
-        data: JSONBody[OrganizationCreate],
+        data: OrganizationBody[OrganizationCreate],
         caller: NamedDependency[Caller],
         pool: NamedDependency[asyncpg.Pool],
     ) -> OrganizationPrivate:

@@ -64,20 +64,22 @@ async def test_writes_survive_a_meilisearch_outage(
     finally:
         await asyncio.to_thread(meili.start)
 
-    # Everything acknowledged is indexed, at the version PostgreSQL holds; the closed one is gone.
+    # Everything acknowledged is indexed, at the version PostgreSQL holds; the closed one is gone;
+    # and the outbox is empty (rows go only after their Meilisearch task succeeded).
     deadline = asyncio.get_running_loop().time() + 30
     expected = {i: v for i, v in (await _db_versions(app, ids)).items() if i != ids[1]}
+    assert expected[ids[0]] == 2
     while True:
         indexed = await _index_versions(app, settings, ids)
-        if indexed == expected:
+        remaining = await app.state.pool.fetchval(
+            "SELECT count(*) FROM search_outbox WHERE listing_id = any($1::uuid[])", ids
+        )
+        if indexed == expected and remaining == 0:
             break
-        assert asyncio.get_running_loop().time() < deadline, f"index never caught up: {indexed} vs {expected}"
+        assert asyncio.get_running_loop().time() < deadline, (
+            f"index never caught up: {indexed} vs {expected}, {remaining} outbox rows left"
+        )
         await asyncio.sleep(0.2)
-    assert expected[ids[0]] == 2
-    remaining = await app.state.pool.fetchval(
-        "SELECT count(*) FROM search_outbox WHERE listing_id = any($1::uuid[])", ids
-    )
-    assert remaining == 0
     await wait_searchable(client, {"q": "Outage plates renamed"}, ids[0])
 
 
