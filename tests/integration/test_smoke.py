@@ -27,3 +27,16 @@ async def test_post_then_search(client: httpx.AsyncClient, make_org) -> None:
         client, {"q": f"ceramic plates {word}", "origin_country": "UZ"}, listing["id"]
     )
     assert body["facets"]["side"]["offer"] >= 1
+
+
+async def test_docs_and_openapi(client: httpx.AsyncClient) -> None:
+    docs = await client.get("/docs")
+    assert docs.status_code in (301, 302, 307) and docs.headers["location"].endswith("/schema/swagger")
+    page = await client.get("/schema/swagger")
+    assert page.status_code == 200 and "swagger" in page.text.lower()
+    spec = (await client.get("/schema/openapi.json")).json()
+    assert spec["openapi"].startswith("3.1")
+    operations = {op["operationId"] for path in spec["paths"].values() for op in path.values()}
+    assert {"createListing", "searchListings", "getListing", "updateListing", "closeListing"} <= operations
+    examples = spec["paths"]["/v1/listings"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert examples["examples"][0]["hs_code"] == "691200"
