@@ -7,34 +7,36 @@ from typing import Annotated, Any, TypeVar
 from litestar.openapi.spec import Example
 from litestar.params import Body
 
-__all__ = ["ListingBody", "OrganizationBody", "example_body"]
+__all__ = ["FLOUR_DEMAND", "UZ_PLATES_OFFER", "ListingBody", "OrganizationBody", "example_body"]
 
 T = TypeVar("T")
 
 UZ_PLATES_OFFER: dict[str, Any] = {
     "side": "offer",
-    "title": "Glazed ceramic plates, 27 cm",
-    "description": "Stoneware dinner plates from Rishtan, 24 per carton, palletised.",
+    "title": "Ceramic plates, glazed, 27 cm",
+    "description": "Glazed stoneware dinner plates from Rishtan, packed in cartons.",
     "hs_code": "691200",
     "quantity": {"amount": 20000, "unit": "H87"},
     "min_order": {"amount": 2000, "unit": "H87"},
     "price": {"amount": "1.80", "currency": "USD", "per": "H87"},
     "incoterm": "DAP",
     "incoterm_place": "Almaty",
-    "origin": {"country": "UZ", "city": "Fergana"},
+    "origin": {"country": "UZ", "city": "Tashkent"},
+    "destination": {"country": "KZ", "city": "Almaty"},
     "target_countries": ["KZ"],
     "transport_modes": ["road"],
     "available_from": "2027-01-10",
     "available_until": "2027-06-30",
-    "external_ref": "UZ-CER-2027-001",
+    "certifications": ["ISO 9001"],
 }
 FLOUR_DEMAND: dict[str, Any] = {
     "side": "demand",
-    "title": "Мука пшеничная первого сорта",
+    "title": "Пшеничная мука высшего сорта",
+    "description": "Нужна мука пшеничная, мешки по 50 кг, поставка в Самарканд.",
     "hs_code": "110100",
     "quantity": {"amount": 500, "unit": "TNE"},
     "price": {"amount": "310.00", "currency": "USD", "per": "TNE"},
-    "incoterm": "CPT",
+    "incoterm": "DAP",
     "incoterm_place": "Samarkand",
     "destination": {"country": "UZ", "city": "Samarkand"},
     "target_countries": ["KZ"],

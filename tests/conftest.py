@@ -5,6 +5,7 @@ so tests share one database and one pair of indexes without seeing each other's 
 from __future__ import annotations
 
 import asyncio
+import copy
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from litestar import Litestar
 from market.app import create_app
 from market.db import apply_migrations, connect
 from market.devstack import Services, ensure_meilisearch_binary, provide_services
+from market.examples import FLOUR_DEMAND, UZ_PLATES_OFFER
 from market.settings import Settings, settings_from_env
 
 ADMIN_TOKEN = "test-admin-" + secrets.token_urlsafe(16)
@@ -121,44 +123,13 @@ def make_org(client: httpx.AsyncClient, admin: dict[str, str]) -> Any:
 
 
 def offer_body(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "side": "offer",
-        "title": "Ceramic plates, glazed, 27 cm",
-        "description": "Glazed stoneware dinner plates from Rishtan, packed in cartons.",
-        "hs_code": "691200",
-        "quantity": {"amount": 20000, "unit": "H87"},
-        "min_order": {"amount": 2000, "unit": "H87"},
-        "price": {"amount": "1.80", "currency": "USD", "per": "H87"},
-        "incoterm": "DAP",
-        "incoterm_place": "Almaty",
-        "origin": {"country": "UZ", "city": "Tashkent"},
-        "destination": {"country": "KZ", "city": "Almaty"},
-        "target_countries": ["KZ"],
-        "transport_modes": ["road"],
-        "available_from": "2027-01-10",
-        "available_until": "2027-06-30",
-        "certifications": ["ISO 9001"],
-    }
-    body.update(overrides)
-    return body
+    """The documented example offer (Uzbek plates for Kazakhstan), with changes."""
+    return {**copy.deepcopy(UZ_PLATES_OFFER), **overrides}
 
 
 def demand_body(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "side": "demand",
-        "title": "Пшеничная мука высшего сорта",
-        "description": "Нужна мука пшеничная, мешки по 50 кг, поставка в Самарканд.",
-        "hs_code": "110100",
-        "quantity": {"amount": 500, "unit": "TNE"},
-        "price": {"amount": "310.00", "currency": "USD", "per": "TNE"},
-        "incoterm": "DAP",
-        "incoterm_place": "Samarkand",
-        "destination": {"country": "UZ", "city": "Samarkand"},
-        "target_countries": ["KZ"],
-        "transport_modes": ["rail"],
-    }
-    body.update(overrides)
-    return body
+    """The documented example demand (flour wanted in Samarkand, in Russian), with changes."""
+    return {**copy.deepcopy(FLOUR_DEMAND), **overrides}
 
 
 async def wait_searchable(
