@@ -6,7 +6,6 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import asyncpg
-import msgspec
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
@@ -134,5 +133,4 @@ class ListingController(Controller):
             limit=limit,
             offset=offset,
         )
-        result = await search_listings(meili, settings.listings_index, query)
-        return msgspec.convert(result, SearchResults)
+        return await search_listings(meili, settings.listings_index, query)

@@ -14,7 +14,7 @@ async def _found_within(app, settings, query: ListingQuery, listing_id: str) -> 
     deadline = asyncio.get_running_loop().time() + 15
     while True:
         result = await search_listings(app.state.meili, settings.listings_index, query)
-        if listing_id in {hit["id"] for hit in result["hits"]}:
+        if listing_id in {str(hit.id) for hit in result.hits}:
             return
         assert asyncio.get_running_loop().time() < deadline, f"{query.q!r} did not find {listing_id}"
         await asyncio.sleep(0.1)
