@@ -32,6 +32,7 @@ from market.logging import configure_logging
 from market.organizations.controller import OrganizationController
 from market.settings import Settings, get_settings
 from search import COMMODITY_SETTINGS, LISTING_SETTINGS, OutboxIndexer, ensure_index
+from search.client import meili_client
 from search.commodities import load_commodities
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         state.pool = await create_pool(
             settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
         )
-        state.meili = AsyncClient(settings.meili_url, settings.meili_api_key, timeout=10)
+        state.meili = meili_client(settings.meili_url, settings.meili_api_key)
         indexer_task: asyncio.Task[None] | None = None
         try:
             await prepare_indexes(settings, state.meili)

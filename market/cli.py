@@ -19,6 +19,7 @@ from rich.console import Console
 from market.db import apply_migrations, connect, create_pool
 from market.devstack import dev_admin_token, provide_services
 from market.settings import Settings, get_settings
+from search.client import meili_client
 
 __all__ = ["main", "register_commands"]
 
@@ -49,7 +50,7 @@ def backends(settings: Settings, *, search: bool = True) -> Iterator[Settings]:
 async def clients(settings: Settings) -> AsyncIterator[tuple[asyncpg.Pool, AsyncClient]]:
     assert settings.database_url and settings.meili_url
     pool = await create_pool(settings.database_url, min_size=1, max_size=4)
-    meili = AsyncClient(settings.meili_url, settings.meili_api_key, timeout=60)
+    meili = meili_client(settings.meili_url, settings.meili_api_key, timeout=60)
     try:
         yield pool, meili
     finally:
