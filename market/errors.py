@@ -36,7 +36,7 @@ __all__ = [
     "exception_handlers",
 ]
 
-log = structlog.get_logger(__name__)
+log = structlog.get_logger(name=__name__)
 PROBLEM_JSON = "application/problem+json"
 
 

@@ -23,7 +23,7 @@ from search.indexes import wait_for
 
 __all__ = ["NOTIFY_CHANNEL", "OutboxIndexer"]
 
-log = structlog.get_logger(__name__)
+log = structlog.get_logger(name=__name__)
 
 NOTIFY_CHANNEL = "market_search_outbox"
 

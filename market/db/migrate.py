@@ -9,7 +9,7 @@ import structlog
 
 __all__ = ["apply_migrations", "migration_files"]
 
-log = structlog.get_logger(__name__)
+log = structlog.get_logger(name=__name__)
 
 _LOCK_ID = 0x6D61726B6574  # "market": one migrator at a time across processes
 _CREATE_TABLE = """
