@@ -199,6 +199,10 @@ class EmbeddedMeilisearch:
                 "--no-analytics",
                 "--max-indexing-threads",
                 "1",
+                # Bounded indexing memory keeps one-document updates quick on a big index
+                # (measured at 88k listings: 0.6-1.0 s instead of 0.6-4.5 s).
+                "--max-indexing-memory",
+                "1Gb",
             ],
             stdout=logfile,
             stderr=subprocess.STDOUT,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from functools import lru_cache
 from importlib import resources
 
 import msgspec
 
-__all__ = ["Place", "normalize_name", "resolve_place"]
+__all__ = ["Place", "normalize_name", "places_within", "resolve_place"]
 
 
 class PlaceNames(msgspec.Struct, kw_only=True):
@@ -55,3 +56,21 @@ def resolve_place(country: str, city: str | None) -> Place | None:
     if not city:
         return None
     return _places().get((country, normalize_name(city)))
+
+
+@lru_cache(maxsize=1)
+def _all_places() -> tuple[Place, ...]:
+    return tuple({id(p): p for p in _places().values()}.values())
+
+
+def _km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius 6371 km)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+def places_within(lat: float, lon: float, km: float) -> list[Place]:
+    """The known places no farther than ``km`` from a point."""
+    return [p for p in _all_places() if _km_between(lat, lon, p.lat, p.lon) <= km]

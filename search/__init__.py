@@ -6,7 +6,7 @@ from search.documents import COMMODITY_SETTINGS, LISTING_SETTINGS, listing_to_do
 from search.filters import FilterBuilder, quote
 from search.indexer import NOTIFY_CHANNEL, OutboxIndexer
 from search.indexes import IndexTaskFailed, ensure_index, wait_for
-from search.queries import FACETS, ListingQuery, Near, build_listing_filter, search_listings
+from search.queries import FACETS, ListingQuery, build_listing_filter, search_listings
 
 __all__ = [
     "COMMODITY_SETTINGS",
@@ -16,7 +16,6 @@ __all__ = [
     "FilterBuilder",
     "IndexTaskFailed",
     "ListingQuery",
-    "Near",
     "OutboxIndexer",
     "build_listing_filter",
     "ensure_index",

@@ -41,7 +41,6 @@ class ListingSource(msgspec.Struct, kw_only=True):
     expires_at: datetime
     created_at: datetime
     version: int
-    geo: tuple[float, float] | None = None
 
 
 def listing_to_document(src: ListingSource) -> dict[str, Any]:
@@ -68,6 +67,10 @@ def listing_to_document(src: ListingSource) -> dict[str, Any]:
         "target_countries": src.target_countries,
         "transport_modes": src.transport_modes,
         "certifications": src.certifications,
+        # `near` filters on this place id (the gazetteer turns a circle into the places in it),
+        # not on Meilisearch's `_geo`: every geo update rewrites its whole R-tree, which made a
+        # one-listing update take 0.6-1 s at 88k listings against 0.04-0.1 s without it.
+        "place_id": _located_at(src),
         "organization": {
             "id": src.organization_id,
             "name": src.organization_name,
@@ -81,9 +84,16 @@ def listing_to_document(src: ListingSource) -> dict[str, Any]:
         "created_at": src.created_at.isoformat(),
         "created_at_ts": src.created_at.timestamp(),  # sub-second, so newest-first is exact
     }
-    if src.geo is not None:
-        doc["_geo"] = {"lat": src.geo[0], "lng": src.geo[1]}
     return doc
+
+
+def _located_at(src: ListingSource) -> str | None:
+    """The place the goods are (offers) or are wanted (demands), else the other end."""
+    ends = (src.origin, src.destination) if src.side == "offer" else (src.destination, src.origin)
+    for end in ends:
+        if end and end.get("place_id"):
+            return str(end["place_id"])
+    return None
 
 
 LISTING_SETTINGS: dict[str, Any] = {
@@ -110,9 +120,9 @@ LISTING_SETTINGS: dict[str, Any] = {
         "organization_id",
         "expires_at_ts",
         "created_at_ts",
-        "_geo",
+        "place_id",
     ],
-    "sortableAttributes": ["created_at_ts", "price_amount", "_geo"],
+    "sortableAttributes": ["created_at_ts", "price_amount"],
     "displayedAttributes": ["*"],
     "rankingRules": ["words", "typo", "proximity", "attribute", "sort", "exactness"],
     "faceting": {"maxValuesPerFacet": 100},

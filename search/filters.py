@@ -25,6 +25,7 @@ FILTERABLE: dict[str, str] = {
     "transport_modes": "string",
     "target_countries": "string",
     "organization_id": "string",
+    "place_id": "string",
     "expires_at_ts": "number",
     "created_at_ts": "number",
 }
@@ -65,12 +66,6 @@ class FilterBuilder:
 
     def greater_than(self, name: str, value: float) -> FilterBuilder:
         self.clauses.append(f"{self._attribute(name, 'number')} > {_number(value)}")
-        return self
-
-    def within(self, lat: float, lon: float, radius_m: int) -> FilterBuilder:
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180 and radius_m > 0):
-            raise ValueError("coordinates out of range")
-        self.clauses.append(f"_geoRadius({_number(lat)}, {_number(lon)}, {int(radius_m)})")
         return self
 
     def build(self) -> str | None:

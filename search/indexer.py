@@ -40,8 +40,7 @@ SELECT l.id::text AS id, o.id::text AS organization_id, o.name AS organization_n
        (o.verified_by IS NOT NULL) AS verified,
        l.side, l.status, l.title, l.description, l.hs_code, l.hs_description, l.quantity, l.price,
        l.incoterm, l.origin, l.destination, l.target_countries, l.transport_modes,
-       l.certifications, l.expires_at, l.created_at, l.version,
-       CASE WHEN l.geo_lat IS NULL THEN NULL ELSE ARRAY[l.geo_lat, l.geo_lon] END AS geo
+       l.certifications, l.expires_at, l.created_at, l.version
 FROM listings l JOIN organizations o ON o.id = l.organization_id
 WHERE l.id = any($1::uuid[])
 """

@@ -15,17 +15,18 @@ from market.auth import Caller
 from market.errors import InvalidInput
 from market.examples import ListingBody
 from market.listings import service
+from market.places import places_within
 from market.settings import Settings
 from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch, SearchResults
-from search.queries import ListingQuery, Near, SortKey, search_listings
+from search.queries import ListingQuery, SortKey, search_listings
 
 __all__ = ["ListingController", "parse_near"]
 
 Country = Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 
 
-def parse_near(value: str) -> Near:
-    """``lat,lon,km`` -> Near, or InvalidInput naming ``near`` and the expected form."""
+def parse_near(value: str) -> tuple[float, float, float]:
+    """``lat,lon,km`` -> (lat, lon, km), or InvalidInput naming ``near`` and the expected form."""
     parts = value.split(",")
     try:
         if len(parts) != 3:
@@ -37,7 +38,12 @@ def parse_near(value: str) -> Near:
         raise InvalidInput.field("near", "latitude must be within -90..90 and longitude within -180..180")
     if not 0 < km <= 5000:
         raise InvalidInput.field("near", "the radius must be more than 0 and at most 5000 km")
-    return Near(lat, lon, km)
+    return lat, lon, km
+
+
+def near_places(value: str) -> tuple[str, ...]:
+    """The ids of the known places inside the ``near`` circle (listings are located at places)."""
+    return tuple(sorted(p.id for p in places_within(*parse_near(value))))
 
 
 def _with_etag(listing: Listing, status_code: int = 200) -> Response[Listing]:
@@ -128,7 +134,7 @@ class ListingController(Controller):
             destination_country=destination_country,
             incoterm=incoterm,
             transport_mode=transport_mode,
-            near=parse_near(near) if near else None,
+            place_ids=near_places(near) if near else None,
             sort=sort,
             limit=limit,
             offset=offset,

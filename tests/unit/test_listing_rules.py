@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from market.errors import InvalidInput, _field_error
-from market.listings.controller import parse_near
+from market.listings.controller import near_places, parse_near
 from market.listings.validation import check_listing
 from schemas.listings import ListingCreate
 from search.documents import ListingSource, listing_to_document
@@ -116,8 +116,11 @@ def test_parse_near_rejects(value: str) -> None:
 
 
 def test_parse_near_accepts() -> None:
-    near = parse_near("41.31,69.28,300")
-    assert (near.lat, near.lon, near.km) == (41.31, 69.28, 300)
+    assert parse_near("41.31,69.28,300") == (41.31, 69.28, 300)
+    # Tashkent's hub is inside a 50 km circle on the city; Samarkand (about 270 km) is not.
+    assert "UZTAS" in near_places("41.31,69.28,50")
+    assert len(near_places("41.31,69.28,50")) < len(near_places("41.31,69.28,400"))
+    assert near_places("0,0,10") == ()
 
 
 def test_documents_carry_public_fields_only() -> None:
@@ -145,10 +148,9 @@ def test_documents_carry_public_fields_only() -> None:
         expires_at=NOW,
         created_at=NOW,
         version=3,
-        geo=(41.3, 69.2),
     )
     doc = listing_to_document(source)
     assert doc["hs_chapter"] == "69" and doc["hs_heading"] == "6912"
     assert doc["price_amount"] == 1.8 and doc["version"] == 3
-    assert doc["_geo"] == {"lat": 41.3, "lng": 69.2}
+    assert "_geo" not in doc and doc["place_id"] is None  # no place id was resolved
     assert "contact" not in str(doc) and "external_ref" not in doc
