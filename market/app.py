@@ -32,7 +32,7 @@ from market.logging import configure_logging
 from market.organizations.controller import OrganizationController
 from market.settings import Settings, get_settings
 from search import COMMODITY_SETTINGS, LISTING_SETTINGS, OutboxIndexer, ensure_index
-from search.client import meili_client
+from search.client import SearchReader, meili_client
 from search.commodities import load_commodities
 
 if TYPE_CHECKING:
@@ -108,6 +108,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
             settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
         )
         state.meili = meili_client(settings.meili_url, settings.meili_api_key)
+        state.search_reader = SearchReader(settings.meili_url, settings.meili_api_key)
         indexer_task: asyncio.Task[None] | None = None
         try:
             await prepare_indexes(settings, state.meili)
@@ -120,6 +121,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
                 indexer_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await indexer_task
+            await state.search_reader.close()
             await state.meili.aclose()
             await state.pool.close()
 

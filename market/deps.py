@@ -12,6 +12,7 @@ from meilisearch_python_sdk import AsyncClient
 
 from market.auth import Caller, resolve_caller
 from market.settings import Settings
+from search.client import SearchReader
 
 __all__ = ["dependencies"]
 
@@ -22,6 +23,10 @@ def provide_pool(state: State) -> asyncpg.Pool:
 
 def provide_meili(state: State) -> AsyncClient:
     return state.meili  # type: ignore[no-any-return]
+
+
+def provide_search_reader(state: State) -> SearchReader:
+    return state.search_reader  # type: ignore[no-any-return]
 
 
 def provide_settings(state: State) -> Settings:
@@ -35,6 +40,7 @@ async def provide_caller(request: Request[Any, Any, Any], state: State) -> Calle
 dependencies = {
     "pool": Provide(provide_pool, sync_to_thread=False),
     "meili": Provide(provide_meili, sync_to_thread=False),
+    "search_reader": Provide(provide_search_reader, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
     "caller": Provide(provide_caller),
 }

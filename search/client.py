@@ -1,10 +1,12 @@
-"""The one way the app opens a Meilisearch client."""
+"""How the app reaches Meilisearch: the SDK for managing indexes and documents, and a lean
+aiohttp session for the search hot path."""
 
 from __future__ import annotations
 
+import aiohttp
 from meilisearch_python_sdk import AsyncClient
 
-__all__ = ["IDENTITY_ENCODING", "meili_client"]
+__all__ = ["IDENTITY_ENCODING", "SearchReader", "SearchUnavailable", "meili_client"]
 
 #: Ask Meilisearch for uncompressed responses. Its gzip responses are streamed in chunks, and on
 #: a low-latency link each one then waits out the peer's delayed ACK (Nagle): measured here, a
@@ -14,5 +16,43 @@ IDENTITY_ENCODING = {"Accept-Encoding": "identity"}
 
 
 def meili_client(url: str, api_key: str | None, *, timeout: int = 10) -> AsyncClient:
-    """An async client that asks for uncompressed responses."""
+    """The SDK client (indexes, settings, documents, tasks), asking for uncompressed responses."""
     return AsyncClient(url, api_key, timeout=timeout, custom_headers=IDENTITY_ENCODING)
+
+
+class SearchUnavailable(RuntimeError):
+    """Meilisearch could not answer a search (down, timed out, or answered with an error)."""
+
+
+class SearchReader:
+    """Searches over one pooled aiohttp session.
+
+    Searches are the API's hottest path. The SDK's httpx-based client spent 1.25 ms of CPU per
+    search call here against 0.41 ms for aiohttp (same request, same machine), and on two cores
+    shared with Meilisearch that CPU is latency.
+    """
+
+    def __init__(self, url: str, api_key: str | None, *, timeout: float = 10.0) -> None:
+        headers = {"Content-Type": "application/json", **IDENTITY_ENCODING}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        self._session = aiohttp.ClientSession(
+            base_url=url.rstrip("/") + "/",
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(total=timeout),
+            auto_decompress=False,
+        )
+
+    async def search(self, index_uid: str, body: bytes) -> bytes:
+        """POST a search body; the raw JSON answer, or SearchUnavailable."""
+        try:
+            async with self._session.post(f"indexes/{index_uid}/search", data=body) as response:
+                content = await response.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise SearchUnavailable(f"Meilisearch is unreachable: {exc!r}") from exc
+        if response.status != 200:
+            raise SearchUnavailable(f"Meilisearch answered {response.status}: {content[:300]!r}")
+        return content
+
+    async def close(self) -> None:
+        await self._session.close()

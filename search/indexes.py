@@ -22,6 +22,10 @@ async def wait_for(client: AsyncClient, task_uid: int, *, timeout_ms: int = 120_
         raise IndexTaskFailed(f"Meilisearch task {task_uid} {result.status}: {result.error}")
 
 
+#: Settings whose lists are sets: Meilisearch hands them back sorted, whatever order they went in.
+_UNORDERED = frozenset({"filterableAttributes", "sortableAttributes"})
+
+
 def _differs(current: dict[str, Any], desired: dict[str, Any]) -> bool:
     for key, want in desired.items():
         have = current.get(key)
@@ -29,7 +33,10 @@ def _differs(current: dict[str, Any], desired: dict[str, Any]) -> bool:
             if not isinstance(have, dict) or _differs(have, want):
                 return True
         elif isinstance(want, list) and isinstance(have, list):
-            if [str(v) for v in want] != [str(v) for v in have]:
+            wanted, had = [str(v) for v in want], [str(v) for v in have]
+            if key in _UNORDERED:
+                wanted, had = sorted(wanted), sorted(had)
+            if wanted != had:
                 return True
         elif have != want:
             return True

@@ -9,15 +9,15 @@ import asyncpg
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
-from meilisearch_python_sdk import AsyncClient
 
 from market.auth import Caller
-from market.errors import InvalidInput
+from market.errors import InvalidInput, ServiceUnavailable
 from market.examples import ListingBody
 from market.listings import service
 from market.places import places_within
 from market.settings import Settings
 from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch, SearchResults
+from search.client import SearchReader, SearchUnavailable
 from search.queries import ListingQuery, SortKey, search_listings
 
 __all__ = ["ListingController", "parse_near"]
@@ -103,7 +103,7 @@ class ListingController(Controller):
     @get("/", operation_id="searchListings")
     async def search(
         self,
-        meili: NamedDependency[AsyncClient],
+        search_reader: NamedDependency[SearchReader],
         settings: NamedDependency[Settings],
         caller: NamedDependency[Caller],
         q: Annotated[str, QueryParameter(max_length=200, description="Free text, any language")] = "",
@@ -139,4 +139,7 @@ class ListingController(Controller):
             limit=limit,
             offset=offset,
         )
-        return await search_listings(meili, settings.listings_index, query)
+        try:
+            return await search_listings(search_reader, settings.listings_index, query)
+        except SearchUnavailable as exc:
+            raise ServiceUnavailable("search is unavailable right now; retry shortly") from exc

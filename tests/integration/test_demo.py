@@ -13,7 +13,7 @@ async def _found_within(app, settings, query: ListingQuery, listing_id: str) -> 
     # about the demo data while running the very query the API runs.
     deadline = asyncio.get_running_loop().time() + 15
     while True:
-        result = await search_listings(app.state.meili, settings.listings_index, query)
+        result = await search_listings(app.state.search_reader, settings.listings_index, query)
         if listing_id in {str(hit.id) for hit in result.hits}:
             return
         assert asyncio.get_running_loop().time() < deadline, f"{query.q!r} did not find {listing_id}"

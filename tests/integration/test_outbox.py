@@ -54,6 +54,9 @@ async def test_writes_survive_a_meilisearch_outage(
         )
         assert patched.status_code == 200
         assert (await client.delete(f"/v1/listings/{ids[1]}", headers=org.headers)).status_code == 204
+        search = await client.get("/v1/listings", params={"q": "plates"})
+        assert search.status_code == 503
+        assert search.headers["content-type"].startswith("application/problem+json")
         ready = await client.get("/ready")
         assert ready.status_code == 503
         assert ready.json()["meilisearch"] == "unavailable" and ready.json()["postgres"] == "ok"

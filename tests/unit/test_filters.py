@@ -51,3 +51,16 @@ def test_listing_filter_always_keeps_the_server_part_first() -> None:
 )
 def test_hs_prefix_picks_the_level(code: str, attribute: str) -> None:
     assert f'({attribute} = "{code}")' in build_listing_filter(ListingQuery(hs_code=code), now=0)
+
+
+def test_settings_comparison_ignores_the_order_of_attribute_sets() -> None:
+    from search.indexes import _differs
+
+    desired = {"sortableAttributes": ["price_amount", "created_at_ts"], "rankingRules": ["words", "typo"]}
+    assert not _differs(
+        {"sortableAttributes": ["created_at_ts", "price_amount"], "rankingRules": ["words", "typo"]}, desired
+    )
+    assert _differs(
+        {"sortableAttributes": ["created_at_ts", "price_amount"], "rankingRules": ["typo", "words"]}, desired
+    )
+    assert _differs({"sortableAttributes": ["created_at_ts"], "rankingRules": ["words", "typo"]}, desired)
