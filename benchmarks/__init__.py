@@ -1,0 +1,1 @@
+"""Benchmarks for market: ``python -m benchmarks.run`` (or ``make bench``)."""

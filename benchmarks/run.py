@@ -1,0 +1,874 @@
+"""market benchmarks, in one run: ``python -m benchmarks.run`` (``make bench``).
+
+1. Starts private services (state in ``.market/bench``, database ``market_bench`` recreated,
+   a random index prefix), migrates.
+2. Generates synthetic organizations and listings, loads them with COPY and indexes them with
+   the app's own outbox indexer (timed).
+3. Serves the real app and a minimal comparison app with uvicorn, one worker each.
+4. Measures, alternating the two sides of each comparison (A B, B A, A B, ...):
+   API search vs the same search sent straight to Meilisearch; GET /v1/listings/{id} vs the
+   minimal app; the lag from POST /v1/listings until search finds the new listing.
+5. Prints a table (and Markdown), writes ``benchmarks/results/latest.json``.
+6. Stops everything it started, on success, error or Ctrl-C.
+
+See benchmarks/README.md for the flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import platform
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import msgspec
+from meilisearch_python_sdk import AsyncClient
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from benchmarks.dataset import LISTING_COLUMNS, ORGANIZATION_COLUMNS, Generator, copy_rows, index_outbox
+from benchmarks.dataset import listing_body as make_listing_body
+from benchmarks.loadgen import (
+    PhaseResult,
+    cpu_seconds,
+    get_request,
+    median,
+    percentile,
+    post_request,
+    run_count,
+    run_duration,
+)
+from benchmarks.queries import SEARCHES, api_path, meili_body
+from market.app import prepare_indexes
+from market.cli import migrate
+from market.db import create_pool
+from market.devstack import Services, ensure_meilisearch_binary, provide_services
+from market.logging import configure_logging
+from market.settings import Settings, settings_from_env
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
+STATE_DIR = ".market/bench"
+DATABASE = "market_bench"
+HOST = "127.0.0.1"
+
+TARGET_SEARCH_RATIO = 1.3
+TARGET_GET_RATIO = 0.7
+TARGET_LAG_P95 = 1.5
+
+err = Console(stderr=True)
+out = Console(width=None if sys.stdout.isatty() else 150)
+
+
+# -- arguments -------------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--listings", type=int, default=100_000, help="synthetic listings (default 100000)")
+    parser.add_argument("--organizations", type=int, default=200, help="organizations (default 200)")
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=4000,
+        help="measured search requests per side, all rounds (default 4000)",
+    )
+    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight (default 8)")
+    parser.add_argument(
+        "--duration", type=float, default=8.0, help="seconds per side per round of the GET test (default 8)"
+    )
+    parser.add_argument("--rounds", type=int, default=4, help="alternating rounds per comparison (default 4)")
+    parser.add_argument(
+        "--lag-samples", type=int, default=50, help="listings posted for the lag test (default 50)"
+    )
+    parser.add_argument("--seed", type=int, default=42, help="seed of the synthetic data (default 42)")
+    parser.add_argument(
+        "--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS.relative_to(ROOT)})"
+    )
+    args = parser.parse_args(argv)
+    for name in ("listings", "organizations", "requests", "concurrency", "rounds", "lag_samples"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.organizations < 20:
+        parser.error("--organizations must be at least 20 (ten of them are chambers of commerce)")
+    return args
+
+
+# -- subprocesses ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+@dataclass
+class Processes:
+    """The servers this run started; ``stop_all`` is safe to call twice."""
+
+    servers: list[Server] = field(default_factory=list)
+
+    def start(self, name: str, app: str, env: dict[str, str], log_dir: Path) -> Server:
+        port = free_port()
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log = log_dir / f"{name}.log"
+        with open(log, "wb") as fh:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    app,
+                    "--host",
+                    HOST,
+                    "--port",
+                    str(port),
+                    "--no-access-log",
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # our own process group: Ctrl-C is handled here, in order
+            )
+        server = Server(name, port, process, log)
+        self.servers.append(server)
+        return server
+
+    def stop_all(self) -> None:
+        for server in reversed(self.servers):
+            process = server.process
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+        for server in reversed(self.servers):
+            try:
+                server.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(server.process.pid, signal.SIGKILL)
+                server.process.wait()
+        self.servers.clear()
+
+
+def server_env(settings: Settings) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("MARKET_", "MEILI_")) and k not in ("DATABASE_URL", "LITESTAR_APP")
+    }
+    assert settings.database_url and settings.meili_url and settings.admin_token
+    env.update(
+        {
+            "DATABASE_URL": settings.database_url,
+            "MEILI_URL": settings.meili_url,
+            "MEILI_API_KEY": settings.meili_api_key or "",
+            "MARKET_INDEX_PREFIX": settings.index_prefix,
+            "MARKET_LOG_LEVEL": "WARNING",
+            "MARKET_ENV": "dev",
+            "MARKET_ADMIN_TOKEN": settings.admin_token,
+            "MARKET_STATE_DIR": settings.state_dir,
+            "MARKET_RUN_INDEXER": "true",
+        }
+    )
+    return env
+
+
+async def wait_ready(server: Server, path: str, within: float = 60.0) -> None:
+    deadline = time.monotonic() + within
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=2) as client:
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                raise RuntimeError(
+                    f"{server.name} exited ({server.process.returncode}):\n{server.log_tail()}"
+                )
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get(path)).status_code == 200:
+                    return
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"{server.name} did not become ready within {within:.0f} s:\n{server.log_tail()}")
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        console=err,
+    )
+
+
+def machine_info() -> dict[str, Any]:
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    ram_gb = math.nan
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu,
+        "ram_gb": ram_gb,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "litestar": version("litestar"),
+        "uvicorn": version("uvicorn"),
+        "asyncpg": version("asyncpg"),
+        "meilisearch_python_sdk": version("meilisearch-python-sdk"),
+    }
+
+
+def summarize(phases: list[PhaseResult]) -> dict[str, Any]:
+    """Per-round figures, their medians, and the pooled percentiles."""
+    pooled = [x for p in phases for x in p.latencies]
+    return {
+        "requests": sum(p.count for p in phases),
+        "errors": sum(p.errors for p in phases),
+        "p50_ms": ms(median([p.p(50) for p in phases])),
+        "p99_ms": ms(median([p.p(99) for p in phases])),
+        "rps": round(median([p.rps for p in phases]), 1),
+        "pooled_p50_ms": ms(percentile(pooled, 50)),
+        "pooled_p99_ms": ms(percentile(pooled, 99)),
+        "rounds": [
+            {"p50_ms": ms(p.p(50)), "p99_ms": ms(p.p(99)), "rps": round(p.rps, 1), "requests": p.count}
+            for p in phases
+        ],
+    }
+
+
+async def measured(
+    run: Callable[[], Coroutine[Any, Any, PhaseResult]], pids: dict[str, int]
+) -> tuple[PhaseResult, dict[str, float]]:
+    """Run a phase and the CPU seconds each named process spent meanwhile."""
+    before = {name: cpu_seconds([pid]) for name, pid in pids.items()}
+    result = await run()
+    spent = {name: cpu_seconds([pid]) - before[name] for name, pid in pids.items()}
+    return result, spent
+
+
+def alternate(rounds: int) -> Iterator[tuple[int, bool]]:
+    """(round, A first?): A B, B A, A B, ... so drift and warm caches hit both sides alike."""
+    for i in range(rounds):
+        yield i, i % 2 == 0
+
+
+# -- the stages ------------------------------------------------------------------------------------
+
+
+async def load_data(
+    args: argparse.Namespace, settings: Settings, pool: asyncpg.Pool, meili: AsyncClient
+) -> dict[str, Any]:
+    assert settings.database_url
+    gen = Generator(args.seed)
+    conn = await asyncpg.connect(settings.database_url)  # plain codecs: binary COPY of jsonb text
+    try:
+        t0 = time.perf_counter()
+        orgs = gen.organizations(args.organizations)
+        await copy_rows(conn, "organizations", ORGANIZATION_COLUMNS, orgs)
+        gen_s = copy_s = 0.0
+        with progress() as bar:
+            task = bar.add_task("generate + COPY listings", total=args.listings, rate="")
+            chunks = gen.listings(args.listings)
+            done = 0
+            while True:
+                g0 = time.perf_counter()
+                rows = next(chunks, None)
+                gen_s += time.perf_counter() - g0
+                if rows is None:
+                    break
+                c0 = time.perf_counter()
+                await copy_rows(conn, "listings", LISTING_COLUMNS, rows)
+                copy_s += time.perf_counter() - c0
+                done += len(rows)
+                bar.update(task, completed=done, rate=f"{done / (time.perf_counter() - t0):,.0f}/s")
+        await conn.execute("ANALYZE organizations; ANALYZE listings")
+        load_s = time.perf_counter() - t0
+        stats = await conn.fetchrow(
+            """SELECT count(*) AS listings,
+                      count(*) FILTER (WHERE status = 'active' AND expires_at > now()) AS live,
+                      count(*) FILTER (WHERE side = 'offer') AS offers,
+                      count(DISTINCT organization_id) AS posting_orgs,
+                      pg_total_relation_size('listings') AS bytes
+               FROM listings"""
+        )
+        await conn.execute(
+            "INSERT INTO search_outbox (listing_id) SELECT id FROM listings ORDER BY created_at"
+        )
+        await conn.execute("ANALYZE search_outbox")
+    finally:
+        await conn.close()
+
+    with progress() as bar:
+        task = bar.add_task("index via outbox", total=stats["listings"], rate="")
+        started = time.perf_counter()
+
+        def on_progress(n: int) -> None:
+            bar.update(task, completed=n, rate=f"{n / max(time.perf_counter() - started, 1e-9):,.0f}/s")
+
+        cleared, index_s = await index_outbox(pool, meili, settings.listings_index, on_progress)
+        on_progress(cleared)
+    docs = (await meili.index(settings.listings_index).get_stats()).number_of_documents
+    if docs != stats["live"]:
+        err.print(f"[yellow]warning: {docs} documents in the index, {stats['live']} live listings[/yellow]")
+    return {
+        "listings": stats["listings"],
+        "live_listings": stats["live"],
+        "offers": stats["offers"],
+        "organizations": len(orgs),
+        "organizations_posting": stats["posting_orgs"],
+        "listings_table_mb": round(stats["bytes"] / 1e6, 1),
+        "generate_s": round(gen_s, 2),
+        "copy_s": round(copy_s, 2),
+        "load_s": round(load_s, 2),
+        "copy_rows_per_s": round(stats["listings"] / copy_s) if copy_s else None,
+        "index_s": round(index_s, 2),
+        "index_rows": cleared,
+        "index_listings_per_s": round(cleared / index_s, 1),
+        "documents_in_index": docs,
+    }
+
+
+async def check_search_parity(api: Server, settings: Settings) -> list[str]:
+    """The API and the direct query must find the same thing, or the comparison means nothing."""
+    problems = []
+    meili_url = f"/indexes/{settings.listings_index}/search"
+    headers = {"Authorization": f"Bearer {settings.meili_api_key}", "Content-Type": "application/json"}
+    async with (
+        httpx.AsyncClient(base_url=api.base_url, timeout=30) as a,
+        httpx.AsyncClient(base_url=settings.meili_url or "", timeout=30, headers=headers) as m,
+    ):
+        for params in SEARCHES:
+            mine = (await a.get(api_path(params))).json()
+            direct = (await m.post(meili_url, content=meili_body(params))).json()
+            ids_api = [h["id"] for h in mine["hits"]]
+            ids_direct = [h["id"] for h in direct["hits"]]
+            if ids_api != ids_direct or mine["estimated_total"] != direct["estimatedTotalHits"]:
+                problems.append(f"{params}: API {len(ids_api)}/{mine['estimated_total']}, "
+                                f"direct {len(ids_direct)}/{direct['estimatedTotalHits']}")  # fmt: skip
+            if not ids_api:
+                problems.append(f"{params}: no hits")
+    return problems
+
+
+async def bench_search(
+    args: argparse.Namespace, settings: Settings, api: Server, pids: dict[str, int]
+) -> dict[str, Any]:
+    assert settings.meili_url
+    meili_host, port_text = settings.meili_url.removeprefix("http://").split(":")
+    meili_port = int(port_text)
+    auth = {"Authorization": f"Bearer {settings.meili_api_key}"}
+    meili_path = f"/indexes/{settings.listings_index}/search"
+    rng = random.Random(args.seed)
+
+    def workload(n: int) -> list[int]:
+        order: list[int] = []
+        while len(order) < n:
+            batch = list(range(len(SEARCHES)))
+            rng.shuffle(batch)
+            order += batch
+        return order[:n]
+
+    def api_requests(order: list[int]) -> list[bytes]:
+        return [get_request(HOST, api.port, api_path(SEARCHES[i])) for i in order]
+
+    def direct_requests(order: list[int]) -> list[bytes]:
+        bodies = [meili_body(p) for p in SEARCHES]  # built now: the filter holds the current time
+        return [post_request(meili_host, meili_port, meili_path, bodies[i], auth) for i in order]
+
+    parity = await check_search_parity(api, settings)
+    for problem in parity:
+        err.print(f"[yellow]search parity: {problem}[/yellow]")
+
+    warm = list(range(len(SEARCHES))) * 2
+    await run_count(HOST, api.port, api_requests(warm), args.concurrency)
+    await run_count(meili_host, meili_port, direct_requests(warm), args.concurrency)
+
+    per_round = max(1, args.requests // args.rounds)
+    api_phases: list[PhaseResult] = []
+    direct_phases: list[PhaseResult] = []
+    cpu: dict[str, list[dict[str, float]]] = {"api": [], "direct": []}
+    with progress() as bar:
+        task = bar.add_task("search: API vs direct Meilisearch", total=2 * per_round * args.rounds, rate="")
+        for _, api_first in alternate(args.rounds):
+            order = workload(per_round)
+            sides: list[tuple[str, Callable[[], Coroutine[Any, Any, PhaseResult]]]] = [
+                ("api", partial(run_count, HOST, api.port, api_requests(order), args.concurrency)),
+                (
+                    "direct",
+                    partial(run_count, meili_host, meili_port, direct_requests(order), args.concurrency),
+                ),
+            ]
+            for name, run in sides if api_first else reversed(sides):
+                result, spent = await measured(run, pids)
+                (api_phases if name == "api" else direct_phases).append(result)
+                cpu[name].append(spent)
+                bar.advance(task, per_round)
+    # Unloaded: one request at a time, so what is left is the per-request cost, not queueing.
+    single_api: list[PhaseResult] = []
+    single_direct: list[PhaseResult] = []
+    for _, api_first in alternate(2):
+        order = workload(2 * len(SEARCHES))
+        pair = [
+            (single_api, partial(run_count, HOST, api.port, api_requests(order), 1)),
+            (single_direct, partial(run_count, meili_host, meili_port, direct_requests(order), 1)),
+        ]
+        for sink, run in pair if api_first else reversed(pair):
+            sink.append(await run())
+    api_sum = summarize(api_phases)
+    direct_sum = summarize(direct_phases)
+    ratios = [a.p(50) / d.p(50) for a, d in zip(api_phases, direct_phases, strict=True)]
+    ratios99 = [a.p(99) / d.p(99) for a, d in zip(api_phases, direct_phases, strict=True)]
+
+    def cpu_ms(side: str, proc: str, phases: list[PhaseResult]) -> float:
+        return round(1000 * sum(c[proc] for c in cpu[side]) / sum(p.count for p in phases), 3)
+
+    ratio = median(ratios)
+    return {
+        "queries": len(SEARCHES),
+        "concurrency": args.concurrency,
+        "api": api_sum,
+        "direct": direct_sum,
+        "ratio_p50": round(ratio, 3),
+        "ratio_p50_rounds": [round(r, 3) for r in ratios],
+        "ratio_p99": round(median(ratios99), 3),
+        "target_ratio_p50": TARGET_SEARCH_RATIO,
+        "pass": ratio <= TARGET_SEARCH_RATIO,
+        "cpu_ms_per_search": {
+            "api_process_during_api": cpu_ms("api", "api", api_phases),
+            "meilisearch_during_api": cpu_ms("api", "meilisearch", api_phases),
+            "meilisearch_during_direct": cpu_ms("direct", "meilisearch", direct_phases),
+        },
+        "unloaded": {
+            "concurrency": 1,
+            "api_p50_ms": ms(median([p.p(50) for p in single_api])),
+            "direct_p50_ms": ms(median([p.p(50) for p in single_direct])),
+            "ratio_p50": round(
+                median([a.p(50) / d.p(50) for a, d in zip(single_api, single_direct, strict=True)]), 3
+            ),
+        },
+        "parity_problems": parity,
+    }
+
+
+async def bench_get(
+    args: argparse.Namespace, pool: asyncpg.Pool, api: Server, minimal: Server, pids: dict[str, int]
+) -> dict[str, Any]:
+    ids = [
+        r["id"]
+        for r in await pool.fetch(
+            "SELECT id FROM listings WHERE status = 'active' ORDER BY random() LIMIT 20000"
+        )
+    ]
+    api_reqs = [get_request(HOST, api.port, f"/v1/listings/{i}") for i in ids]
+    min_reqs = [get_request(HOST, minimal.port, f"/listings/{i}") for i in ids]
+    warmup = min(3.0, args.duration)
+    await run_duration(HOST, api.port, api_reqs, args.concurrency, warmup)
+    await run_duration(HOST, minimal.port, min_reqs, args.concurrency, warmup)
+
+    api_phases: list[PhaseResult] = []
+    min_phases: list[PhaseResult] = []
+    cpu_us: dict[str, list[float]] = {"api": [], "minimal": []}
+    with progress() as bar:
+        task = bar.add_task("GET by id: API vs minimal app", total=2 * args.rounds, rate="")
+        for i, api_first in alternate(args.rounds):
+            start = (i * 4099) % len(ids)
+            sides = [
+                ("api", api, api_reqs, api_phases),
+                ("minimal", minimal, min_reqs, min_phases),
+            ]
+            for name, server, reqs, phases in sides if api_first else reversed(sides):
+                run = partial(
+                    run_duration, HOST, server.port, reqs, args.concurrency, args.duration, start=start
+                )
+                result, spent = await measured(run, {name: pids[name]})
+                phases.append(result)
+                cpu_us[name].append(1e6 * spent[name] / max(result.count, 1))
+                bar.advance(task)
+    ratios = [a.rps / m.rps for a, m in zip(api_phases, min_phases, strict=True)]
+    ratio = median(ratios)
+    api_sum = summarize(api_phases)
+    min_sum = summarize(min_phases)
+    api_sum["server_cpu_us_per_request"] = round(median(cpu_us["api"]), 1)
+    min_sum["server_cpu_us_per_request"] = round(median(cpu_us["minimal"]), 1)
+    return {
+        "concurrency": args.concurrency,
+        "seconds_per_round": args.duration,
+        "api": api_sum,
+        "minimal": min_sum,
+        "ratio_rps": round(ratio, 3),
+        "ratio_rps_rounds": [round(r, 3) for r in ratios],
+        "target_ratio_rps": TARGET_GET_RATIO,
+        "pass": ratio >= TARGET_GET_RATIO,
+    }
+
+
+async def bench_lag(args: argparse.Namespace, settings: Settings, api: Server) -> dict[str, Any]:
+    from benchmarks.loadgen import Connection
+
+    admin = {"Authorization": f"Bearer {settings.admin_token}"}
+    async with httpx.AsyncClient(base_url=api.base_url, timeout=30) as client:
+        org = await client.post(
+            "/v1/organizations",
+            json={
+                "name": f"Benchmark Exporter {secrets.token_hex(3)}",
+                "kind": "exporter",
+                "country": "UZ",
+                "city": "Tashkent",
+                "contact": {"email": "bench@example.uz"},
+            },
+            headers=admin,
+        )
+        org.raise_for_status()
+        key = await client.post(f"/v1/organizations/{org.json()['id']}/api-keys", json={}, headers=admin)
+        key.raise_for_status()
+        secret = key.json()["secret"]
+
+    rng = random.Random(args.seed + 1)
+    conn = Connection(HOST, api.port)
+    await conn.open()
+    lags: list[float] = []
+    from_send: list[float] = []
+    post_latency: list[float] = []
+    polls: list[int] = []
+    failures = 0
+    decoder = msgspec.json.Decoder()
+    try:
+        with progress() as bar:
+            task = bar.add_task("POST -> searchable", total=args.lag_samples, rate="")
+            for _ in range(args.lag_samples):
+                token = "".join(rng.choice("bcdfghjklmnpqrstvwxz") + rng.choice("aeiou") for _ in range(6))
+                body = make_listing_body(rng, f"Dried apricots lot {token}, sulphur-free")
+                raw = post_request(
+                    HOST,
+                    api.port,
+                    "/v1/listings",
+                    msgspec.json.encode(body),
+                    {"Authorization": f"Bearer {secret}"},
+                )
+                sent = time.perf_counter()
+                status, payload = await conn.request(raw)
+                created = time.perf_counter()
+                if status != 201:
+                    raise RuntimeError(f"POST /v1/listings answered {status}: {payload[:500]!r}")
+                listing_id = decoder.decode(payload)["id"]
+                search = get_request(HOST, api.port, api_path({"q": token}))
+                n = 0
+                while True:
+                    n += 1
+                    status, payload = await conn.request(search)
+                    now = time.perf_counter()
+                    if status == 200 and any(h["id"] == listing_id for h in decoder.decode(payload)["hits"]):
+                        lags.append(now - created)
+                        from_send.append(now - sent)
+                        post_latency.append(created - sent)
+                        polls.append(n)
+                        break
+                    if now - created > 30:
+                        failures += 1
+                        break
+                    await asyncio.sleep(0.02)
+                bar.advance(task)
+                await asyncio.sleep(rng.uniform(0.05, 0.25))  # not in lockstep with the indexer
+    finally:
+        await conn.close()
+    p95 = percentile(lags, 95)
+    return {
+        "samples": len(lags),
+        "failures": failures,
+        "poll_interval_ms": 20,
+        "p50_s": round(percentile(lags, 50), 3),
+        "p95_s": round(p95, 3),
+        "max_s": round(max(lags), 3) if lags else None,
+        "p50_from_post_sent_s": round(percentile(from_send, 50), 3),
+        "post_p50_ms": ms(percentile(post_latency, 50)),
+        "searches_per_sample_p50": percentile(polls, 50),
+        "target_p95_s": TARGET_LAG_P95,
+        "pass": failures == 0 and p95 <= TARGET_LAG_P95,
+    }
+
+
+async def meili_task_times(settings: Settings, meili: AsyncClient, limit: int) -> dict[str, Any]:
+    """How long Meilisearch itself took over the lag test's single-listing updates."""
+    assert settings.meili_url
+    headers = {"Authorization": f"Bearer {settings.meili_api_key}"}
+    params = {"indexUids": settings.listings_index, "types": "documentAdditionOrUpdate", "limit": str(limit)}
+    async with httpx.AsyncClient(base_url=settings.meili_url, headers=headers, timeout=30) as client:
+        tasks = (await client.get("/tasks", params=params)).json()["results"]
+
+    def parse(ts: str) -> float:
+        # 2026-11-27T22:13:50.123456789Z: keep microseconds
+        head, _, frac = ts.rstrip("Z").partition(".")
+        return datetime.fromisoformat(head).replace(tzinfo=UTC).timestamp() + float("0." + (frac or "0"))
+
+    small = [t for t in tasks if (t.get("details") or {}).get("receivedDocuments") == 1]
+    queued = [parse(t["startedAt"]) - parse(t["enqueuedAt"]) for t in small]
+    running = [parse(t["finishedAt"]) - parse(t["startedAt"]) for t in small]
+    return {
+        "tasks": len(small),
+        "queued_p50_ms": ms(percentile(queued, 50)),
+        "processing_p50_ms": ms(percentile(running, 50)),
+        "processing_p95_ms": ms(percentile(running, 95)),
+    }
+
+
+# -- report ----------------------------------------------------------------------------------------
+
+
+def rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
+    d, s, g, lag = results["dataset"], results["search"], results["get"], results["lag"]
+    one = s["unloaded"]
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "MISSED"
+
+    def row(
+        measure: str, api: str, ref: str = "", ratio: str = "", target: str = "", result: str = ""
+    ) -> tuple[str, ...]:
+        return (measure, api, ref, ratio, target, result)
+
+    c = s["concurrency"]
+    return [
+        row("Load: generate + COPY listings", f"{d['listings']:,} in {d['load_s']} s"),
+        row(
+            "Indexing via outbox (listings/s)", f"{d['index_listings_per_s']:,.0f}", f"{d['index_s']} s total"
+        ),
+        row(
+            f"Search p50, ms ({s['queries']} queries, c={c})",
+            f"{s['api']['p50_ms']}",
+            f"{s['direct']['p50_ms']} (direct)",
+            f"{s['ratio_p50']}",
+            f"<= {s['target_ratio_p50']}",
+            verdict(s["pass"]),
+        ),
+        row(
+            "Search p99, ms",
+            f"{s['api']['p99_ms']}",
+            f"{s['direct']['p99_ms']} (direct)",
+            f"{s['ratio_p99']}",
+        ),
+        row(
+            "Search p50, ms, one at a time (c=1)",
+            f"{one['api_p50_ms']}",
+            f"{one['direct_p50_ms']} (direct)",
+            f"{one['ratio_p50']}",
+        ),
+        row(
+            f"GET /v1/listings/{{id}} req/s (c={g['concurrency']})",
+            f"{g['api']['rps']:,.0f}",
+            f"{g['minimal']['rps']:,.0f} (minimal)",
+            f"{g['ratio_rps']}",
+            f">= {g['target_ratio_rps']}",
+            verdict(g["pass"]),
+        ),
+        row(
+            "GET by id p50 / p99, ms",
+            f"{g['api']['p50_ms']} / {g['api']['p99_ms']}",
+            f"{g['minimal']['p50_ms']} / {g['minimal']['p99_ms']}",
+        ),
+        row(
+            "GET by id server CPU per request, µs",
+            f"{g['api']['server_cpu_us_per_request']:,.0f}",
+            f"{g['minimal']['server_cpu_us_per_request']:,.0f}",
+        ),
+        row("POST -> searchable p50, s", f"{lag['p50_s']}"),
+        row(
+            f"POST -> searchable p95, s ({lag['samples']} posts)",
+            f"{lag['p95_s']}",
+            "",
+            "",
+            f"<= {lag['target_p95_s']}",
+            verdict(lag["pass"]),
+        ),
+    ]
+
+
+HEADERS = ("Measure", "market API", "Reference", "Ratio", "Target", "Result")
+
+
+def print_report(results: dict[str, Any]) -> None:
+    table = Table(title="market benchmarks (medians of alternating rounds)")
+    for h in HEADERS:
+        table.add_column(h, justify="left" if h == "Measure" else "right")
+    for row in rows(results):
+        style = "red" if row[5] == "MISSED" else None
+        table.add_row(*row, style=style)
+    out.print(table)
+    out.print()
+    out.print(markdown_table(results), markup=False, highlight=False, soft_wrap=True)
+
+
+def markdown_table(results: dict[str, Any]) -> str:
+    lines = ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+    for row in rows(results):
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+    return "\n".join(lines)
+
+
+# -- main ------------------------------------------------------------------------------------------
+
+
+async def bench(
+    args: argparse.Namespace, settings: Settings, services: Services, procs: Processes
+) -> dict[str, Any]:
+    assert settings.database_url and settings.meili_url
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python -m benchmarks.run " + " ".join(sys.argv[1:]),
+        "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "machine": machine_info(),
+    }
+    await migrate(settings)
+    pool = await create_pool(settings.database_url, min_size=2, max_size=4)
+    meili = AsyncClient(settings.meili_url, settings.meili_api_key, timeout=120)
+    try:
+        results["machine"]["postgresql"] = await pool.fetchval("SHOW server_version")
+        results["machine"]["meilisearch"] = (await meili.get_version()).pkg_version
+        for index in (await meili.get_indexes()) or []:  # leftovers of interrupted runs
+            if index.uid.startswith("bench_") and not index.uid.startswith(settings.index_prefix + "_"):
+                await meili.delete_index_if_exists(index.uid)
+        await prepare_indexes(settings, meili)
+        results["dataset"] = await load_data(args, settings, pool, meili)
+
+        env = server_env(settings)
+        log_dir = settings.state_path / "logs"
+        api = procs.start("api", "market.app:create_app", env, log_dir)
+        minimal = procs.start("minimal", "benchmarks.minimal_app:create_app", env, log_dir)
+        any_id = await pool.fetchval("SELECT id FROM listings LIMIT 1")
+        await asyncio.gather(wait_ready(api, "/ready"), wait_ready(minimal, f"/listings/{any_id}"))
+        assert services.meilisearch is not None and services.meilisearch.process is not None
+        pids = {
+            "api": api.process.pid,
+            "minimal": minimal.process.pid,
+            "meilisearch": services.meilisearch.process.pid,
+        }
+
+        err.print("[bold]measuring[/bold] (each comparison alternates its sides round by round)")
+        results["search"] = await bench_search(args, settings, api, pids)
+        results["get"] = await bench_get(args, pool, api, minimal, pids)
+        results["lag"] = await bench_lag(args, settings, api)
+        results["lag"]["meilisearch_tasks"] = await meili_task_times(settings, meili, args.lag_samples)
+        return results
+    finally:
+        procs.stop_all()
+        with contextlib.suppress(Exception):
+            for uid in (settings.listings_index, settings.commodities_index):
+                await meili.delete_index_if_exists(uid)
+        await meili.aclose()
+        await pool.close()
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    configure_logging("WARNING", "console")
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    base = settings_from_env()
+    binary = str(ensure_meilisearch_binary(base))  # the pinned binary `make run` and the tests share
+    settings = msgspec.structs.replace(
+        base,
+        database_url=None,
+        meili_url=None,
+        meili_api_key=None,
+        meili_binary=binary,
+        env="dev",
+        state_dir=STATE_DIR,
+        index_prefix=f"bench_{uuid.uuid4().hex[:8]}",
+        admin_token="bench-admin-" + secrets.token_urlsafe(16),
+        log_level="WARNING",
+        run_indexer=True,
+    )
+    started = time.perf_counter()
+    procs = Processes()
+    try:
+        with contextlib.ExitStack() as stack:
+            err.print(f"starting PostgreSQL and Meilisearch in {STATE_DIR} ...")
+            services = stack.enter_context(provide_services(settings, database=DATABASE, reset_database=True))
+            stack.callback(procs.stop_all)
+            settings = msgspec.structs.replace(
+                settings,
+                database_url=services.database_url,
+                meili_url=services.meili_url,
+                meili_api_key=services.meili_api_key,
+            )
+            runner_kwargs: dict[str, Any] = {}
+            with contextlib.suppress(ImportError):
+                import uvloop
+
+                runner_kwargs["loop_factory"] = uvloop.new_event_loop
+            with asyncio.Runner(**runner_kwargs) as runner:
+                results = runner.run(bench(args, settings, services, procs))
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted; everything this run started has been stopped[/yellow]")
+        return 130
+    results["total_s"] = round(time.perf_counter() - started, 1)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print_report(results)
+    err.print(f"\nresults: {args.output}  (whole run {results['total_s']} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
