@@ -30,6 +30,7 @@ from market.health import health, ready
 from market.listings.controller import ListingController
 from market.logging import configure_logging
 from market.organizations.controller import OrganizationController
+from market.routes.controller import RouteController
 from market.settings import Settings, get_settings
 from search import COMMODITY_SETTINGS, LISTING_SETTINGS, OutboxIndexer, ensure_index
 from search.client import SearchReader, meili_client
@@ -134,7 +135,15 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.route_handlers.extend(
-            [OrganizationController, ListingController, CommodityController, health, ready, docs_redirect]
+            [
+                OrganizationController,
+                ListingController,
+                CommodityController,
+                RouteController,
+                health,
+                ready,
+                docs_redirect,
+            ]
         )
         app_config.dependencies.update(dependencies)
         app_config.exception_handlers.update(exception_handlers)

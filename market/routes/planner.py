@@ -30,6 +30,7 @@ import networkx as nx
 
 from market.places import Place
 from market.routes.network import MODES, Link, Mode, RouteNetwork, network_graph
+from schemas.routes import Leg, Route, RouteCrossing
 
 __all__ = ["ROAD_HOURS_PER_DAY", "TRANSFER_HOURS", "Leg", "Route", "RouteCrossing", "plan_routes"]
 
@@ -46,51 +47,6 @@ TRANSFER_HOURS = 12.0
 _Step = tuple[str, Mode]  # (crossing id, mode)
 _Node = tuple[str, str, Mode]
 """(role, id, mode): role "p" is a place, "i" entering the country by a crossing, "o" leaving by one."""
-
-
-class Leg(msgspec.Struct, frozen=True, kw_only=True):
-    from_: str = msgspec.field(name="from")
-    to: str
-    mode: Mode
-    km: float
-    hours: float
-    estimate: bool
-
-
-class RouteCrossing(msgspec.Struct, frozen=True, kw_only=True):
-    id: str
-    exit_country: str
-    entry_country: str
-    exit_name: str
-    entry_name: str
-    mode: Mode
-    clearance_hours: float
-    status: str
-    note: str
-
-
-class Route(msgspec.Struct, frozen=True, kw_only=True):
-    origin: str
-    destination: str
-    countries: tuple[str, ...]
-    """Countries in travel order, the origin's and the destination's included."""
-    crossings: tuple[RouteCrossing, ...]
-    legs: tuple[Leg, ...]
-    km: float
-    road_hours: float
-    rail_hours: float
-    clearance_hours: float
-    transfer_hours: float
-    """Reloading between rail and road at a hub."""
-    hours: float
-    days: float
-    restricted: bool
-    """The route passes a crossing whose status is ``restricted``: confirm it is open before shipping."""
-    estimate: bool
-
-    @property
-    def transit_countries(self) -> tuple[str, ...]:
-        return self.countries[1:-1]
 
 
 class _Candidate(msgspec.Struct, frozen=True, order=True):

@@ -1,0 +1,69 @@
+"""HTTP: /v1/routes and /v1/border-crossings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import asyncpg
+from litestar import Controller, get, patch
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, PathParameter, QueryParameter
+
+from market.auth import Caller
+from market.errors import InvalidInput
+from market.routes import service
+from market.routes.network import MODES
+from market.routes.planner import plan_routes
+from schemas.routes import CrossingStatusUpdate, CrossingView, Routes
+
+__all__ = ["RouteController"]
+
+
+class RouteController(Controller):
+    path = "/v1"
+    tags = ["routes"]
+
+    @get("/routes", operation_id="planRoutes")
+    async def routes(
+        self,
+        pool: NamedDependency[asyncpg.Pool],
+        origin: Annotated[
+            str,
+            QueryParameter(name="from", min_length=1, max_length=100, description="Place id or name"),
+        ],
+        destination: Annotated[
+            str, QueryParameter(name="to", min_length=1, max_length=100, description="Place id or name")
+        ],
+        mode: Annotated[
+            Literal["road", "rail", "any"], QueryParameter(description="any: road and rail")
+        ] = "any",
+        k: Annotated[int, QueryParameter(ge=1, le=10, description="How many alternatives")] = 3,
+    ) -> Routes:
+        """Up to k alternative routes between two places: crossings in order, km, hours and days."""
+        async with pool.acquire() as conn:
+            network, _ = await service.current_network(conn)
+        start = service.resolve_route_place(network, "from", origin)
+        end = service.resolve_route_place(network, "to", destination)
+        if start.id == end.id:
+            raise InvalidInput.field("to", f"'{destination}' is the same place as 'from' ({start.id})")
+        modes = list(MODES) if mode == "any" else [mode]
+        found = plan_routes(network, start.id, end.id, modes=modes, k=k)
+        return Routes(origin=start, destination=end, modes=modes, routes=found)
+
+    @get("/border-crossings", operation_id="listBorderCrossings")
+    async def crossings(self, pool: NamedDependency[asyncpg.Pool]) -> list[CrossingView]:
+        """Every border crossing with its modes, typical clearance hours, status and source."""
+        async with pool.acquire() as conn:
+            return await service.list_crossings(conn)
+
+    @patch("/border-crossings/{crossing_id:str}", operation_id="setBorderCrossingStatus")
+    async def set_status(
+        self,
+        crossing_id: Annotated[str, PathParameter(max_length=100)],
+        data: JSONBody[CrossingStatusUpdate],
+        caller: NamedDependency[Caller],
+        pool: NamedDependency[asyncpg.Pool],
+    ) -> CrossingView:
+        """Set a crossing open, restricted or closed (admin, or a chamber on its borders)."""
+        async with pool.acquire() as conn:
+            return await service.set_crossing_status(conn, caller, crossing_id, data)
