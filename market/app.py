@@ -29,6 +29,7 @@ from market.errors import exception_handlers
 from market.health import health, ready
 from market.listings.controller import ListingController
 from market.logging import configure_logging
+from market.matching.controller import MatchController
 from market.organizations.controller import OrganizationController
 from market.routes.controller import RouteController
 from market.settings import Settings, get_settings
@@ -140,6 +141,7 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
                 ListingController,
                 CommodityController,
                 RouteController,
+                MatchController,
                 health,
                 ready,
                 docs_redirect,

@@ -57,6 +57,10 @@ class FilterBuilder:
         self.clauses.append(f"{self._attribute(name, 'string')} = {quote(value)}")
         return self
 
+    def differs(self, name: str, value: str) -> FilterBuilder:
+        self.clauses.append(f"{self._attribute(name, 'string')} != {quote(value)}")
+        return self
+
     def one_of(self, name: str, values: Iterable[str]) -> FilterBuilder:
         items = [quote(v) for v in values]
         if not items:

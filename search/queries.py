@@ -66,6 +66,7 @@ class ListingQuery:
     limit: int = 20
     offset: int = 0
     organization_id: str | None = None
+    exclude_organization_id: str | None = None
 
 
 def build_listing_filter(query: ListingQuery, *, now: float | None = None) -> str:
@@ -88,6 +89,8 @@ def build_listing_filter(query: ListingQuery, *, now: float | None = None) -> st
         f.equals("transport_modes", query.transport_mode)
     if query.organization_id:
         f.equals("organization_id", query.organization_id)
+    if query.exclude_organization_id:
+        f.differs("organization_id", query.exclude_organization_id)
     if query.place_ids:
         f.one_of("place_id", query.place_ids)
     built = f.build()

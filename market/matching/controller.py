@@ -1,0 +1,55 @@
+"""HTTP: GET /v1/listings/{id}/matches."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+import asyncpg
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+
+from market.auth import Caller
+from market.errors import ServiceUnavailable
+from market.matching.service import MatchFilters, find_matches
+from market.settings import Settings
+from schemas.matches import Matches
+from search.client import SearchReader, SearchUnavailable
+
+__all__ = ["MatchController"]
+
+
+class MatchController(Controller):
+    path = "/v1/listings"
+    tags = ["matching"]
+
+    @get("/{listing_id:uuid}/matches", operation_id="listingMatches")
+    async def matches(
+        self,
+        listing_id: FromPath[UUID],
+        caller: NamedDependency[Caller],
+        pool: NamedDependency[asyncpg.Pool],
+        search_reader: NamedDependency[SearchReader],
+        settings: NamedDependency[Settings],
+        via: Annotated[
+            str | None, QueryParameter(max_length=100, description="Only routes through this crossing id")
+        ] = None,
+        mode: Annotated[Literal["road", "rail"] | None, QueryParameter()] = None,
+        max_days: Annotated[
+            float | None, QueryParameter(gt=0, le=60, description="Longest route in days")
+        ] = None,
+        min_score: Annotated[float, QueryParameter(ge=0, le=1)] = 0.0,
+        limit: Annotated[int, QueryParameter(ge=1, le=50)] = 20,
+    ) -> Matches:
+        """Counterparts for a listing, best first, each with its score parts, route and a one-line reason."""
+        filters = MatchFilters(via=via, mode=mode, max_days=max_days, min_score=min_score, limit=limit)
+        try:
+            async with pool.acquire() as conn:
+                return await find_matches(
+                    conn, search_reader, settings.listings_index, listing_id, caller.organization_id, filters
+                )
+        except SearchUnavailable as exc:
+            raise ServiceUnavailable(
+                "matching needs the search index, which is unavailable; retry shortly"
+            ) from exc

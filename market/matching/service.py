@@ -1,0 +1,244 @@
+"""Counterparty suggestions for a listing: candidates from Meilisearch, facts from PostgreSQL,
+scores and routes in Python."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from market.errors import InvalidInput, NotFound
+from market.listings.service import VIEW_SQL
+from market.matching import scoring
+from market.routes.network import RouteNetwork
+from market.routes.planner import plan_routes
+from market.routes.service import current_network
+from schemas.listings import Listing
+from schemas.matches import Match, Matches, MatchRoute, ScoreParts
+from schemas.routes import Route
+from schemas.vocab import SEA_ONLY_INCOTERMS
+from search.client import SearchReader
+from search.queries import ListingQuery, search_listings
+
+__all__ = ["MatchFilters", "find_matches"]
+
+CANDIDATES_SQL = VIEW_SQL.replace("WHERE l.id = $1", "WHERE l.id = any($1::uuid[]) AND l.status = 'active'")
+CANDIDATES_PER_QUERY = 100
+#: Where goods are assumed to start or end when a listing's city is not a known place.
+COUNTRY_HUBS = {"KZ": "KZALA", "UZ": "UZTAS", "TJ": "X-TJ-DUSHANBE", "KG": "KGFRU", "TM": "X-TM-ASHGABAT"}
+_UNIT_LABELS = {
+    "H87": "pcs",
+    "C62": "units",
+    "NAR": "items",
+    "TNE": "t",
+    "KGM": "kg",
+    "MTQ": "m3",
+    "LTR": "l",
+}
+
+
+@dataclass(frozen=True)
+class MatchFilters:
+    via: str | None = None
+    mode: str | None = None
+    max_days: float | None = None
+    min_score: float = 0.0
+    limit: int = 20
+
+
+def _modes(listing: asyncpg.Record) -> set[str]:
+    named = set(listing["transport_modes"])
+    if not named or named & {"multimodal", "air"}:
+        return {"road", "rail"}
+    return named & {"road", "rail"}
+
+
+def _place(network: RouteNetwork, end: dict[str, Any] | None) -> tuple[str, str] | None:
+    if not end:
+        return None
+    place_id = end.get("place_id")
+    if place_id and place_id in network.places:
+        return place_id, "place"
+    hub = COUNTRY_HUBS.get(end["country"])
+    return (hub, "country_hub") if hub else None
+
+
+def _summary(route: Route, start: tuple[str, str], end: tuple[str, str]) -> MatchRoute:
+    return MatchRoute(
+        origin=start[0],
+        origin_resolved_by=start[1],
+        destination=end[0],
+        destination_resolved_by=end[1],
+        countries=list(route.countries),
+        crossings=[f"{x.exit_name}/{x.entry_name}" for x in route.crossings],
+        crossing_ids=[x.id for x in route.crossings],
+        modes=sorted({leg.mode for leg in route.legs}),
+        km=route.km,
+        days=route.days,
+        restricted=route.restricted,
+    )
+
+
+class _Router:
+    """Routes between places, planned once per pair and set of modes within one request."""
+
+    def __init__(self, network: RouteNetwork) -> None:
+        self.network = network
+        self._cache: dict[tuple[str, str, frozenset[str]], list[Route]] = {}
+
+    def routes(self, start: str, end: str, modes: Collection[str]) -> list[Route]:
+        key = (start, end, frozenset(modes))
+        if key not in self._cache:
+            self._cache[key] = plan_routes(self.network, start, end, modes=modes, k=3) if start != end else []
+        return self._cache[key]
+
+
+def _pick_route(routes: list[Route], filters: MatchFilters) -> Route | None:
+    for route in routes:
+        if filters.via and filters.via not in {x.id for x in route.crossings}:
+            continue
+        if filters.max_days is not None and route.days > filters.max_days:
+            continue
+        return route
+    return None
+
+
+def _amount(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+
+
+def _explain(offer: asyncpg.Record, demand: asyncpg.Record, route: MatchRoute | None) -> str:
+    a, b = offer["hs_code"], demand["hs_code"]
+    if a == b and len(a) == 6:
+        commodity = f"same HS {a[:4]}"
+    elif a[:4] == b[:4]:
+        commodity = f"same HS heading {a[:4]}"
+    elif a[:2] == b[:2]:
+        commodity = f"same HS chapter {a[:2]}"
+    else:
+        commodity = "related goods (text match)"
+    q_offer, q_demand = offer["quantity"], demand["quantity"]
+    unit = _UNIT_LABELS.get(q_offer["unit"], q_offer["unit"])
+    wanted_unit = _UNIT_LABELS.get(q_demand["unit"], q_demand["unit"])
+    quantity = f"{_amount(q_offer['amount'])} {unit} vs {_amount(q_demand['amount'])} {wanted_unit} wanted"
+    if route is None:
+        where = "same place"
+    elif not route.crossings:
+        where = f"no border to cross, about {route.days:g} days by {'/'.join(route.modes)}"
+    else:
+        where = f"via {', '.join(route.crossings)}, about {route.days:g} days by {'/'.join(route.modes)}"
+    return f"{commodity}, {quantity}, {where}"
+
+
+def _score_pair(
+    subject: asyncpg.Record, other: asyncpg.Record, router: _Router, filters: MatchFilters, now: datetime
+) -> Match | None:
+    offer, demand = (subject, other) if subject["side"] == "offer" else (other, subject)
+    # Incompatible pairs never match: markets the offer does not serve, origins the demand refuses.
+    origin, destination = offer["origin"], demand["destination"]
+    if origin and demand["target_countries"] and origin["country"] not in demand["target_countries"]:
+        return None
+    if destination and offer["target_countries"] and destination["country"] not in offer["target_countries"]:
+        return None
+    flags: list[str] = []
+    modes = _modes(offer) & _modes(demand)
+    if filters.mode:
+        modes &= {filters.mode}
+    start, end = _place(router.network, origin), _place(router.network, destination)
+    summary: MatchRoute | None = None
+    if start and end and start[0] == end[0]:
+        route_value = 1.0
+    elif start and end and modes:
+        route = _pick_route(router.routes(start[0], end[0], modes), filters)
+        if route is None:  # no route over open crossings (or none that fits via / max_days)
+            return None
+        summary = _summary(route, start, end)
+        route_value = scoring.route_part(route.days, len(route.crossings))
+        if route.restricted:
+            flags.append("restricted_crossing")
+    else:
+        if filters.via or filters.max_days is not None or not modes:
+            return None
+        route_value = scoring.UNKNOWN
+        flags.append("route_unknown")
+    for side in (offer, demand):
+        if side["incoterm"] in SEA_ONLY_INCOTERMS:
+            flags.append("sea_incoterm_on_landlocked_lane")
+            break
+    min_order = offer["min_order"]["amount"] if offer["min_order"] else None
+    parts = ScoreParts(
+        commodity=scoring.commodity_part(offer["hs_code"], demand["hs_code"]),
+        route=route_value,
+        quantity=scoring.quantity_part(
+            offer["quantity"]["amount"],
+            offer["quantity"]["unit"],
+            min_order,
+            demand["quantity"]["amount"],
+            demand["quantity"]["unit"],
+        ),
+        price=scoring.price_part(offer["price"], demand["price"]),
+        timing=scoring.timing_part(
+            offer["available_from"],
+            offer["available_until"],
+            demand["available_from"],
+            demand["available_until"],
+        ),
+        trust=scoring.trust_part(bool(other["organization"]["verified"])),
+        freshness=scoring.freshness_part(other["created_at"], now),
+    )
+    score = scoring.total(msgspec.structs.asdict(parts))
+    if score < filters.min_score:
+        return None
+    return Match(
+        listing=msgspec.convert(other, Listing),
+        score=score,
+        parts=parts,
+        route=summary,
+        flags=flags,
+        explanation=_explain(offer, demand, summary),
+    )
+
+
+async def _candidate_ids(reader: SearchReader, index: str, subject: asyncpg.Record) -> list[UUID]:
+    other_side = "demand" if subject["side"] == "offer" else "offer"
+    own = str(subject["organization_id"])
+    by_code = ListingQuery(
+        side=other_side,
+        hs_code=subject["hs_code"][:2],
+        exclude_organization_id=own,
+        limit=CANDIDATES_PER_QUERY,
+    )
+    by_text = ListingQuery(side=other_side, q=subject["title"], exclude_organization_id=own, limit=20)
+    found = [await search_listings(reader, index, query) for query in (by_code, by_text)]
+    return list(dict.fromkeys(hit.id for result in found for hit in result.hits))
+
+
+async def find_matches(
+    conn: asyncpg.Connection,
+    reader: SearchReader,
+    index: str,
+    listing_id: UUID,
+    viewer: UUID | None,
+    filters: MatchFilters,
+) -> Matches:
+    """Ranked counterparts for a listing: the owner's any listing, anyone's active public one."""
+    subject = await conn.fetchrow(VIEW_SQL, listing_id)
+    owner = subject is not None and subject["organization_id"] == viewer
+    if subject is None or not (owner or subject["status"] == "active"):
+        raise NotFound(f"no listing with id {listing_id}")
+    network, _ = await current_network(conn)
+    if filters.via and filters.via not in network.crossings:
+        raise InvalidInput.field(
+            "via", f"no border crossing with id '{filters.via}' (GET /v1/border-crossings)"
+        )
+    ids = await _candidate_ids(reader, index, subject)
+    rows = await conn.fetch(CANDIDATES_SQL, ids) if ids else []
+    router, now = _Router(network), datetime.now(UTC)
+    found = [m for row in rows if (m := _score_pair(subject, row, router, filters, now)) is not None]
+    found.sort(key=lambda m: m.score, reverse=True)
+    return Matches(listing_id=listing_id, rates_as_of=scoring.rates().as_of, matches=found[: filters.limit])
