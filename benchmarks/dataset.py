@@ -23,6 +23,7 @@ import msgspec
 from meilisearch_python_sdk import AsyncClient
 
 from benchmarks import vocab
+from market.glossary import search_terms
 from market.places import resolve_place
 from market.vocab import hs_entry
 from search import OutboxIndexer
@@ -413,7 +414,7 @@ async def index_outbox(
     on_progress: Callable[[int], None],
 ) -> tuple[int, float]:
     """Run the app's outbox indexer until the outbox is empty; (rows cleared, seconds)."""
-    indexer = OutboxIndexer(pool, meili, index_uid)
+    indexer = OutboxIndexer(pool, meili, index_uid, terms_for=search_terms)
     started = time.perf_counter()
     task = asyncio.create_task(indexer.drain())
     async with pool.acquire() as conn:

@@ -26,6 +26,7 @@ from market.db import create_pool
 from market.deps import dependencies
 from market.devstack import dev_admin_token, provide_services
 from market.errors import exception_handlers
+from market.glossary import search_terms
 from market.health import health, ready
 from market.listings.controller import ListingController
 from market.logging import configure_logging
@@ -115,7 +116,9 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         try:
             await prepare_indexes(settings, state.meili)
             if settings.run_indexer:
-                indexer = OutboxIndexer(state.pool, state.meili, settings.listings_index)
+                indexer = OutboxIndexer(
+                    state.pool, state.meili, settings.listings_index, terms_for=search_terms
+                )
                 indexer_task = asyncio.create_task(indexer.run_forever(), name="outbox-indexer")
             yield
         finally:

@@ -80,11 +80,13 @@ async def load_demo_data(settings: Settings) -> tuple[int, int]:
 
 async def run_worker(settings: Settings) -> None:
     from market.app import prepare_indexes
+    from market.glossary import search_terms
     from search import OutboxIndexer
 
     async with clients(settings) as (pool, meili):
         await prepare_indexes(settings, meili)
-        task = asyncio.create_task(OutboxIndexer(pool, meili, settings.listings_index).run_forever())
+        indexer = OutboxIndexer(pool, meili, settings.listings_index, terms_for=search_terms)
+        task = asyncio.create_task(indexer.run_forever())
         # SIGTERM (docker stop, systemd) and SIGINT stop the loop between batches: a batch in
         # flight rolls back and its outbox rows stay for the next worker.
         loop = asyncio.get_running_loop()

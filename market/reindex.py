@@ -8,6 +8,7 @@ import msgspec
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from market.glossary import search_terms
 from market.settings import Settings
 from search import LISTING_SETTINGS, ensure_index, listing_to_document, wait_for
 from search.documents import ListingSource
@@ -43,7 +44,8 @@ async def reindex(settings: Settings, *, batch_size: int = 5000, console: Consol
             for start in range(0, len(ids), batch_size):
                 chunk = ids[start : start + batch_size]
                 records = await pool.fetch(LOAD_SQL, chunk)
-                docs = [listing_to_document(msgspec.convert(r, ListingSource)) for r in records]
+                sources = [msgspec.convert(r, ListingSource) for r in records]
+                docs = [listing_to_document(s, search_terms(s.hs_code)) for s in sources]
                 task = await meili.index(staging).add_documents(docs)
                 await wait_for(meili, task.task_uid, timeout_ms=600_000)
                 progress.advance(bar, len(chunk))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -43,8 +44,12 @@ class ListingSource(msgspec.Struct, kw_only=True):
     version: int
 
 
-def listing_to_document(src: ListingSource) -> dict[str, Any]:
-    """The search document for one listing (public fields only)."""
+def listing_to_document(src: ListingSource, hs_terms: Sequence[str] = ()) -> dict[str, Any]:
+    """The search document for one listing (public fields only).
+
+    ``hs_terms`` are the names of the listing's HS heading in the region's languages (the
+    glossary), so a search in any of them finds the listing whatever language it was written in.
+    """
     doc: dict[str, Any] = {
         "id": src.id,
         "version": src.version,
@@ -56,6 +61,7 @@ def listing_to_document(src: ListingSource) -> dict[str, Any]:
         "hs_heading": src.hs_code[:4],
         "hs_chapter": src.hs_code[:2],
         "hs_description": src.hs_description,
+        "hs_terms": list(hs_terms),
         "quantity": src.quantity,
         "price": src.price,
         "price_amount": float(src.price["amount"]) if src.price else None,
@@ -99,6 +105,7 @@ def _located_at(src: ListingSource) -> str | None:
 LISTING_SETTINGS: dict[str, Any] = {
     "searchableAttributes": [
         "title",
+        "hs_terms",
         "hs_description",
         "description",
         "organization.name",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import asyncpg
@@ -51,8 +52,15 @@ class OutboxIndexer:
     """Drains ``search_outbox`` into the listings index."""
 
     def __init__(
-        self, pool: asyncpg.Pool, client: AsyncClient, index_uid: str, *, batch_size: int = 1000
+        self,
+        pool: asyncpg.Pool,
+        client: AsyncClient,
+        index_uid: str,
+        *,
+        batch_size: int = 1000,
+        terms_for: Callable[[str], Sequence[str]] | None = None,
     ) -> None:
+        self.terms_for = terms_for or (lambda _code: ())
         self.pool = pool
         self.client = client
         self.index_uid = index_uid
@@ -75,7 +83,11 @@ class OutboxIndexer:
             index = self.client.index(self.index_uid)
             tasks = []
             if live:
-                tasks.append(await index.add_documents([listing_to_document(s) for s in live]))
+                tasks.append(
+                    await index.add_documents(
+                        [listing_to_document(s, self.terms_for(s.hs_code)) for s in live]
+                    )
+                )
             if gone:
                 tasks.append(await index.delete_documents(gone))
             for task in tasks:

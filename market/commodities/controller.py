@@ -11,6 +11,7 @@ from litestar.params import PathParameter, QueryParameter
 from meilisearch_python_sdk import AsyncClient
 
 from market.errors import NotFound
+from market.glossary import headings_for
 from market.settings import Settings
 from market.vocab import hs_entries, hs_entry, hs_hierarchy
 from schemas.commodities import Commodity, CommodityDetail, CommoditySuggestions
@@ -43,9 +44,14 @@ class CommodityController(Controller):
         q: Annotated[str, QueryParameter(min_length=1, max_length=200, description="Free text")],
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10,
     ) -> CommoditySuggestions:
-        """Suggest HS codes for a description of goods (e.g. q=ceramic tableware)."""
+        """Suggest HS codes for goods described in English, Russian, Kazakh, Uzbek, Tajik or Kyrgyz."""
+        # The glossary knows the region's words for traded goods ("мука", "un", "ұн"); the HS
+        # index knows the nomenclature's English. Glossary headings come first.
+        from_glossary = [_commodity(code) for code in headings_for(q)[:limit]]
         hits = await suggest_commodities(meili, settings.commodities_index, q.strip(), limit=limit)
-        return CommoditySuggestions(query=q, suggestions=msgspec.convert(hits, list[Commodity]))
+        seen = {c.code for c in from_glossary}
+        from_index = [c for c in msgspec.convert(hits, list[Commodity]) if c.code not in seen]
+        return CommoditySuggestions(query=q, suggestions=[*from_glossary, *from_index][:limit])
 
     @get("/{code:str}", operation_id="getCommodity")
     async def get_one(
