@@ -30,13 +30,15 @@ from market.glossary import search_terms
 from market.health import health, ready
 from market.listings.controller import ListingController
 from market.logging import configure_logging
-from market.matching.controller import MatchController
+from market.matching.controller import MatchController, match_inbox
+from market.matching.recorder import MatchRecorder
 from market.organizations.controller import OrganizationController
 from market.routes.controller import RouteController
 from market.settings import Settings, get_settings
 from search import COMMODITY_SETTINGS, LISTING_SETTINGS, OutboxIndexer, ensure_index
 from search.client import SearchReader, meili_client
 from search.commodities import load_commodities
+from search.indexer import drain_on_notify
 
 if TYPE_CHECKING:
     from click import Group
@@ -112,14 +114,18 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         )
         state.meili = meili_client(settings.meili_url, settings.meili_api_key)
         state.search_reader = SearchReader(settings.meili_url, settings.meili_api_key)
-        indexer_task: asyncio.Task[None] | None = None
+        indexer_task: asyncio.Future[tuple[None, None]] | None = None
         try:
             await prepare_indexes(settings, state.meili)
             if settings.run_indexer:
                 indexer = OutboxIndexer(
                     state.pool, state.meili, settings.listings_index, terms_for=search_terms
                 )
-                indexer_task = asyncio.create_task(indexer.run_forever(), name="outbox-indexer")
+                recorder = MatchRecorder(state.pool, state.search_reader, settings.listings_index)
+                indexer_task = asyncio.gather(
+                    indexer.run_forever(),
+                    drain_on_notify(state.pool, recorder.drain, name="match recorder"),
+                )
             yield
         finally:
             if indexer_task is not None:
@@ -145,6 +151,7 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
                 CommodityController,
                 RouteController,
                 MatchController,
+                match_inbox,
                 health,
                 ready,
                 docs_redirect,

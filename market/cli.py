@@ -81,12 +81,19 @@ async def load_demo_data(settings: Settings) -> tuple[int, int]:
 async def run_worker(settings: Settings) -> None:
     from market.app import prepare_indexes
     from market.glossary import search_terms
+    from market.matching.recorder import MatchRecorder
     from search import OutboxIndexer
+    from search.client import SearchReader
+    from search.indexer import drain_on_notify
 
     async with clients(settings) as (pool, meili):
         await prepare_indexes(settings, meili)
         indexer = OutboxIndexer(pool, meili, settings.listings_index, terms_for=search_terms)
-        task = asyncio.create_task(indexer.run_forever())
+        reader = SearchReader(settings.meili_url or "", settings.meili_api_key)
+        recorder = MatchRecorder(pool, reader, settings.listings_index)
+        task = asyncio.gather(
+            indexer.run_forever(), drain_on_notify(pool, recorder.drain, name="match recorder")
+        )
         # SIGTERM (docker stop, systemd) and SIGINT stop the loop between batches: a batch in
         # flight rolls back and its outbox rows stay for the next worker.
         loop = asyncio.get_running_loop()
@@ -94,6 +101,7 @@ async def run_worker(settings: Settings) -> None:
             loop.add_signal_handler(sig, task.cancel)
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await reader.close()
         log.info("worker stopped")
 
 

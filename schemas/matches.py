@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 import msgspec
 
 from schemas.listings import Listing
 
-__all__ = ["Match", "MatchRoute", "Matches", "ScoreParts"]
+__all__ = ["Match", "MatchEvent", "MatchInbox", "MatchRoute", "Matches", "ScoreParts"]
 
 
 class ScoreParts(msgspec.Struct, kw_only=True):
@@ -61,3 +61,22 @@ class Matches(msgspec.Struct, kw_only=True):
     rates_as_of: date
     """Prices are compared in USD with the rates of this date."""
     matches: list[Match]
+
+
+class MatchEvent(msgspec.Struct, kw_only=True):
+    """A counterpart found for one of your listings."""
+
+    id: int
+    created_at: datetime
+    listing_id: UUID
+    """Your listing."""
+    counterpart: Listing
+    score: float
+    explanation: str
+
+
+class MatchInbox(msgspec.Struct, kw_only=True):
+    """Newest first. Pass ``next_cursor`` as ``cursor`` for the next page; null means the end."""
+
+    events: list[MatchEvent]
+    next_cursor: str | None

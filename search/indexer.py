@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 import asyncpg
@@ -22,7 +22,7 @@ from meilisearch_python_sdk import AsyncClient
 from search.documents import ListingSource, listing_to_document
 from search.indexes import wait_for
 
-__all__ = ["NOTIFY_CHANNEL", "OutboxIndexer"]
+__all__ = ["NOTIFY_CHANNEL", "OutboxIndexer", "drain_on_notify"]
 
 log = structlog.get_logger(name=__name__)
 
@@ -65,7 +65,6 @@ class OutboxIndexer:
         self.client = client
         self.index_uid = index_uid
         self.batch_size = batch_size
-        self._wake = asyncio.Event()
 
     async def run_once(self) -> int:
         """Index one batch of outbox rows; return how many rows it cleared."""
@@ -93,6 +92,7 @@ class OutboxIndexer:
             for task in tasks:
                 await wait_for(self.client, task.task_uid)
             await conn.execute(DELETE_SQL, [r["id"] for r in rows])
+            await conn.execute("SELECT pg_notify($1, 'indexed')", NOTIFY_CHANNEL)  # wakes the match recorder
         log.debug("outbox batch indexed", rows=len(rows), upserted=len(live), deleted=len(gone))
         return len(rows)
 
@@ -103,45 +103,61 @@ class OutboxIndexer:
             total += count
         return total
 
-    def _on_notify(self, *_: object) -> None:
-        self._wake.set()
-
     async def run_forever(self, *, poll_seconds: float = 2.0) -> None:
-        """Wake on NOTIFY (or every ``poll_seconds``), drain, and back off while things fail."""
-        backoff = 0.2
-        listener: asyncpg.pool.PoolConnectionProxy | None = None
-        try:
-            while True:
-                try:
-                    if listener is None:
-                        listener = await self.pool.acquire()
-                        await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
-                    self._wake.clear()
-                    await self.drain()
-                    backoff = 0.2
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
-                    continue
-                except Exception as exc:  # the SDK wraps transport errors in types of its own
-                    error = exc
-                # The index or the database is away: retry, never give up. A fresh listening
-                # connection next time, in case this one died with the server.
-                log.warning("indexer pass failed; retrying", error=repr(error), retry_in=backoff)
-                if listener is not None:
-                    held, listener = listener, None
-                    await self._release(held)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-        finally:
-            if listener is not None:
-                await asyncio.shield(self._release(listener))
+        """Drain on every NOTIFY (or every ``poll_seconds``) until cancelled."""
+        await drain_on_notify(self.pool, self.drain, name="indexer", poll_seconds=poll_seconds)
 
-    async def _release(self, conn: asyncpg.pool.PoolConnectionProxy) -> None:
+
+async def drain_on_notify(
+    pool: asyncpg.Pool,
+    drain: Callable[[], Awaitable[int]],
+    *,
+    name: str,
+    channel: str = NOTIFY_CHANNEL,
+    poll_seconds: float = 2.0,
+) -> None:
+    """Call ``drain`` whenever ``channel`` is notified (or every ``poll_seconds``), for ever.
+
+    Failures (the index or the database away) back off from 0.2 s to 5 s and retry; each retry
+    listens on a fresh connection, in case the old one died with the server.
+    """
+    wake = asyncio.Event()
+
+    def on_notify(*_: object) -> None:
+        wake.set()
+
+    async def release(conn: asyncpg.pool.PoolConnectionProxy) -> None:
         try:
-            await conn.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+            await conn.remove_listener(channel, on_notify)
         except Exception:
             pass
         try:
-            await self.pool.release(conn, timeout=5)
+            await pool.release(conn, timeout=5)
         except Exception:
             conn.terminate()
+
+    backoff = 0.2
+    listener: asyncpg.pool.PoolConnectionProxy | None = None
+    try:
+        while True:
+            try:
+                if listener is None:
+                    listener = await pool.acquire()
+                    await listener.add_listener(channel, on_notify)
+                wake.clear()
+                await drain()
+                backoff = 0.2
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), timeout=poll_seconds)
+                continue
+            except Exception as exc:  # the SDK wraps transport errors in types of its own
+                error = exc
+            log.warning(f"{name} pass failed; retrying", error=repr(error), retry_in=backoff)
+            if listener is not None:
+                held, listener = listener, None
+                await release(held)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+    finally:
+        if listener is not None:
+            await asyncio.shield(release(listener))

@@ -51,6 +51,10 @@ UPDATE listings SET status = 'closed', version = version + 1, updated_at = now()
 WHERE id = $1 AND status <> 'closed'
 """
 ENQUEUE_SQL = "INSERT INTO search_outbox (listing_id) VALUES ($1)"
+# A listing that is active after a write gets its matches computed (market/matching/recorder.py).
+MATCH_JOB_SQL = """
+INSERT INTO match_jobs (listing_id) SELECT id FROM listings WHERE id = $1 AND status = 'active'
+"""
 NOTIFY_SQL = "SELECT pg_notify($1, '')"
 
 
@@ -109,6 +113,7 @@ def _row_values(data: ListingCreate) -> list[Any]:
 
 async def _enqueue(conn: asyncpg.Connection, listing_id: UUID) -> None:
     await conn.execute(ENQUEUE_SQL, listing_id)
+    await conn.execute(MATCH_JOB_SQL, listing_id)
     await conn.execute(NOTIFY_SQL, NOTIFY_CHANNEL)
 
 

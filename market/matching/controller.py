@@ -12,12 +12,13 @@ from litestar.params import FromPath, QueryParameter
 
 from market.auth import Caller
 from market.errors import ServiceUnavailable
+from market.matching.inbox import read_inbox
 from market.matching.service import MatchFilters, find_matches
 from market.settings import Settings
-from schemas.matches import Matches
+from schemas.matches import Matches, MatchInbox
 from search.client import SearchReader, SearchUnavailable
 
-__all__ = ["MatchController"]
+__all__ = ["MatchController", "match_inbox"]
 
 
 class MatchController(Controller):
@@ -53,3 +54,21 @@ class MatchController(Controller):
             raise ServiceUnavailable(
                 "matching needs the search index, which is unavailable; retry shortly"
             ) from exc
+
+
+@get("/v1/matches", operation_id="matchInbox", tags=["matching"])
+async def match_inbox(
+    caller: NamedDependency[Caller],
+    pool: NamedDependency[asyncpg.Pool],
+    listing_id: Annotated[
+        UUID | None, QueryParameter(description="Only events for this listing of yours")
+    ] = None,
+    cursor: Annotated[
+        str | None, QueryParameter(max_length=20, description="next_cursor of the previous page")
+    ] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+) -> MatchInbox:
+    """Your match inbox: counterparts found for your active listings, newest first."""
+    organization_id = caller.require_organization("read")
+    async with pool.acquire() as conn:
+        return await read_inbox(conn, organization_id, cursor=cursor, listing_id=listing_id, limit=limit)

@@ -1,0 +1,100 @@
+"""Match events: when a listing becomes active, its matches are computed in the background and
+recorded in both organizations' inboxes.
+
+Jobs wait in ``match_jobs`` (written in the same transaction as the listing), so none is lost if
+the process dies; they are claimed with ``FOR UPDATE SKIP LOCKED`` and removed only after their
+events are written.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import asyncpg
+import structlog
+
+from market.matching.service import MatchFilters, find_matches
+from search.client import SearchReader
+
+__all__ = ["EVENT_MIN_SCORE", "MatchRecorder"]
+
+log = structlog.get_logger(name=__name__)
+
+EVENT_MIN_SCORE = 0.5
+"""Weaker suggestions stay available on demand (GET /v1/listings/{id}/matches) but fill no inbox."""
+
+# A job waits until every listing written up to its own write is in the search index, so that
+# two listings posted a moment apart still find each other (candidates come from the index).
+CLAIM_SQL = """
+SELECT j.id, j.listing_id, l.organization_id, l.status
+FROM match_jobs j JOIN listings l ON l.id = j.listing_id
+WHERE NOT EXISTS (SELECT 1 FROM search_outbox o WHERE o.enqueued_at <= j.enqueued_at)
+ORDER BY j.id LIMIT $1 FOR UPDATE OF j SKIP LOCKED
+"""
+RECORD_SQL = """
+INSERT INTO match_events (organization_id, listing_id, counterpart_id, score, explanation)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::real[], $5::text[])
+ON CONFLICT (listing_id, counterpart_id) DO UPDATE
+SET score = excluded.score, explanation = excluded.explanation
+"""
+DONE_SQL = "DELETE FROM match_jobs WHERE id = any($1::bigint[])"
+
+
+class MatchRecorder:
+    """Drains ``match_jobs`` into ``match_events``."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, reader: SearchReader, index_uid: str, *, batch_size: int = 20
+    ) -> None:
+        self.pool = pool
+        self.reader = reader
+        self.index_uid = index_uid
+        self.batch_size = batch_size
+
+    async def run_once(self) -> int:
+        async with self.pool.acquire() as conn, conn.transaction():
+            jobs = await conn.fetch(CLAIM_SQL, self.batch_size)
+            if not jobs:
+                return 0
+            # (listing, counterpart) -> (inbox owner, score, explanation); two jobs in one batch
+            # (an offer and the demand it matches) find the same pairs from both ends.
+            events: dict[tuple[UUID, UUID], tuple[UUID, float, str]] = {}
+            for job in {j["listing_id"]: j for j in jobs}.values():
+                if job["status"] != "active":
+                    continue
+                found = await find_matches(
+                    conn,
+                    self.reader,
+                    self.index_uid,
+                    job["listing_id"],
+                    job["organization_id"],
+                    MatchFilters(min_score=EVENT_MIN_SCORE, limit=50),
+                )
+                for match in found.matches:
+                    # One event in each inbox: the new listing's owner, and the counterpart's.
+                    events[(job["listing_id"], match.listing.id)] = (
+                        job["organization_id"],
+                        match.score,
+                        match.explanation,
+                    )
+                    events[(match.listing.id, job["listing_id"])] = (
+                        match.listing.organization.id,
+                        match.score,
+                        match.explanation,
+                    )
+            if events:
+                owners = [owner for owner, _, _ in events.values()]
+                mine = [pair[0] for pair in events]
+                theirs = [pair[1] for pair in events]
+                scores = [score for _, score, _ in events.values()]
+                reasons = [reason for _, _, reason in events.values()]
+                await conn.execute(RECORD_SQL, owners, mine, theirs, scores, reasons)
+            await conn.execute(DONE_SQL, [j["id"] for j in jobs])
+        log.debug("match jobs recorded", jobs=len(jobs), events=len(events))
+        return len(jobs)
+
+    async def drain(self) -> int:
+        total = 0
+        while count := await self.run_once():
+            total += count
+        return total

@@ -1,0 +1,117 @@
+"""The match inbox: events recorded in the background for both sides, newest first, paged."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import httpx
+
+from tests.conftest import demand_body, offer_body
+
+
+async def _inbox(client: httpx.AsyncClient, org, **params: str) -> dict:
+    response = await client.get("/v1/matches", params=params, headers=org.headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def _wait_for_events(client: httpx.AsyncClient, org, count: int) -> dict:
+    deadline = asyncio.get_running_loop().time() + 20
+    while True:
+        inbox = await _inbox(client, org, limit="100")
+        if len(inbox["events"]) >= count:
+            return inbox
+        assert asyncio.get_running_loop().time() < deadline, f"only {len(inbox['events'])} events arrived"
+        await asyncio.sleep(0.1)
+
+
+async def test_both_sides_get_an_event_and_closed_listings_drop_out(
+    client: httpx.AsyncClient, make_org
+) -> None:
+    code = "252329"  # cement: one chapter few other tests use
+    word = "cem" + secrets.token_hex(3)
+    exporter = await make_org(country="UZ", city="Tashkent")
+    importer = await make_org(kind="importer", country="KZ", city="Shymkent")
+    wanted = await client.post(
+        "/v1/listings",
+        json=demand_body(
+            title=f"Cement wanted {word}",
+            hs_code=code,
+            quantity={"amount": 2000, "unit": "TNE"},
+            price={"amount": "60.00", "currency": "USD", "per": "TNE"},
+            destination={"country": "KZ", "city": "Shymkent"},
+            incoterm="DAP",
+            incoterm_place="Shymkent",
+            target_countries=["UZ"],
+            transport_modes=["road"],
+        ),
+        headers=importer.headers,
+    )
+    assert wanted.status_code == 201
+    offered = await client.post(
+        "/v1/listings",
+        json=offer_body(
+            title=f"Portland cement {word}",
+            hs_code=code,
+            quantity={"amount": 5000, "unit": "TNE"},
+            min_order={"amount": 100, "unit": "TNE"},
+            price={"amount": "55.00", "currency": "USD", "per": "TNE"},
+            incoterm="DAP",
+            incoterm_place="Shymkent",
+            target_countries=["KZ"],
+            transport_modes=["road"],
+        ),
+        headers=exporter.headers,
+    )
+    assert offered.status_code == 201
+    offer_id, demand_id = offered.json()["id"], wanted.json()["id"]
+
+    mine = await _wait_for_events(client, exporter, 1)
+    event = next(e for e in mine["events"] if e["counterpart"]["id"] == demand_id)
+    assert (
+        event["listing_id"] == offer_id and event["score"] >= 0.5 and "same HS 2523" in event["explanation"]
+    )
+    theirs = await _wait_for_events(client, importer, 1)
+    assert any(e["counterpart"]["id"] == offer_id and e["listing_id"] == demand_id for e in theirs["events"])
+    only = await _inbox(client, importer, listing_id=demand_id)
+    assert only["events"] and all(e["listing_id"] == demand_id for e in only["events"])
+
+    assert (await client.delete(f"/v1/listings/{demand_id}", headers=importer.headers)).status_code == 204
+    after = await _inbox(client, exporter, limit="100")
+    assert all(e["counterpart"]["id"] != demand_id for e in after["events"])
+
+
+async def test_inbox_pages_with_a_cursor_and_needs_a_key(client: httpx.AsyncClient, make_org, app) -> None:
+    exporter = await make_org()
+    ids = []
+    for n in range(3):
+        created = await client.post(
+            "/v1/listings", json=offer_body(title=f"Plates lot {n}"), headers=exporter.headers
+        )
+        ids.append(created.json()["id"])
+    counterpart = await make_org(kind="importer", country="KZ")
+    demand = await client.post(
+        "/v1/listings",
+        json=demand_body(
+            title="Plates wanted", hs_code="691200", quantity={"amount": 1000, "unit": "H87"}, price=None
+        ),
+        headers=counterpart.headers,
+    )
+    # Write the events directly: this test is about paging, not about the recorder.
+    for listing_id in ids:
+        await app.state.pool.execute(
+            "INSERT INTO match_events (organization_id, listing_id, counterpart_id, score, explanation)"
+            " VALUES ($1, $2, $3, 0.8, 'test')",
+            exporter.id,
+            listing_id,
+            demand.json()["id"],
+        )
+    first = await _inbox(client, exporter, limit="2")
+    assert len(first["events"]) == 2 and first["next_cursor"]
+    second = await _inbox(client, exporter, limit="2", cursor=first["next_cursor"])
+    seen = [e["id"] for e in first["events"] + second["events"]]
+    assert seen == sorted(seen, reverse=True) and len(set(seen)) == len(seen)
+    assert (await client.get("/v1/matches")).status_code == 401
+    bad = await client.get("/v1/matches", params={"cursor": "abc"}, headers=exporter.headers)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
