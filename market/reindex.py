@@ -45,7 +45,7 @@ async def reindex(settings: Settings, *, batch_size: int = 5000, console: Consol
                 chunk = ids[start : start + batch_size]
                 records = await pool.fetch(LOAD_SQL, chunk)
                 sources = [msgspec.convert(r, ListingSource) for r in records]
-                docs = [listing_to_document(s, search_terms(s.hs_code)) for s in sources]
+                docs = [listing_to_document(s, search_terms(s.hs_code or "")) for s in sources]
                 task = await meili.index(staging).add_documents(docs)
                 await wait_for(meili, task.task_uid, timeout_ms=600_000)
                 progress.advance(bar, len(chunk))

@@ -77,12 +77,13 @@ class Location(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 
 class ListingCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """A new export offer or import demand."""
+    """A new export offer or import demand. A draft may leave ``hs_code`` out: the answer then
+    suggests codes, and the listing can be published once one is set."""
 
     side: ListingSide
     title: ShortText
-    hs_code: HsCode
     quantity: Quantity
+    hs_code: HsCode | None = None
     description: Description = ""
     status: Literal["draft", "active"] = "active"
     min_order: Quantity | None = None
@@ -106,7 +107,7 @@ class ListingPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     title: ShortText | UnsetType = UNSET
     description: Description | UnsetType = UNSET
     status: Literal["draft", "active", "paused"] | UnsetType = UNSET
-    hs_code: HsCode | UnsetType = UNSET
+    hs_code: HsCode | UnsetType | None = UNSET
     quantity: Quantity | UnsetType = UNSET
     min_order: Quantity | UnsetType | None = UNSET
     price: Price | UnsetType | None = UNSET
@@ -131,7 +132,7 @@ class Listing(msgspec.Struct, kw_only=True):
     status: ListingStatus
     title: str
     description: str
-    hs_code: str
+    hs_code: str | None
     hs_description: str
     quantity: Quantity
     min_order: Quantity | None
@@ -156,6 +157,8 @@ class ListingOwner(Listing, kw_only=True):
     """A listing as its own organization sees it."""
 
     external_ref: str | None
+    suggested_hs_codes: list[str] = []
+    """For a draft without ``hs_code``: headings that fit its title and description, best first."""
 
 
 class SearchHit(msgspec.Struct, kw_only=True):

@@ -29,7 +29,8 @@ class ListingSource(msgspec.Struct, kw_only=True):
     status: str
     title: str
     description: str
-    hs_code: str
+    hs_code: str | None
+    """None only for drafts, which are never indexed."""
     hs_description: str
     quantity: dict[str, Any]
     price: dict[str, Any] | None
@@ -50,6 +51,7 @@ def listing_to_document(src: ListingSource, hs_terms: Sequence[str] = ()) -> dic
     ``hs_terms`` are the names of the listing's HS heading in the region's languages (the
     glossary), so a search in any of them finds the listing whatever language it was written in.
     """
+    assert src.hs_code is not None, "drafts are never indexed"
     doc: dict[str, Any] = {
         "id": src.id,
         "version": src.version,

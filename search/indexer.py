@@ -84,7 +84,7 @@ class OutboxIndexer:
             if live:
                 tasks.append(
                     await index.add_documents(
-                        [listing_to_document(s, self.terms_for(s.hs_code)) for s in live]
+                        [listing_to_document(s, self.terms_for(s.hs_code or "")) for s in live]
                     )
                 )
             if gone:

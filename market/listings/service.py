@@ -10,6 +10,7 @@ import asyncpg
 import msgspec
 
 from market.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired
+from market.glossary import headings_for
 from market.listings.validation import DEFAULT_LIFETIME, check_listing
 from market.places import resolve_place
 from market.vocab import hs_entry
@@ -84,7 +85,7 @@ def _geo(data: ListingCreate) -> tuple[float | None, float | None]:
 
 
 def _row_values(data: ListingCreate) -> list[Any]:
-    entry = hs_entry(data.hs_code)
+    entry = hs_entry(data.hs_code) if data.hs_code else None
     lat, lon = _geo(data)
     return [
         data.status,
@@ -136,7 +137,15 @@ async def create_listing(
             raise _duplicate_ref(data) from None
         await _enqueue(conn, listing_id)
         row = await conn.fetchrow(VIEW_SQL, listing_id)
-    return msgspec.convert(row, ListingOwner)
+    return owner_view(row)
+
+
+def owner_view(row: asyncpg.Record) -> ListingOwner:
+    """The owner's view; a draft without an HS code carries suggested codes."""
+    listing = msgspec.convert(row, ListingOwner)
+    if listing.hs_code is None:
+        listing.suggested_hs_codes = headings_for(f"{listing.title} {listing.description}")[:5]
+    return listing
 
 
 async def get_listing(conn: asyncpg.Connection, listing_id: UUID, viewer: UUID | None) -> Listing:
@@ -145,7 +154,7 @@ async def get_listing(conn: asyncpg.Connection, listing_id: UUID, viewer: UUID |
     owner = row is not None and row["organization_id"] == viewer
     if row is None or (row["status"] == "draft" and not owner):
         raise NotFound(f"no listing with id {listing_id}")
-    return msgspec.convert(row, ListingOwner if owner else Listing)
+    return owner_view(row) if owner else msgspec.convert(row, Listing)
 
 
 async def _owned_row(conn: asyncpg.Connection, listing_id: UUID, organization_id: UUID) -> asyncpg.Record:
@@ -196,7 +205,7 @@ async def patch_listing(
         assert updated is not None  # the row is locked FOR UPDATE
         await _enqueue(conn, listing_id)
         new_row = await conn.fetchrow(VIEW_SQL, listing_id)
-    return msgspec.convert(new_row, ListingOwner)
+    return owner_view(new_row)
 
 
 async def close_listing(conn: asyncpg.Connection, listing_id: UUID, organization_id: UUID) -> None:

@@ -24,8 +24,14 @@ def check_listing(data: ListingCreate, *, now: datetime | None = None, is_new: b
     def bad(field: str, message: str) -> None:
         errors.append(FieldError(field=field, message=message))
 
-    entry = hs_entry(data.hs_code)
-    if entry is None:
+    entry = hs_entry(data.hs_code) if data.hs_code else None
+    if data.hs_code is None:
+        if data.status != "draft":
+            bad(
+                "hs_code",
+                "an HS code is needed to publish; post a draft to get suggestions, or see /v1/commodities",
+            )
+    elif entry is None:
         bad(
             "hs_code",
             f"'{data.hs_code}' is not in the HS nomenclature; GET /v1/commodities?q=... suggests codes",

@@ -231,6 +231,8 @@ async def find_matches(
     owner = subject is not None and subject["organization_id"] == viewer
     if subject is None or not (owner or subject["status"] == "active"):
         raise NotFound(f"no listing with id {listing_id}")
+    if subject["hs_code"] is None:
+        raise InvalidInput.field("hs_code", "set the listing's HS code first: matching pivots on it")
     network, _ = await current_network(conn)
     if filters.via and filters.via not in network.crossings:
         raise InvalidInput.field(
