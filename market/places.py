@@ -9,7 +9,7 @@ from importlib import resources
 
 import msgspec
 
-__all__ = ["Place", "normalize_name", "places_within", "resolve_place"]
+__all__ = ["Place", "nearest_place", "normalize_name", "places_within", "resolve_place"]
 
 
 class PlaceNames(msgspec.Struct, kw_only=True):
@@ -74,3 +74,9 @@ def _km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def places_within(lat: float, lon: float, km: float) -> list[Place]:
     """The known places no farther than ``km`` from a point."""
     return [p for p in _all_places() if _km_between(lat, lon, p.lat, p.lon) <= km]
+
+
+def nearest_place(country: str, lat: float, lon: float) -> Place | None:
+    """The known place in ``country`` closest to a point (None if the country has none)."""
+    candidates = [p for p in _all_places() if p.country == country]
+    return min(candidates, key=lambda p: _km_between(lat, lon, p.lat, p.lon), default=None)

@@ -62,10 +62,12 @@ class Price(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class Place(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
-    """A country and optionally a city."""
+    """A country and optionally a city. Coordinates help place a city the gazetteer does not know."""
 
     country: CountryCode
     city: CityName | None = None
+    lat: Annotated[float, msgspec.Meta(ge=-90, le=90)] | None = None
+    lon: Annotated[float, msgspec.Meta(ge=-180, le=180)] | None = None
 
 
 class Location(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -73,7 +75,11 @@ class Location(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     country: str
     city: str | None = None
+    lat: float | None = None
+    lon: float | None = None
     place_id: str | None = None
+    resolved_by: Literal["city", "nearest_hub"] | None = None
+    """How ``place_id`` was found: the city's name, or the nearest hub to the given coordinates."""
 
 
 class ListingCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -29,7 +29,8 @@ class MatchRoute(msgspec.Struct, kw_only=True):
 
     origin: str
     origin_resolved_by: str
-    """``place`` (the listing's city) or ``country_hub`` (the city is unknown: the country's main hub)."""
+    """``city`` (the listing's city), ``nearest_hub`` (an unknown city placed by its coordinates) or
+    ``country_hub`` (nothing to go on: the country's main hub)."""
     destination: str
     destination_resolved_by: str
     countries: list[str]

@@ -12,7 +12,7 @@ import msgspec
 from market.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired
 from market.glossary import headings_for
 from market.listings.validation import DEFAULT_LIFETIME, check_listing
-from market.places import resolve_place
+from market.places import nearest_place, resolve_place
 from market.vocab import hs_entry
 from schemas.common import FieldError
 from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch
@@ -69,7 +69,11 @@ def _place_doc(place: Any) -> dict[str, Any] | None:
     doc: dict[str, Any] = msgspec.to_builtins(place)
     resolved = resolve_place(place.country, place.city)
     if resolved is not None:
-        doc["place_id"] = resolved.id
+        doc["place_id"], doc["resolved_by"] = resolved.id, "city"
+    elif place.lat is not None and place.lon is not None:
+        nearest = nearest_place(place.country, place.lat, place.lon)
+        if nearest is not None:
+            doc["place_id"], doc["resolved_by"] = nearest.id, "nearest_hub"
     return doc
 
 
@@ -194,6 +198,7 @@ async def patch_listing(
         for place in ("origin", "destination"):
             if isinstance(merged.get(place), dict):
                 merged[place].pop("place_id", None)
+                merged[place].pop("resolved_by", None)
         fields = set(ListingCreate.__struct_fields__)
         data = msgspec.convert({k: v for k, v in merged.items() if k in fields}, ListingCreate)
         check_listing(data, is_new="expires_at" in changes)

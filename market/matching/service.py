@@ -63,7 +63,7 @@ def _place(network: RouteNetwork, end: dict[str, Any] | None) -> tuple[str, str]
         return None
     place_id = end.get("place_id")
     if place_id and place_id in network.places:
-        return place_id, "place"
+        return place_id, end.get("resolved_by") or "city"
     hub = COUNTRY_HUBS.get(end["country"])
     return (hub, "country_hub") if hub else None
 

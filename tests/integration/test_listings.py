@@ -25,7 +25,7 @@ async def test_create_returns_the_full_listing(client: httpx.AsyncClient, make_o
         "country": "UZ",
         "verified": False,
     }
-    assert listing["origin"] == {"country": "UZ", "city": "Tashkent", "place_id": "UZTAS"}
+    assert listing["origin"] == {"country": "UZ", "city": "Tashkent", "place_id": "UZTAS", "resolved_by": "city"}
     assert listing["price"] == {"amount": "1.80", "currency": "USD", "per": "H87"}
     assert listing["external_ref"] == "UZ-CER-1"
     assert listing["created_at"] == listing["updated_at"]
@@ -152,3 +152,26 @@ async def test_demand_in_russian_is_found_by_russian_word(client: httpx.AsyncCli
     await wait_searchable(client, {"q": "мука", "side": "demand"}, listing["id"])
     # typo tolerance: one letter off still finds it
     await wait_searchable(client, {"q": "пшиничная", "side": "demand"}, listing["id"])
+
+
+async def test_unknown_city_is_placed_at_the_nearest_hub(client: httpx.AsyncClient, make_org) -> None:
+    org = await make_org()
+    body = offer_body(origin={"country": "UZ", "city": "Chirchiq", "lat": 41.47, "lon": 69.58})
+    created = await client.post("/v1/listings", json=body, headers=org.headers)
+    assert created.status_code == 201, created.text
+    origin = created.json()["origin"]
+    assert origin["place_id"] == "UZTAS" and origin["resolved_by"] == "nearest_hub"
+    known = (await client.post("/v1/listings", json=offer_body(), headers=org.headers)).json()
+    assert known["origin"]["resolved_by"] == "city"
+    unplaced = await client.post(
+        "/v1/listings", json=offer_body(origin={"country": "UZ", "city": "Chirchiq"}), headers=org.headers
+    )
+    assert "place_id" not in unplaced.json()["origin"]
+    # Changing another field keeps the place as resolved.
+    patched = await client.patch(
+        f"/v1/listings/{created.json()['id']}",
+        json={"title": "Plates, moved"},
+        headers={**org.headers, "If-Match": '"1"'},
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["origin"]["resolved_by"] == "nearest_hub"
