@@ -25,7 +25,12 @@ async def test_create_returns_the_full_listing(client: httpx.AsyncClient, make_o
         "country": "UZ",
         "verified": False,
     }
-    assert listing["origin"] == {"country": "UZ", "city": "Tashkent", "place_id": "UZTAS", "resolved_by": "city"}
+    assert listing["origin"] == {
+        "country": "UZ",
+        "city": "Tashkent",
+        "place_id": "UZTAS",
+        "resolved_by": "city",
+    }
     assert listing["price"] == {"amount": "1.80", "currency": "USD", "per": "H87"}
     assert listing["external_ref"] == "UZ-CER-1"
     assert listing["created_at"] == listing["updated_at"]
