@@ -23,7 +23,7 @@ from schemas.matches import Match, Matches, MatchRoute, ScoreParts
 from schemas.routes import Route
 from schemas.vocab import SEA_ONLY_INCOTERMS
 from search.client import SearchReader
-from search.queries import ListingQuery, search_listings
+from search.queries import ListingQuery, search_ids
 
 __all__ = ["MatchFilters", "find_matches"]
 
@@ -84,18 +84,32 @@ def _summary(route: Route, start: tuple[str, str], end: tuple[str, str]) -> Matc
     )
 
 
+_ROUTES: dict[tuple[str, str, frozenset[str], str, tuple[tuple[str, str], ...]], list[Route]] = {}
+_ROUTES_KEPT = 4096
+
+
 class _Router:
-    """Routes between places, planned once per pair and set of modes within one request."""
+    """Routes between places, planned once per pair, set of modes and state of the crossings.
+
+    Kept across requests: the key includes the network version and every crossing that is not
+    open, so a status change makes fresh routes at once.
+    """
 
     def __init__(self, network: RouteNetwork) -> None:
         self.network = network
-        self._cache: dict[tuple[str, str, frozenset[str]], list[Route]] = {}
+        self._statuses = tuple(
+            sorted((c.id, c.status) for c in network.crossings.values() if c.status != "open")
+        )
 
     def routes(self, start: str, end: str, modes: Collection[str]) -> list[Route]:
-        key = (start, end, frozenset(modes))
-        if key not in self._cache:
-            self._cache[key] = plan_routes(self.network, start, end, modes=modes, k=3) if start != end else []
-        return self._cache[key]
+        key = (start, end, frozenset(modes), self.network.version, self._statuses)
+        found = _ROUTES.get(key)
+        if found is None:
+            found = plan_routes(self.network, start, end, modes=modes, k=3) if start != end else []
+            if len(_ROUTES) >= _ROUTES_KEPT:
+                _ROUTES.pop(next(iter(_ROUTES)))
+            _ROUTES[key] = found
+        return found
 
 
 def _pick_route(routes: list[Route], filters: MatchFilters) -> Route | None:
@@ -135,9 +149,29 @@ def _explain(offer: asyncpg.Record, demand: asyncpg.Record, route: MatchRoute | 
     return f"{commodity}, {quantity}, {where}"
 
 
+@dataclass(frozen=True)
+class _Scored:
+    row: asyncpg.Record
+    score: float
+    parts: ScoreParts
+    route: MatchRoute | None
+    flags: list[str]
+    explanation: str
+
+    def to_match(self) -> Match:
+        return Match(
+            listing=msgspec.convert(self.row, Listing),
+            score=self.score,
+            parts=self.parts,
+            route=self.route,
+            flags=self.flags,
+            explanation=self.explanation,
+        )
+
+
 def _score_pair(
     subject: asyncpg.Record, other: asyncpg.Record, router: _Router, filters: MatchFilters, now: datetime
-) -> Match | None:
+) -> _Scored | None:
     offer, demand = (subject, other) if subject["side"] == "offer" else (other, subject)
     # Incompatible pairs never match: markets the offer does not serve, origins the demand refuses.
     origin, destination = offer["origin"], demand["destination"]
@@ -194,14 +228,7 @@ def _score_pair(
     score = scoring.total(msgspec.structs.asdict(parts))
     if score < filters.min_score:
         return None
-    return Match(
-        listing=msgspec.convert(other, Listing),
-        score=score,
-        parts=parts,
-        route=summary,
-        flags=flags,
-        explanation=_explain(offer, demand, summary),
-    )
+    return _Scored(other, score, parts, summary, flags, _explain(offer, demand, summary))
 
 
 async def _candidate_ids(reader: SearchReader, index: str, subject: asyncpg.Record) -> list[UUID]:
@@ -214,8 +241,8 @@ async def _candidate_ids(reader: SearchReader, index: str, subject: asyncpg.Reco
         limit=CANDIDATES_PER_QUERY,
     )
     by_text = ListingQuery(side=other_side, q=subject["title"], exclude_organization_id=own, limit=20)
-    found = [await search_listings(reader, index, query) for query in (by_code, by_text)]
-    return list(dict.fromkeys(hit.id for result in found for hit in result.hits))
+    found = [await search_ids(reader, index, query) for query in (by_code, by_text)]
+    return [UUID(i) for i in dict.fromkeys(i for ids in found for i in ids)]
 
 
 async def find_matches(
@@ -243,4 +270,5 @@ async def find_matches(
     router, now = _Router(network), datetime.now(UTC)
     found = [m for row in rows if (m := _score_pair(subject, row, router, filters, now)) is not None]
     found.sort(key=lambda m: m.score, reverse=True)
-    return Matches(listing_id=listing_id, rates_as_of=scoring.rates().as_of, matches=found[: filters.limit])
+    best = [m.to_match() for m in found[: filters.limit]]  # only what is returned is converted
+    return Matches(listing_id=listing_id, rates_as_of=scoring.rates().as_of, matches=best)
