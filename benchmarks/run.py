@@ -7,7 +7,8 @@
 3. Serves the real app and a minimal comparison app with uvicorn, one worker each.
 4. Measures, alternating the two sides of each comparison (A B, B A, A B, ...):
    API search vs the same search sent straight to Meilisearch; GET /v1/listings/{id} vs the
-   minimal app; the lag from POST /v1/listings until search finds the new listing.
+   minimal app; GET /v1/listings/{id}/matches vs the plain API search; the lag from
+   POST /v1/listings until search finds the new listing. In process: route planning per pair.
 5. Prints a table (and Markdown), writes ``benchmarks/results/latest.json``.
 6. Stops everything it started, on success, error or Ctrl-C.
 
@@ -77,6 +78,9 @@ HOST = "127.0.0.1"
 TARGET_SEARCH_RATIO = 1.3
 TARGET_GET_RATIO = 0.7
 TARGET_LAG_P95 = 1.5
+TARGET_MATCH_RATIO = 3.0  # match p95 / search p50
+TARGET_ROUTE_P95_MS = 5.0
+ROUTE_COUNTRIES = ("KZ", "UZ", "TJ", "KG", "TM")
 
 err = Console(stderr=True)
 out = Console(width=None if sys.stdout.isatty() else 150)
@@ -95,6 +99,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=4000,
         help="measured search requests per side, all rounds (default 4000)",
     )
+    parser.add_argument(
+        "--match-requests",
+        type=int,
+        default=1200,
+        help="measured match requests (and as many searches) over all rounds (default 1200)",
+    )
+    parser.add_argument(
+        "--route-pairs", type=int, default=400, help="place pairs for in-process route planning (default 400)"
+    )
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight (default 8)")
     parser.add_argument(
         "--duration", type=float, default=8.0, help="seconds per side per round of the GET test (default 8)"
@@ -108,7 +121,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS.relative_to(ROOT)})"
     )
     args = parser.parse_args(argv)
-    for name in ("listings", "organizations", "requests", "concurrency", "rounds", "lag_samples"):
+    for name in (
+        "listings",
+        "organizations",
+        "requests",
+        "match_requests",
+        "route_pairs",
+        "concurrency",
+        "rounds",
+        "lag_samples",
+    ):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.organizations < 20:
@@ -560,6 +582,140 @@ async def bench_get(
     }
 
 
+async def bench_match(
+    args: argparse.Namespace, pool: asyncpg.Pool, api: Server, pids: dict[str, int]
+) -> dict[str, Any]:
+    """GET /v1/listings/{id}/matches against the plain API search, round by round, same concurrency."""
+    per_side = max(args.match_requests, 200)
+    ids: list[uuid.UUID] = []
+    for side in ("offer", "demand"):
+        ids += [
+            r["id"]
+            for r in await pool.fetch(
+                "SELECT id FROM listings WHERE status = 'active' AND expires_at > now() AND side = $1"
+                " ORDER BY random() LIMIT $2",
+                side,
+                per_side,
+            )
+        ]
+    rng = random.Random(args.seed + 2)
+    rng.shuffle(ids)
+    match_reqs = [get_request(HOST, api.port, f"/v1/listings/{i}/matches") for i in ids]
+    search_reqs = [get_request(HOST, api.port, api_path(p)) for p in SEARCHES]
+
+    def searches(n: int) -> list[bytes]:
+        order: list[int] = []
+        while len(order) < n:
+            batch = list(range(len(SEARCHES)))
+            rng.shuffle(batch)
+            order += batch
+        return [search_reqs[i] for i in order[:n]]
+
+    # Warm-up: the routing tables for each set of modes are built on first use.
+    await run_count(HOST, api.port, match_reqs[-64:], args.concurrency)
+    await run_count(HOST, api.port, searches(2 * len(SEARCHES)), args.concurrency)
+
+    per_round = max(1, args.match_requests // args.rounds)
+    match_phases: list[PhaseResult] = []
+    search_phases: list[PhaseResult] = []
+    cpu_ms: dict[str, list[float]] = {"api": [], "meilisearch": []}
+    bodies: list[tuple[int, bytes]] = []
+    sent: list[bytes] = []
+    with progress() as bar:
+        task = bar.add_task("matches vs API search", total=2 * per_round * args.rounds, rate="")
+        for i, match_first in alternate(args.rounds):
+            batch = match_reqs[i * per_round : (i + 1) * per_round]
+            offset = len(sent)
+            sent += batch
+            round_bodies: list[tuple[int, bytes]] = []
+            sides: list[tuple[str, Callable[[], Coroutine[Any, Any, PhaseResult]]]] = [
+                ("match", partial(run_count, HOST, api.port, batch, args.concurrency, round_bodies)),
+                ("search", partial(run_count, HOST, api.port, searches(per_round), args.concurrency)),
+            ]
+            for name, run in sides if match_first else reversed(sides):
+                result, spent = await measured(run, pids)
+                if name == "match":
+                    match_phases.append(result)
+                    for proc, sink in cpu_ms.items():
+                        sink.append(1000 * spent[proc] / max(result.count, 1))
+                else:
+                    search_phases.append(result)
+                bar.advance(task, per_round)
+            bodies += [(offset + j, body) for j, body in round_bodies]
+
+    decoder = msgspec.json.Decoder()
+    counts: list[int] = []
+    routed = unknown = same_place = 0
+    for _, body in bodies:
+        found = decoder.decode(body)["matches"]
+        counts.append(len(found))
+        for m in found:
+            if m["route"] is not None:
+                routed += 1
+            elif "route_unknown" in m["flags"]:
+                unknown += 1
+            else:
+                same_place += 1
+    total_matches = sum(counts)
+    ratios = [m.p(95) / s.p(50) for m, s in zip(match_phases, search_phases, strict=True)]
+    ratio = median(ratios)
+    match_sum = summarize(match_phases)
+    match_sum["p95_ms"] = ms(median([p.p(95) for p in match_phases]))
+    match_sum["pooled_p95_ms"] = ms(percentile([x for p in match_phases for x in p.latencies], 95))
+    match_sum["api_cpu_ms_per_request"] = round(median(cpu_ms["api"]), 2)
+    match_sum["meilisearch_cpu_ms_per_request"] = round(median(cpu_ms["meilisearch"]), 2)
+    errors = match_sum["errors"] + sum(p.errors for p in search_phases)
+    return {
+        "concurrency": args.concurrency,
+        "requests_per_round": per_round,
+        "match": match_sum,
+        "search": summarize(search_phases),
+        "ratio_p95_to_search_p50": round(ratio, 3),
+        "ratio_rounds": [round(r, 3) for r in ratios],
+        "target_ratio": TARGET_MATCH_RATIO,
+        "responses": len(counts),
+        "share_with_match": round(sum(1 for c in counts if c) / len(counts), 3) if counts else None,
+        "mean_matches": round(total_matches / len(counts), 2) if counts else None,
+        "matches_with_route": round(routed / total_matches, 3) if total_matches else None,
+        "matches_route_unknown": round(unknown / total_matches, 3) if total_matches else None,
+        "matches_same_place": round(same_place / total_matches, 3) if total_matches else None,
+        "pass": errors == 0 and ratio <= TARGET_MATCH_RATIO,
+    }
+
+
+def bench_routes(args: argparse.Namespace) -> dict[str, Any]:
+    """plan_routes(load_network(), a, b, k=3) in process, over random pairs of Central Asian places."""
+    from market.routes.network import load_network
+    from market.routes.planner import plan_routes
+
+    network = load_network()
+    places = sorted(p.id for p in network.places.values() if p.country in ROUTE_COUNTRIES)
+    rng = random.Random(args.seed + 3)
+    pairs = [tuple(rng.sample(places, 2)) for _ in range(args.route_pairs)]
+    found = [len(plan_routes(load_network(), a, b, k=3)) for a, b in pairs]  # warm: tables and chains
+    passes: list[list[float]] = []
+    for _ in range(3):
+        times: list[float] = []
+        for a, b in pairs:
+            t0 = time.perf_counter_ns()
+            plan_routes(load_network(), a, b, k=3)
+            times.append((time.perf_counter_ns() - t0) / 1e6)
+        passes.append(times)
+    p95 = median([percentile(t, 95) for t in passes])
+    return {
+        "pairs": len(pairs),
+        "places": len(places),
+        "passes": len(passes),
+        "p50_ms": round(median([percentile(t, 50) for t in passes]), 3),
+        "p95_ms": round(p95, 3),
+        "max_ms": round(max(max(t) for t in passes), 3),
+        "pairs_with_route": round(sum(1 for n in found if n) / len(found), 3),
+        "mean_routes": round(sum(found) / len(found), 2),
+        "target_p95_ms": TARGET_ROUTE_P95_MS,
+        "pass": p95 < TARGET_ROUTE_P95_MS,
+    }
+
+
 async def bench_lag(args: argparse.Namespace, settings: Settings, api: Server) -> dict[str, Any]:
     from benchmarks.loadgen import Connection
 
@@ -674,6 +830,7 @@ async def meili_task_times(settings: Settings, meili: AsyncClient, limit: int) -
 
 def rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
     d, s, g, lag = results["dataset"], results["search"], results["get"], results["lag"]
+    mt, rt = results["match"], results["routes"]
     one = s["unloaded"]
 
     def verdict(ok: bool) -> str:
@@ -727,6 +884,27 @@ def rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
             "GET by id server CPU per request, µs",
             f"{g['api']['server_cpu_us_per_request']:,.0f}",
             f"{g['minimal']['server_cpu_us_per_request']:,.0f}",
+        ),
+        row(
+            f"Matches p50 / p95, ms (c={mt['concurrency']}), vs API search p50",
+            f"{mt['match']['p50_ms']} / {mt['match']['p95_ms']}",
+            f"{mt['search']['p50_ms']} (search p50)",
+            f"{mt['ratio_p95_to_search_p50']}",
+            f"p95/search p50 <= {mt['target_ratio']:g}",
+            verdict(mt["pass"]),
+        ),
+        row(
+            f"Matches: responses with >= 1 match; mean matches ({mt['responses']:,} responses)",
+            f"{100 * (mt['share_with_match'] or 0):.1f} %; {mt['mean_matches']}",
+            f"{100 * (mt['matches_with_route'] or 0):.1f} % with a route",
+        ),
+        row(
+            f"Route planning p50 / p95, ms (in process, {rt['pairs']} pairs, k=3)",
+            f"{rt['p50_ms']} / {rt['p95_ms']}",
+            f"max {rt['max_ms']}",
+            "",
+            f"p95 < {rt['target_p95_ms']:g}",
+            verdict(rt["pass"]),
         ),
         row("POST -> searchable p50, s", f"{lag['p50_s']}"),
         row(
@@ -803,8 +981,11 @@ async def bench(
         err.print("[bold]measuring[/bold] (each comparison alternates its sides round by round)")
         results["search"] = await bench_search(args, settings, api, pids)
         results["get"] = await bench_get(args, pool, api, minimal, pids)
+        results["match"] = await bench_match(args, pool, api, pids)
         results["lag"] = await bench_lag(args, settings, api)
         results["lag"]["meilisearch_tasks"] = await meili_task_times(settings, meili, args.lag_samples)
+        err.print("route planning in process ...")
+        results["routes"] = bench_routes(args)  # the servers are idle by now
         return results
     finally:
         procs.stop_all()

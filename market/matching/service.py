@@ -3,6 +3,7 @@ scores and routes in Python."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -241,7 +242,7 @@ async def _candidate_ids(reader: SearchReader, index: str, subject: asyncpg.Reco
         limit=CANDIDATES_PER_QUERY,
     )
     by_text = ListingQuery(side=other_side, q=subject["title"], exclude_organization_id=own, limit=20)
-    found = [await search_ids(reader, index, query) for query in (by_code, by_text)]
+    found = await asyncio.gather(search_ids(reader, index, by_code), search_ids(reader, index, by_text))
     return [UUID(i) for i in dict.fromkeys(i for ids in found for i in ids)]
 
 
