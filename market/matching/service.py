@@ -3,7 +3,6 @@ scores and routes in Python."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,7 +28,8 @@ from search.queries import ListingQuery, search_ids
 __all__ = ["MatchFilters", "find_matches"]
 
 CANDIDATES_SQL = VIEW_SQL.replace("WHERE l.id = $1", "WHERE l.id = any($1::uuid[]) AND l.status = 'active'")
-CANDIDATES_PER_QUERY = 100
+CANDIDATES_PER_QUERY = 50
+TEXT_CANDIDATES_BELOW = 20
 #: Where goods are assumed to start or end when a listing's city is not a known place.
 COUNTRY_HUBS = {"KZ": "KZALA", "UZ": "UZTAS", "TJ": "X-TJ-DUSHANBE", "KG": "KGFRU", "TM": "X-TM-ASHGABAT"}
 _UNIT_LABELS = {
@@ -233,17 +233,22 @@ def _score_pair(
 
 
 async def _candidate_ids(reader: SearchReader, index: str, subject: asyncpg.Record) -> list[UUID]:
+    """Closest goods first: the same HS heading; then the chapter; then, only if that leaves few,
+    the best text matches of the title (which cost Meilisearch the most)."""
     other_side = "demand" if subject["side"] == "offer" else "offer"
     own = str(subject["organization_id"])
-    by_code = ListingQuery(
-        side=other_side,
-        hs_code=subject["hs_code"][:2],
-        exclude_organization_id=own,
-        limit=CANDIDATES_PER_QUERY,
-    )
-    by_text = ListingQuery(side=other_side, q=subject["title"], exclude_organization_id=own, limit=20)
-    found = await asyncio.gather(search_ids(reader, index, by_code), search_ids(reader, index, by_text))
-    return [UUID(i) for i in dict.fromkeys(i for ids in found for i in ids)]
+    found: dict[str, None] = {}
+    for prefix in (subject["hs_code"][:4], subject["hs_code"][:2]):
+        query = ListingQuery(
+            side=other_side, hs_code=prefix, exclude_organization_id=own, limit=CANDIDATES_PER_QUERY
+        )
+        found.update(dict.fromkeys(await search_ids(reader, index, query)))
+        if len(found) >= CANDIDATES_PER_QUERY:
+            break
+    if len(found) < TEXT_CANDIDATES_BELOW:
+        text = ListingQuery(side=other_side, q=subject["title"], exclude_organization_id=own, limit=20)
+        found.update(dict.fromkeys(await search_ids(reader, index, text)))
+    return [UUID(i) for i in list(found)[: CANDIDATES_PER_QUERY + 20]]
 
 
 async def find_matches(
