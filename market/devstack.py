@@ -111,6 +111,15 @@ def _fetch_meilisearch(target: Path) -> None:
     partial.replace(target)
 
 
+def _alive(pid: int) -> bool:
+    """Running, as opposed to gone or a zombie waiting for its parent to reap it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -175,7 +184,7 @@ class EmbeddedMeilisearch:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             for _ in range(100):
-                if not Path(f"/proc/{pid}").exists():
+                if not _alive(pid):
                     break
                 time.sleep(0.05)
 
