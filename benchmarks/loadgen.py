@@ -185,27 +185,33 @@ async def run_count(
             index = next_index
             raw = requests[index]
             next_index += 1
-            started = time.perf_counter()
-            try:
-                status, body = await conn.request(raw)
-            except (OSError, asyncio.IncompleteReadError, ValueError):
-                result.errors += 1
-                await conn.close()
-                continue
-            elapsed = time.perf_counter() - started
-            result.statuses[status] = result.statuses.get(status, 0) + 1
-            if status == 200:
-                result.latencies.append(elapsed)
-                if bodies is not None:
-                    bodies.append((index, body))
-            else:
-                result.errors += 1
+            body = await _timed(conn, raw, result)
+            if body is not None and bodies is not None:
+                bodies.append((index, body))
 
     t0 = time.perf_counter()
     await asyncio.gather(*(worker(c) for c in conns))
     result.wall = time.perf_counter() - t0
     await asyncio.gather(*(c.close() for c in conns))
     return result
+
+
+async def _timed(conn: Connection, raw: bytes, result: PhaseResult) -> bytes | None:
+    """Send one request, record its status and (if 200) latency; the body of a 200, else None."""
+    started = time.perf_counter()
+    try:
+        status, body = await conn.request(raw)
+    except (OSError, asyncio.IncompleteReadError, ValueError):
+        result.errors += 1
+        await conn.close()
+        return None
+    elapsed = time.perf_counter() - started
+    result.statuses[status] = result.statuses.get(status, 0) + 1
+    if status != 200:
+        result.errors += 1
+        return None
+    result.latencies.append(elapsed)
+    return body
 
 
 async def run_duration(
@@ -228,19 +234,7 @@ async def run_duration(
         while time.perf_counter() < deadline:
             raw = requests[next_index % len(requests)]
             next_index += 1
-            started = time.perf_counter()
-            try:
-                status, _ = await conn.request(raw)
-            except (OSError, asyncio.IncompleteReadError, ValueError):
-                result.errors += 1
-                await conn.close()
-                continue
-            elapsed = time.perf_counter() - started
-            result.statuses[status] = result.statuses.get(status, 0) + 1
-            if status == 200:
-                result.latencies.append(elapsed)
-            else:
-                result.errors += 1
+            await _timed(conn, raw, result)
 
     t0 = time.perf_counter()
     deadline = t0 + seconds
