@@ -9,7 +9,7 @@ from importlib import resources
 
 import msgspec
 
-__all__ = ["Place", "nearest_place", "normalize_name", "places_within", "resolve_place"]
+__all__ = ["Place", "nearest_place", "normalize_name", "place_by_id", "places_within", "resolve_place"]
 
 
 class PlaceNames(msgspec.Struct, kw_only=True):
@@ -80,3 +80,12 @@ def nearest_place(country: str, lat: float, lon: float) -> Place | None:
     """The known place in ``country`` closest to a point (None if the country has none)."""
     candidates = [p for p in _all_places() if p.country == country]
     return min(candidates, key=lambda p: _km_between(lat, lon, p.lat, p.lon), default=None)
+
+
+@lru_cache(maxsize=1)
+def _by_id() -> dict[str, Place]:
+    return {p.id: p for p in _all_places()}
+
+
+def place_by_id(place_id: str) -> Place | None:
+    return _by_id().get(place_id)

@@ -12,7 +12,7 @@ import msgspec
 from market.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired
 from market.glossary import headings_for
 from market.listings.validation import DEFAULT_LIFETIME, check_listing
-from market.places import nearest_place, resolve_place
+from market.places import nearest_place, place_by_id, resolve_place
 from market.vocab import hs_entry
 from schemas.common import FieldError
 from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch
@@ -77,20 +77,21 @@ def _place_doc(place: Any) -> dict[str, Any] | None:
     return doc
 
 
-def _geo(data: ListingCreate) -> tuple[float | None, float | None]:
-    # Where the goods are for an offer, where they are wanted for a demand.
-    first, second = (
-        (data.origin, data.destination) if data.side == "offer" else (data.destination, data.origin)
-    )
-    for place in (first, second):
-        if place is not None and (resolved := resolve_place(place.country, place.city)):
-            return resolved.lat, resolved.lon
+def _geo(
+    side: str, origin: dict[str, Any] | None, destination: dict[str, Any] | None
+) -> tuple[float | None, float | None]:
+    """Where the goods are (offers) or are wanted (demands), else the other end, if placed."""
+    for end in (origin, destination) if side == "offer" else (destination, origin):
+        place = place_by_id(end["place_id"]) if end and end.get("place_id") else None
+        if place is not None:
+            return place.lat, place.lon
     return None, None
 
 
 def _row_values(data: ListingCreate) -> list[Any]:
     entry = hs_entry(data.hs_code) if data.hs_code else None
-    lat, lon = _geo(data)
+    origin, destination = _place_doc(data.origin), _place_doc(data.destination)
+    lat, lon = _geo(data.side, origin, destination)
     return [
         data.status,
         data.title,
@@ -102,8 +103,8 @@ def _row_values(data: ListingCreate) -> list[Any]:
         msgspec.to_builtins(data.price),
         data.incoterm,
         data.incoterm_place,
-        _place_doc(data.origin),
-        _place_doc(data.destination),
+        origin,
+        destination,
         lat,
         lon,
         data.target_countries,

@@ -159,13 +159,17 @@ async def test_demand_in_russian_is_found_by_russian_word(client: httpx.AsyncCli
     await wait_searchable(client, {"q": "пшиничная", "side": "demand"}, listing["id"])
 
 
-async def test_unknown_city_is_placed_at_the_nearest_hub(client: httpx.AsyncClient, make_org) -> None:
+async def test_unknown_city_is_placed_at_the_nearest_hub(client: httpx.AsyncClient, make_org, app) -> None:
     org = await make_org()
     body = offer_body(origin={"country": "UZ", "city": "Chirchiq", "lat": 41.47, "lon": 69.58})
     created = await client.post("/v1/listings", json=body, headers=org.headers)
     assert created.status_code == 201, created.text
     origin = created.json()["origin"]
     assert origin["place_id"] == "UZTAS" and origin["resolved_by"] == "nearest_hub"
+    stored = await app.state.pool.fetchrow(
+        "SELECT geo_lat, geo_lon FROM listings WHERE id = $1::uuid", created.json()["id"]
+    )
+    assert abs(stored["geo_lat"] - 41.31) < 0.1 and abs(stored["geo_lon"] - 69.28) < 0.1  # Tashkent's hub
     known = (await client.post("/v1/listings", json=offer_body(), headers=org.headers)).json()
     assert known["origin"]["resolved_by"] == "city"
     unplaced = await client.post(
