@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 import asyncpg
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -71,3 +71,26 @@ class OrganizationController(Controller):
         """Issue an API key. The secret is in this response only; store it now."""
         async with pool.acquire() as conn:
             return await service.create_api_key(conn, caller, organization_id, data or ApiKeyCreate())
+
+    @post("/{organization_id:uuid}/verify", operation_id="verifyOrganization", status_code=200)
+    async def verify(
+        self,
+        organization_id: FromPath[UUID],
+        caller: NamedDependency[Caller],
+        pool: NamedDependency[asyncpg.Pool],
+    ) -> OrganizationPrivate:
+        """A chamber marks one of its members verified; matching shows it as trust."""
+        async with pool.acquire() as conn:
+            return await service.verify_member(conn, caller, organization_id)
+
+    @delete("/{organization_id:uuid}/api-keys/{key_id:uuid}", operation_id="revokeApiKey", status_code=204)
+    async def revoke_key(
+        self,
+        organization_id: FromPath[UUID],
+        key_id: FromPath[UUID],
+        caller: NamedDependency[Caller],
+        pool: NamedDependency[asyncpg.Pool],
+    ) -> None:
+        """Revoke an API key: it stops working at once (issue the new one first to rotate)."""
+        async with pool.acquire() as conn:
+            await service.revoke_api_key(conn, caller, organization_id, key_id)

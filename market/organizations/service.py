@@ -94,3 +94,54 @@ async def create_api_key(
     secret, prefix, digest = generate_api_key()
     key = await conn.fetchrow(INSERT_KEY_SQL, organization_id, data.name, prefix, digest, sorted(set(scopes)))
     return msgspec.convert({**dict(key), "secret": secret}, ApiKeyCreated)
+
+
+VERIFY_SQL = f"UPDATE organizations SET verified_by = $2 WHERE id = $1 RETURNING {_COLUMNS}"
+REVOKE_SQL = """
+UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
+WHERE id = $1 AND organization_id = $2
+RETURNING id
+"""
+# Verification shows in search documents and matches: re-index the organization's listings.
+REINDEX_ORG_SQL = """
+INSERT INTO search_outbox (listing_id) SELECT id FROM listings WHERE organization_id = $1
+"""
+
+
+async def _member_row(conn: asyncpg.Connection, caller: Caller, organization_id: UUID) -> asyncpg.Record:
+    """The organization, if the caller is the admin or its chamber; 404 otherwise (no existence leak)."""
+    row = await conn.fetchrow("SELECT member_of FROM organizations WHERE id = $1", organization_id)
+    if row is None:
+        raise NotFound(f"no organization with id {organization_id}")
+    if caller.is_admin:
+        return row
+    caller.require_organization()
+    if row["member_of"] != caller.organization_id:
+        raise NotFound(f"no organization with id {organization_id}")
+    caller.require_organization("members:write")
+    return row
+
+
+async def verify_member(
+    conn: asyncpg.Connection, caller: Caller, organization_id: UUID
+) -> OrganizationPrivate:
+    """A chamber vouches for one of its members. Trust comes from chambers, so not even the
+    platform admin can verify in a chamber's place."""
+    if caller.is_admin:
+        raise Forbidden("verification is a chamber's word: use the member's chamber key")
+    await _member_row(conn, caller, organization_id)
+    async with conn.transaction():
+        row = await conn.fetchrow(VERIFY_SQL, organization_id, caller.organization_id)
+        await conn.execute(REINDEX_ORG_SQL, organization_id)
+        await conn.execute("SELECT pg_notify('market_search_outbox', '')")
+    return msgspec.convert(row, OrganizationPrivate)
+
+
+async def revoke_api_key(
+    conn: asyncpg.Connection, caller: Caller, organization_id: UUID, key_id: UUID
+) -> None:
+    """The organization itself, its chamber or the admin revoke a key; it stops working at once."""
+    if caller.organization_id != organization_id:
+        await _member_row(conn, caller, organization_id)
+    if await conn.fetchval(REVOKE_SQL, key_id, organization_id) is None:
+        raise NotFound(f"no API key with id {key_id} for this organization")
