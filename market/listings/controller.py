@@ -6,9 +6,9 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import asyncpg
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from market.auth import Caller
 from market.errors import InvalidInput, ServiceUnavailable
@@ -66,6 +66,20 @@ class ListingController(Controller):
         async with pool.acquire() as conn:
             listing = await service.create_listing(conn, organization_id, data)
         return _with_etag(listing, 201)  # type: ignore[return-value]
+
+    @put("/by-ref/{external_ref:str}", operation_id="putListingByRef")
+    async def put_by_ref(
+        self,
+        external_ref: Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9._:-]{1,100}$")],
+        data: ListingBody[ListingCreate],
+        caller: NamedDependency[Caller],
+        pool: NamedDependency[asyncpg.Pool],
+    ) -> Response[ListingOwner]:
+        """Create or replace your listing with this external reference (201 created, 200 replaced)."""
+        organization_id = caller.require_organization("listings:write")
+        async with pool.acquire() as conn:
+            listing, created = await service.put_by_ref(conn, organization_id, external_ref, data)
+        return _with_etag(listing, 201 if created else 200)  # type: ignore[return-value]
 
     @get("/{listing_id:uuid}", operation_id="getListing")
     async def get_one(

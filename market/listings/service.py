@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from market.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired
+from market.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
 from market.glossary import headings_for
 from market.listings.validation import DEFAULT_LIFETIME, check_listing
 from market.places import nearest_place, place_by_id, resolve_place
@@ -18,7 +18,7 @@ from schemas.common import FieldError
 from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch
 from search.indexer import NOTIFY_CHANNEL
 
-__all__ = ["close_listing", "create_listing", "etag", "get_listing", "patch_listing"]
+__all__ = ["close_listing", "create_listing", "etag", "get_listing", "patch_listing", "put_by_ref"]
 
 VIEW_SQL = """
 SELECT l.*, jsonb_build_object(
@@ -219,3 +219,41 @@ async def close_listing(conn: asyncpg.Connection, listing_id: UUID, organization
         await _owned_row(conn, listing_id, organization_id)
         if await conn.execute(CLOSE_SQL, listing_id) != "UPDATE 0":
             await _enqueue(conn, listing_id)
+
+
+BY_REF_SQL = """
+SELECT id, side, status, version FROM listings
+WHERE organization_id = $1 AND external_ref = $2
+FOR UPDATE
+"""
+
+
+async def put_by_ref(
+    conn: asyncpg.Connection, organization_id: UUID, external_ref: str, data: ListingCreate
+) -> tuple[ListingOwner, bool]:
+    """Create or replace the organization's listing with this reference; True when created.
+
+    For integrations that mirror their own records: the same PUT twice leaves one listing.
+    """
+    if data.external_ref not in (None, external_ref):
+        raise InvalidInput.field("external_ref", "must match the reference in the path (or be left out)")
+    data = msgspec.structs.replace(data, external_ref=external_ref)
+    check_listing(data)
+    status, *rest = _row_values(data)
+    async with conn.transaction():
+        current = await conn.fetchrow(BY_REF_SQL, organization_id, external_ref)
+        if current is None:
+            try:
+                listing_id = await conn.fetchval(INSERT_SQL, organization_id, data.side, status, *rest)
+            except asyncpg.UniqueViolationError:
+                raise Conflict("another request created this reference at the same moment; retry") from None
+        else:
+            if current["side"] != data.side:
+                raise InvalidInput.field("side", f"the listing with this reference is an {current['side']}")
+            if current["status"] in ("closed", "expired"):
+                raise Conflict(f"the listing with this reference is {current['status']}; use a new reference")
+            listing_id = current["id"]
+            await conn.fetchval(UPDATE_SQL, listing_id, status, *rest, current["version"])
+        await _enqueue(conn, listing_id)
+        row = await conn.fetchrow(VIEW_SQL, listing_id)
+    return owner_view(row), current is None
