@@ -174,7 +174,9 @@ def register_commands(cli: click.Group) -> None:
             server = uvicorn.Server(
                 uvicorn.Config(create_app(settings), host=host, port=port, access_log=False, log_config=None)
             )
-            server.run()
+            with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while shutting down
+                server.run()
+            console.print("stopped; the services started for this run are stopping too")
 
 
 def main() -> None:
