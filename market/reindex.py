@@ -12,7 +12,7 @@ from market.glossary import search_terms
 from market.settings import Settings
 from search import LISTING_SETTINGS, ensure_index, listing_to_document, wait_for
 from search.documents import ListingSource
-from search.indexer import LOAD_SQL
+from search.indexer import LOAD_SQL, notify_outbox
 
 __all__ = ["reindex"]
 
@@ -53,5 +53,5 @@ async def reindex(settings: Settings, *, batch_size: int = 5000, console: Consol
         await wait_for(meili, swap.task_uid)
         await meili.delete_index_if_exists(staging)
         await pool.execute(_REQUEUE_SQL, started_at)
-        await pool.execute("SELECT pg_notify('market_search_outbox', '')")
+        await notify_outbox(pool)
     return len(ids)

@@ -22,7 +22,7 @@ from meilisearch_python_sdk import AsyncClient
 from search.documents import ListingSource, listing_to_document
 from search.indexes import wait_for
 
-__all__ = ["NOTIFY_CHANNEL", "OutboxIndexer", "drain_on_notify"]
+__all__ = ["NOTIFY_CHANNEL", "OutboxIndexer", "drain_on_notify", "notify_outbox"]
 
 log = structlog.get_logger(name=__name__)
 
@@ -46,6 +46,11 @@ FROM listings l JOIN organizations o ON o.id = l.organization_id
 WHERE l.id = any($1::uuid[])
 """
 DELETE_SQL = "DELETE FROM search_outbox WHERE id = any($1::bigint[])"
+
+
+async def notify_outbox(conn: asyncpg.Connection | asyncpg.Pool) -> None:
+    """Wake the indexer and the match recorder (delivered when the caller's transaction commits)."""
+    await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
 
 
 class OutboxIndexer:
@@ -92,7 +97,7 @@ class OutboxIndexer:
             for task in tasks:
                 await wait_for(self.client, task.task_uid)
             await conn.execute(DELETE_SQL, [r["id"] for r in rows])
-            await conn.execute("SELECT pg_notify($1, 'indexed')", NOTIFY_CHANNEL)  # wakes the match recorder
+            await notify_outbox(conn)  # the match recorder waits for the index to catch up
         log.debug("outbox batch indexed", rows=len(rows), upserted=len(live), deleted=len(gone))
         return len(rows)
 

@@ -16,7 +16,7 @@ from market.places import nearest_place, place_by_id, resolve_place
 from market.vocab import hs_entry
 from schemas.common import FieldError
 from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch
-from search.indexer import NOTIFY_CHANNEL
+from search.indexer import notify_outbox
 
 __all__ = ["close_listing", "create_listing", "etag", "get_listing", "patch_listing", "put_by_ref"]
 
@@ -56,7 +56,6 @@ ENQUEUE_SQL = "INSERT INTO search_outbox (listing_id) VALUES ($1)"
 MATCH_JOB_SQL = """
 INSERT INTO match_jobs (listing_id) SELECT id FROM listings WHERE id = $1 AND status = 'active'
 """
-NOTIFY_SQL = "SELECT pg_notify($1, '')"
 
 
 def etag(version: int) -> str:
@@ -120,7 +119,7 @@ def _row_values(data: ListingCreate) -> list[Any]:
 async def _enqueue(conn: asyncpg.Connection, listing_id: UUID) -> None:
     await conn.execute(ENQUEUE_SQL, listing_id)
     await conn.execute(MATCH_JOB_SQL, listing_id)
-    await conn.execute(NOTIFY_SQL, NOTIFY_CHANNEL)
+    await notify_outbox(conn)
 
 
 def _duplicate_ref(data: ListingCreate) -> Conflict:
