@@ -18,6 +18,7 @@ from schemas.organizations import (
     OrganizationPrivate,
     OrganizationPublic,
 )
+from search.indexer import notify_outbox
 
 __all__ = ["create_api_key", "create_organization", "get_organization"]
 
@@ -77,18 +78,10 @@ async def create_api_key(
     conn: asyncpg.Connection, caller: Caller, organization_id: UUID, data: ApiKeyCreate
 ) -> ApiKeyCreated:
     """The admin, the organization itself, or its chamber may issue a key."""
-    row = await conn.fetchrow("SELECT member_of, kind FROM organizations WHERE id = $1", organization_id)
-    if row is None:
-        raise NotFound(f"no organization with id {organization_id}")
+    row = await _managed_row(conn, caller, organization_id, own_ok=True)
     scopes = data.scopes or default_scopes(row["kind"])
-    if not caller.is_admin:
-        own = caller.organization_id == organization_id
-        chamber = caller.organization_id is not None and row["member_of"] == caller.organization_id
-        if not (own or chamber):
-            caller.require_organization()
-            raise NotFound(f"no organization with id {organization_id}")
-        caller.require_organization("members:write" if chamber and not own else None)
-        missing = set(scopes) - set(caller.scopes) if own else set()
+    if caller.organization_id == organization_id:
+        missing = set(scopes) - set(caller.scopes)
         if missing:
             raise Forbidden(f"a key cannot grant scopes it lacks: {', '.join(sorted(missing))}")
     secret, prefix, digest = generate_api_key()
@@ -108,14 +101,19 @@ INSERT INTO search_outbox (listing_id) SELECT id FROM listings WHERE organizatio
 """
 
 
-async def _member_row(conn: asyncpg.Connection, caller: Caller, organization_id: UUID) -> asyncpg.Record:
-    """The organization, if the caller is the admin or its chamber; 404 otherwise (no existence leak)."""
-    row = await conn.fetchrow("SELECT member_of FROM organizations WHERE id = $1", organization_id)
+async def _managed_row(
+    conn: asyncpg.Connection, caller: Caller, organization_id: UUID, *, own_ok: bool = False
+) -> asyncpg.Record:
+    """The organization, if the caller may manage it: the admin, its chamber (with
+    ``members:write``) or, with ``own_ok``, itself. Anyone else gets 404, so existence never leaks."""
+    row = await conn.fetchrow("SELECT member_of, kind FROM organizations WHERE id = $1", organization_id)
     if row is None:
         raise NotFound(f"no organization with id {organization_id}")
     if caller.is_admin:
         return row
     caller.require_organization()
+    if own_ok and caller.organization_id == organization_id:
+        return row
     if row["member_of"] != caller.organization_id:
         raise NotFound(f"no organization with id {organization_id}")
     caller.require_organization("members:write")
@@ -129,11 +127,11 @@ async def verify_member(
     platform admin can verify in a chamber's place."""
     if caller.is_admin:
         raise Forbidden("verification is a chamber's word: use the member's chamber key")
-    await _member_row(conn, caller, organization_id)
+    await _managed_row(conn, caller, organization_id)
     async with conn.transaction():
         row = await conn.fetchrow(VERIFY_SQL, organization_id, caller.organization_id)
         await conn.execute(REINDEX_ORG_SQL, organization_id)
-        await conn.execute("SELECT pg_notify('market_search_outbox', '')")
+        await notify_outbox(conn)
     return msgspec.convert(row, OrganizationPrivate)
 
 
@@ -141,7 +139,6 @@ async def revoke_api_key(
     conn: asyncpg.Connection, caller: Caller, organization_id: UUID, key_id: UUID
 ) -> None:
     """The organization itself, its chamber or the admin revoke a key; it stops working at once."""
-    if caller.organization_id != organization_id:
-        await _member_row(conn, caller, organization_id)
+    await _managed_row(conn, caller, organization_id, own_ok=True)
     if await conn.fetchval(REVOKE_SQL, key_id, organization_id) is None:
         raise NotFound(f"no API key with id {key_id} for this organization")
