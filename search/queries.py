@@ -63,6 +63,12 @@ class ListingQuery:
     transport_mode: str | None = None
     place_ids: tuple[str, ...] | None = None
     """Only listings located at one of these places (how `near=lat,lon,km` arrives here)."""
+
+    @property
+    def matches_nothing(self) -> bool:
+        """A `near` circle with no known place in it: no need to ask Meilisearch."""
+        return self.place_ids is not None and not self.place_ids
+
     sort: SortKey | None = None
     limit: int = 20
     offset: int = 0
@@ -105,15 +111,21 @@ class _MeiliResponse(msgspec.Struct, rename="camel"):
     facet_distribution: dict[str, dict[str, int]] = {}
 
 
-def listing_search_body(query: ListingQuery, *, now: float | None = None) -> dict[str, Any]:
-    """The JSON body the API sends to ``POST /indexes/{uid}/search`` for a listing query."""
+def listing_search_body(
+    query: ListingQuery, *, now: float | None = None, ids_only: bool = False
+) -> dict[str, Any]:
+    """The JSON body the API sends to ``POST /indexes/{uid}/search`` for a listing query.
+
+    ``ids_only`` asks for the hits' ids and nothing else: no facets, no stored fields.
+    """
     body: dict[str, Any] = {
         "filter": build_listing_filter(query, now=now),
-        "facets": FACETS,
         "limit": query.limit,
         "offset": query.offset,
-        "attributesToRetrieve": _RETRIEVE,
+        "attributesToRetrieve": ["id"] if ids_only else _RETRIEVE,
     }
+    if not ids_only:
+        body["facets"] = FACETS
     if query.q:
         body["q"] = query.q
     if query.sort:
@@ -128,7 +140,7 @@ async def search_listings(reader: SearchReader, index_uid: str, query: ListingQu
     the answer straight into the response Structs with msgspec, instead of through the SDK's
     pydantic models. Raises ``SearchUnavailable`` when Meilisearch cannot answer.
     """
-    if query.place_ids is not None and not query.place_ids:  # a circle with no known place in it
+    if query.matches_nothing:
         empty = Facets(**{name: {} for name in FACETS})
         return SearchResults(hits=[], facets=empty, estimated_total=0, limit=query.limit, offset=query.offset)
     found = _decode(await reader.search(index_uid, _encode(listing_search_body(query))))
@@ -152,12 +164,10 @@ class _IdsResponse(msgspec.Struct):
 async def search_ids(reader: SearchReader, index_uid: str, query: ListingQuery) -> list[str]:
     """Only the ids of the hits: no facets, no stored fields (matching reads the rows from
     PostgreSQL, the source of truth, so asking Meilisearch for more is wasted work on both sides)."""
-    if query.place_ids is not None and not query.place_ids:
+    if query.matches_nothing:
         return []
-    body = listing_search_body(query)
-    del body["facets"]
-    body["attributesToRetrieve"] = ["id"]
-    found = msgspec.json.decode(await reader.search(index_uid, _encode(body)), type=_IdsResponse)
+    body = _encode(listing_search_body(query, ids_only=True))
+    found = msgspec.json.decode(await reader.search(index_uid, body), type=_IdsResponse)
     return [hit.id for hit in found.hits]
 
 
