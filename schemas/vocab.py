@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["INCOTERMS", "SEA_ONLY_INCOTERMS", "TRANSPORT_MODES", "UNITS"]
+__all__ = ["INCOTERMS", "SEA_ONLY_INCOTERMS", "UNITS"]
 
 #: Incoterms 2020: the eleven rules and whether each is for sea and inland waterway only.
 INCOTERMS: dict[str, str] = {
@@ -42,5 +42,3 @@ UNITS: dict[str, str] = {
     "20": "20 ft container",
     "21": "40 ft container",
 }
-
-TRANSPORT_MODES = ("road", "rail", "air", "multimodal")
