@@ -56,6 +56,10 @@ ENQUEUE_SQL = "INSERT INTO search_outbox (listing_id) VALUES ($1)"
 MATCH_JOB_SQL = """
 INSERT INTO match_jobs (listing_id) SELECT id FROM listings WHERE id = $1 AND status = 'active'
 """
+# ... and is checked against saved searches (market/alerts).
+ALERT_JOB_SQL = """
+INSERT INTO alert_jobs (listing_id) SELECT id FROM listings WHERE id = $1 AND status = 'active'
+"""
 
 
 def etag(version: int) -> str:
@@ -119,6 +123,7 @@ def _row_values(data: ListingCreate) -> list[Any]:
 async def _enqueue(conn: asyncpg.Connection, listing_id: UUID) -> None:
     await conn.execute(ENQUEUE_SQL, listing_id)
     await conn.execute(MATCH_JOB_SQL, listing_id)
+    await conn.execute(ALERT_JOB_SQL, listing_id)
     await notify_outbox(conn)
 
 
