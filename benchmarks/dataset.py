@@ -44,7 +44,7 @@ LISTING_COLUMNS = (
     "id", "organization_id", "side", "status", "title", "description", "hs_code", "hs_description",
     "quantity", "min_order", "price", "incoterm", "incoterm_place", "origin", "destination", "geo_lat",
     "geo_lon", "target_countries", "transport_modes", "available_from", "available_until",
-    "certifications", "expires_at", "external_ref", "version", "created_at", "updated_at",
+    "certifications", "expires_at", "external_ref", "version", "created_at", "updated_at", "posted_by",
 )  # fmt: skip
 
 _json = msgspec.json.Encoder()
@@ -314,6 +314,7 @@ class Generator:
             version,
             created,
             updated,
+            org.id,
         )
 
     def _texts(

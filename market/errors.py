@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import msgspec
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import ClientException, HTTPException, ValidationException
@@ -33,6 +34,7 @@ __all__ = [
     "PreconditionRequired",
     "ServiceUnavailable",
     "Unauthorized",
+    "decode_error",
     "exception_handlers",
 ]
 
@@ -139,6 +141,11 @@ def _field_error(raw: dict[str, Any]) -> FieldError:
         if hint:
             message = f"{message.split(' matching regex')[0]}: {hint}"
     return FieldError(field=field, message=message)
+
+
+def decode_error(exc: msgspec.ValidationError | msgspec.DecodeError) -> FieldError:
+    """A msgspec error on a body decoded by hand (batch items), named like the API names them."""
+    return _field_error({"message": str(exc)})
 
 
 def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:

@@ -105,6 +105,8 @@ class ListingCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     certifications: Annotated[list[Certification], msgspec.Meta(max_length=20)] = []
     expires_at: datetime | None = None
     external_ref: ExternalRef | None = None
+    on_behalf_of: UUID | None = None
+    """For chambers of commerce: the member organization the listing is for (it owns it)."""
 
 
 class ListingPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -163,6 +165,8 @@ class ListingOwner(Listing, kw_only=True):
     """A listing as its own organization sees it."""
 
     external_ref: str | None
+    posted_by: UUID
+    """The organization that posted it: the owner, or its chamber of commerce."""
     suggested_hs_codes: list[str] = []
     """For a draft without ``hs_code``: headings that fit its title and description, best first."""
 

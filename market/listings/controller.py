@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import asyncpg
-from litestar import Controller, Response, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, QueryParameter
 
@@ -14,6 +14,8 @@ from market.auth import Caller
 from market.errors import InvalidInput, ServiceUnavailable
 from market.examples import ListingBody
 from market.listings import service
+from market.listings.batch import BatchResults, parse_batch_body, summarize, write_batch
+from market.listings.openapi import BATCH_MAX_BYTES, BatchOperation
 from market.places import places_within
 from market.settings import Settings
 from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch, SearchResults
@@ -66,6 +68,24 @@ class ListingController(Controller):
         async with pool.acquire() as conn:
             listing = await service.create_listing(conn, organization_id, data)
         return _with_etag(listing, 201)  # type: ignore[return-value]
+
+    @post(
+        "/batch",
+        operation_id="createListingsBatch",
+        status_code=200,
+        request_max_body_size=BATCH_MAX_BYTES,
+        operation_class=BatchOperation,
+    )
+    async def batch(
+        self,
+        request: Request[Any, Any, Any],
+        caller: NamedDependency[Caller],
+        pool: NamedDependency[asyncpg.Pool],
+    ) -> BatchResults:
+        """Create or update up to 1,000 listings; one result per item, in input order."""
+        caller.require_organization("listings:write")
+        items = parse_batch_body(await request.body(), request.content_type[0])
+        return summarize(await write_batch(pool, caller, items))
 
     @put("/by-ref/{external_ref:str}", operation_id="putListingByRef")
     async def put_by_ref(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import msgspec
 
 from market.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
+from market.events import emit
 from market.glossary import headings_for
 from market.listings.validation import DEFAULT_LIFETIME, check_listing
 from market.places import nearest_place, place_by_id, resolve_place
@@ -18,10 +19,18 @@ from schemas.common import FieldError
 from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch
 from search.indexer import notify_outbox
 
-__all__ = ["close_listing", "create_listing", "etag", "get_listing", "patch_listing", "put_by_ref"]
+__all__ = [
+    "acting_organization",
+    "close_listing",
+    "create_listing",
+    "etag",
+    "get_listing",
+    "patch_listing",
+    "put_by_ref",
+]
 
 VIEW_SQL = """
-SELECT l.*, jsonb_build_object(
+SELECT l.*, o.member_of AS owner_chamber, jsonb_build_object(
            'id', o.id, 'name', o.name, 'kind', o.kind, 'country', o.country,
            'verified', o.verified_by IS NOT NULL) AS organization
 FROM listings l JOIN organizations o ON o.id = l.organization_id
@@ -29,13 +38,12 @@ WHERE l.id = $1
 """
 INSERT_SQL = """
 INSERT INTO listings (
-    organization_id, side, status, title, description, hs_code, hs_description, quantity,
-    min_order, price, incoterm, incoterm_place, origin, destination, geo_lat, geo_lon,
+    id, organization_id, posted_by, side, status, title, description, hs_code, hs_description,
+    quantity, min_order, price, incoterm, incoterm_place, origin, destination, geo_lat, geo_lon,
     target_countries, transport_modes, available_from, available_until, certifications,
     expires_at, external_ref)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-        $20, $21, $22, $23)
-RETURNING id
+        $20, $21, $22, $23, $24, $25)
 """
 UPDATE_SQL = """
 UPDATE listings SET
@@ -43,8 +51,8 @@ UPDATE listings SET
     min_order = $8, price = $9, incoterm = $10, incoterm_place = $11, origin = $12,
     destination = $13, geo_lat = $14, geo_lon = $15, target_countries = $16,
     transport_modes = $17, available_from = $18, available_until = $19, certifications = $20,
-    expires_at = $21, external_ref = $22, version = version + 1, updated_at = now()
-WHERE id = $1 AND version = $23
+    expires_at = $21, external_ref = $22, posted_by = $23, version = version + 1, updated_at = now()
+WHERE id = $1 AND version = $24
 RETURNING id
 """
 CLOSE_SQL = """
@@ -91,7 +99,7 @@ def _geo(
     return None, None
 
 
-def _row_values(data: ListingCreate) -> list[Any]:
+def row_values(data: ListingCreate) -> list[Any]:
     entry = hs_entry(data.hs_code) if data.hs_code else None
     origin, destination = _place_doc(data.origin), _place_doc(data.destination)
     lat, lon = _geo(data.side, origin, destination)
@@ -134,14 +142,53 @@ def _duplicate_ref(data: ListingCreate) -> Conflict:
     return Conflict(f"external_ref: {message}", [FieldError(field="external_ref", message=message)])
 
 
-async def create_listing(
-    conn: asyncpg.Connection, organization_id: UUID, data: ListingCreate
-) -> ListingOwner:
+async def acting_organization(conn: asyncpg.Connection, caller_org: UUID, on_behalf_of: UUID | None) -> UUID:
+    """Whose listing a write is for: the caller's own, or (for a chamber) the member it names."""
+    if on_behalf_of is None or on_behalf_of == caller_org:
+        return caller_org
+    if await conn.fetchval(MEMBER_SQL, on_behalf_of, caller_org) is None:
+        raise InvalidInput.field(
+            "on_behalf_of", f"{on_behalf_of} is not a member of your chamber; name one of your members"
+        )
+    return on_behalf_of
+
+
+MEMBER_SQL = "SELECT id FROM organizations WHERE id = $1 AND member_of = $2"
+
+
+def listing_event_data(row: asyncpg.Record) -> dict[str, Any]:
+    """What events about a listing carry: enough to act on without another request."""
+    return {
+        "listing_id": row["id"],
+        "organization_id": row["organization_id"],
+        "posted_by": row["posted_by"],
+        "side": row["side"],
+        "status": row["status"],
+        "title": row["title"],
+        "hs_code": row["hs_code"],
+        "external_ref": row["external_ref"],
+        "version": row["version"],
+        "expires_at": row["expires_at"],
+    }
+
+
+async def _updated(conn: asyncpg.Connection, listing_id: UUID) -> asyncpg.Record:
+    """After a change: queue indexing and matching, tell the owner, and read the new state."""
+    await _enqueue(conn, listing_id)
+    row = await conn.fetchrow(VIEW_SQL, listing_id)
+    await emit(
+        conn, row["organization_id"], "listing.updated", listing_event_data(row), listing_id=listing_id
+    )
+    return row
+
+
+async def create_listing(conn: asyncpg.Connection, caller_org: UUID, data: ListingCreate) -> ListingOwner:
     check_listing(data)
-    status, *rest = _row_values(data)
     async with conn.transaction():
+        owner = await acting_organization(conn, caller_org, data.on_behalf_of)
+        listing_id = uuid4()
         try:
-            listing_id = await conn.fetchval(INSERT_SQL, organization_id, data.side, status, *rest)
+            await conn.execute(INSERT_SQL, listing_id, owner, caller_org, data.side, *row_values(data))
         except asyncpg.UniqueViolationError:
             raise _duplicate_ref(data) from None
         await _enqueue(conn, listing_id)
@@ -157,10 +204,15 @@ def owner_view(row: asyncpg.Record) -> ListingOwner:
     return listing
 
 
+def _manages(row: asyncpg.Record, organization_id: UUID | None) -> bool:
+    """The owner, or the owner's chamber, manages a listing (and sees its owner view)."""
+    return organization_id is not None and organization_id in (row["organization_id"], row["owner_chamber"])
+
+
 async def get_listing(conn: asyncpg.Connection, listing_id: UUID, viewer: UUID | None) -> Listing:
-    """A listing; the owner's view for its organization. Others never see drafts."""
+    """A listing; the owner's view for its organization and its chamber. Others never see drafts."""
     row = await conn.fetchrow(VIEW_SQL, listing_id)
-    owner = row is not None and row["organization_id"] == viewer
+    owner = row is not None and _manages(row, viewer)
     if row is None or (row["status"] == "draft" and not owner):
         raise NotFound(f"no listing with id {listing_id}")
     return owner_view(row) if owner else msgspec.convert(row, Listing)
@@ -168,7 +220,7 @@ async def get_listing(conn: asyncpg.Connection, listing_id: UUID, viewer: UUID |
 
 async def _owned_row(conn: asyncpg.Connection, listing_id: UUID, organization_id: UUID) -> asyncpg.Record:
     row = await conn.fetchrow(VIEW_SQL + " FOR UPDATE OF l", listing_id)
-    if row is None or row["organization_id"] != organization_id:
+    if row is None or not _manages(row, organization_id):
         raise NotFound(f"no listing with id {listing_id}")
     return row
 
@@ -186,12 +238,12 @@ def _check_version(row: asyncpg.Record, if_match: str | None) -> None:
 async def patch_listing(
     conn: asyncpg.Connection,
     listing_id: UUID,
-    organization_id: UUID,
+    caller_org: UUID,
     patch: ListingPatch,
     if_match: str | None,
 ) -> ListingOwner:
     async with conn.transaction():
-        row = await _owned_row(conn, listing_id, organization_id)
+        row = await _owned_row(conn, listing_id, caller_org)
         _check_version(row, if_match)
         if row["status"] in ("closed", "expired"):
             raise Conflict(f"the listing is {row['status']}; it can no longer be changed")
@@ -199,30 +251,29 @@ async def patch_listing(
         merged = msgspec.to_builtins(current)
         changes = {k: v for k, v in msgspec.structs.asdict(patch).items() if v is not msgspec.UNSET}
         merged.update(msgspec.to_builtins(changes))
-        status = merged.pop("status")
+        status = merged.pop("status")  # may be "paused", which a new listing cannot be
         for place in ("origin", "destination"):
             if isinstance(merged.get(place), dict):
                 merged[place].pop("place_id", None)
                 merged[place].pop("resolved_by", None)
-        fields = set(ListingCreate.__struct_fields__)
+        fields = set(ListingCreate.__struct_fields__) - {"on_behalf_of"}
         data = msgspec.convert({k: v for k, v in merged.items() if k in fields}, ListingCreate)
         check_listing(data, is_new="expires_at" in changes)
-        _, *rest = _row_values(data)
+        _, *rest = row_values(data)
         try:
-            updated = await conn.fetchval(UPDATE_SQL, listing_id, status, *rest, row["version"])
+            updated = await conn.fetchval(UPDATE_SQL, listing_id, status, *rest, caller_org, row["version"])
         except asyncpg.UniqueViolationError:
             raise _duplicate_ref(data) from None
         assert updated is not None  # the row is locked FOR UPDATE
-        await _enqueue(conn, listing_id)
-        new_row = await conn.fetchrow(VIEW_SQL, listing_id)
+        new_row = await _updated(conn, listing_id)
     return owner_view(new_row)
 
 
-async def close_listing(conn: asyncpg.Connection, listing_id: UUID, organization_id: UUID) -> None:
+async def close_listing(conn: asyncpg.Connection, listing_id: UUID, caller_org: UUID) -> None:
     async with conn.transaction():
-        await _owned_row(conn, listing_id, organization_id)
+        await _owned_row(conn, listing_id, caller_org)
         if await conn.execute(CLOSE_SQL, listing_id) != "UPDATE 0":
-            await _enqueue(conn, listing_id)
+            await _updated(conn, listing_id)
 
 
 BY_REF_SQL = """
@@ -232,32 +283,38 @@ FOR UPDATE
 """
 
 
-async def put_by_ref(
-    conn: asyncpg.Connection, organization_id: UUID, external_ref: str, data: ListingCreate
-) -> tuple[ListingOwner, bool]:
-    """Create or replace the organization's listing with this reference; True when created.
+def refuse_replacement(current: asyncpg.Record, data: ListingCreate) -> None:
+    """A reference keeps its side, and a closed or expired listing is not brought back by PUT."""
+    if current["side"] != data.side:
+        raise InvalidInput.field("side", f"the listing with this reference is an {current['side']}")
+    if current["status"] in ("closed", "expired"):
+        raise Conflict(f"the listing with this reference is {current['status']}; use a new reference")
 
-    For integrations that mirror their own records: the same PUT twice leaves one listing.
-    """
+
+async def put_by_ref(
+    conn: asyncpg.Connection, caller_org: UUID, external_ref: str, data: ListingCreate
+) -> tuple[ListingOwner, bool]:
+    """Create or replace the listing with this reference (the caller's, or with ``on_behalf_of``
+    a member's); True when created. The same PUT twice leaves one listing."""
     if data.external_ref not in (None, external_ref):
         raise InvalidInput.field("external_ref", "must match the reference in the path (or be left out)")
     data = msgspec.structs.replace(data, external_ref=external_ref)
     check_listing(data)
-    status, *rest = _row_values(data)
+    values = row_values(data)
     async with conn.transaction():
-        current = await conn.fetchrow(BY_REF_SQL, organization_id, external_ref)
+        owner = await acting_organization(conn, caller_org, data.on_behalf_of)
+        current = await conn.fetchrow(BY_REF_SQL, owner, external_ref)
         if current is None:
+            listing_id = uuid4()
             try:
-                listing_id = await conn.fetchval(INSERT_SQL, organization_id, data.side, status, *rest)
+                await conn.execute(INSERT_SQL, listing_id, owner, caller_org, data.side, *values)
             except asyncpg.UniqueViolationError:
                 raise Conflict("another request created this reference at the same moment; retry") from None
+            await _enqueue(conn, listing_id)
+            row = await conn.fetchrow(VIEW_SQL, listing_id)
         else:
-            if current["side"] != data.side:
-                raise InvalidInput.field("side", f"the listing with this reference is an {current['side']}")
-            if current["status"] in ("closed", "expired"):
-                raise Conflict(f"the listing with this reference is {current['status']}; use a new reference")
+            refuse_replacement(current, data)
             listing_id = current["id"]
-            await conn.fetchval(UPDATE_SQL, listing_id, status, *rest, current["version"])
-        await _enqueue(conn, listing_id)
-        row = await conn.fetchrow(VIEW_SQL, listing_id)
+            await conn.fetchval(UPDATE_SQL, listing_id, *values, caller_org, current["version"])
+            row = await _updated(conn, listing_id)
     return owner_view(row), current is None

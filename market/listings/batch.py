@@ -1,0 +1,321 @@
+"""Many listings in one call: ``POST /v1/listings/batch`` and ``market import``.
+
+Each item stands alone: a bad item is reported and the others are written. Items are checked in
+Python first; the good ones then go to PostgreSQL in one transaction (a few statements for the
+whole batch, not a few per item). Should that transaction fail (say a concurrent request took
+one of the references), the good items are written again one transaction each, so one item
+never takes another down with it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+from uuid import UUID, uuid4
+
+import asyncpg
+import msgspec
+import structlog
+
+from market.auth import Caller
+from market.errors import InvalidInput, MarketError, decode_error
+from market.events import emit
+from market.listings import service
+from market.listings.validation import check_listing
+from schemas.common import FieldError
+from schemas.listings import ListingCreate
+from search.indexer import notify_outbox
+
+__all__ = [
+    "MAX_BATCH",
+    "NDJSON_TYPES",
+    "BatchItemResult",
+    "BatchResults",
+    "Unparsable",
+    "parse_batch_body",
+    "summarize",
+    "write_batch",
+]
+
+log = structlog.get_logger(name=__name__)
+
+MAX_BATCH = 1000
+NDJSON_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "application/json-seq"})
+
+
+class Unparsable(msgspec.Struct):
+    """An input line or row that could not even be read as an object."""
+
+    message: str
+
+
+class BatchItemResult(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What happened to one item, at its position in the input."""
+
+    index: int
+    status: Literal["created", "updated", "error"]
+    id: UUID | None = None
+    external_ref: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class BatchResults(msgspec.Struct, kw_only=True):
+    """One result per item, in input order, and the counts."""
+
+    results: list[BatchItemResult]
+    created: int
+    updated: int
+    failed: int
+
+
+def _too_many(count: int) -> InvalidInput:
+    return InvalidInput.field("body", f"send at most {MAX_BATCH} listings per batch (got {count}); split it")
+
+
+def parse_batch_body(body: bytes, content_type: str) -> list[Any]:
+    """A JSON array, or NDJSON (one listing per line), as raw items for ``write_batch``.
+
+    NDJSON lines stay raw: a broken line is reported as an error at its position (blank lines
+    are skipped) and the others are still written; a body that is not an array is refused whole.
+    """
+    if content_type in NDJSON_TYPES:
+        lines = [line for line in body.splitlines() if line.strip()]
+        if len(lines) > MAX_BATCH:
+            raise _too_many(len(lines))
+        items: list[Any] = lines
+    else:
+        try:
+            items = msgspec.json.decode(body, type=list[msgspec.Raw])
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise InvalidInput.field(
+                "body",
+                f"send a JSON array of listings, or NDJSON with Content-Type application/x-ndjson ({exc})",
+            ) from None
+        if len(items) > MAX_BATCH:
+            raise _too_many(len(items))
+    if not items:
+        raise InvalidInput.field("body", "the batch is empty; send at least one listing")
+    return items
+
+
+def summarize(results: list[BatchItemResult]) -> BatchResults:
+    counts = {"created": 0, "updated": 0, "error": 0}
+    for result in results:
+        counts[result.status] += 1
+    return BatchResults(
+        results=results, created=counts["created"], updated=counts["updated"], failed=counts["error"]
+    )
+
+
+@dataclass
+class _Item:
+    index: int
+    data: ListingCreate
+    owner: UUID | None = None
+    listing_id: UUID | None = None
+    version: int | None = None  # set when the item replaces the listing with its reference
+
+
+def _decode(index: int, raw: Any) -> _Item | BatchItemResult:
+    """One input value as a checked ListingCreate, or the errors that name what is wrong."""
+    try:
+        if isinstance(raw, Unparsable):
+            raise InvalidInput.field("body", raw.message)
+        if isinstance(raw, bytes | msgspec.Raw):
+            data = msgspec.json.decode(raw, type=ListingCreate)
+        else:
+            data = msgspec.convert(raw, ListingCreate)
+        check_listing(data)
+    except msgspec.ValidationError as exc:
+        return _failed(index, raw, [decode_error(exc)])
+    except msgspec.DecodeError as exc:
+        return _failed(
+            index, raw, [FieldError(field="body", message=f"item {index} is not valid JSON ({exc})")]
+        )
+    except MarketError as exc:
+        return _failed(index, raw, exc.errors or [FieldError(field="body", message=exc.detail)])
+    return _Item(index, data)
+
+
+def _failed(index: int, raw: Any, errors: list[FieldError]) -> BatchItemResult:
+    ref = raw.get("external_ref") if isinstance(raw, dict) else None
+    return BatchItemResult(
+        index=index, status="error", external_ref=ref if isinstance(ref, str) else None, errors=errors
+    )
+
+
+def _error(item: _Item, field: str, message: str) -> BatchItemResult:
+    return BatchItemResult(
+        index=item.index,
+        status="error",
+        external_ref=item.data.external_ref,
+        errors=[FieldError(field=field, message=message)],
+    )
+
+
+MEMBERS_SQL = "SELECT id FROM organizations WHERE id = any($1::uuid[]) AND member_of = $2"
+EXISTING_SQL = """
+SELECT l.id, l.organization_id, l.external_ref, l.side, l.status, l.version
+FROM listings l
+JOIN unnest($1::uuid[], $2::text[]) AS wanted (organization_id, external_ref)
+  ON l.organization_id = wanted.organization_id AND l.external_ref = wanted.external_ref
+ORDER BY l.id
+FOR UPDATE OF l
+"""
+OUTBOX_SQL = "INSERT INTO search_outbox (listing_id) SELECT unnest($1::uuid[])"
+MATCH_JOBS_SQL = """
+INSERT INTO match_jobs (listing_id) SELECT id FROM listings WHERE id = any($1::uuid[]) AND status = 'active'
+"""
+ALERT_JOBS_SQL = """
+INSERT INTO alert_jobs (listing_id) SELECT id FROM listings WHERE id = any($1::uuid[]) AND status = 'active'
+"""
+VIEWS_SQL = service.VIEW_SQL.replace("WHERE l.id = $1", "WHERE l.id = any($1::uuid[])")
+
+
+async def _owners(conn: asyncpg.Connection, caller_org: UUID, items: list[_Item]) -> list[BatchItemResult]:
+    """Set each item's owner (the caller, or the member it names); errors for other names."""
+    named = {i.data.on_behalf_of for i in items} - {None, caller_org}
+    members = {r["id"] for r in await conn.fetch(MEMBERS_SQL, list(named), caller_org)} if named else set()
+    errors = []
+    for item in items:
+        wanted = item.data.on_behalf_of
+        if wanted in (None, caller_org) or wanted in members:
+            item.owner = wanted or caller_org
+        else:
+            message = f"{wanted} is not a member of your chamber; name one of your members"
+            errors.append(_error(item, "on_behalf_of", message))
+    return errors
+
+
+def _duplicates(items: list[_Item]) -> list[BatchItemResult]:
+    """Items sharing an owner and external_ref: none of them is written (which one is meant?)."""
+    groups: dict[tuple[UUID | None, str], list[_Item]] = defaultdict(list)
+    for item in items:
+        if item.data.external_ref is not None:
+            groups[(item.owner, item.data.external_ref)].append(item)
+    errors: list[BatchItemResult] = []
+    for (_, ref), group in groups.items():
+        if len(group) > 1:
+            where = ", ".join(str(i.index) for i in group)
+            message = f"'{ref}' appears {len(group)} times in this batch (items {where}); send each once"
+            errors.extend(_error(i, "external_ref", message) for i in group)
+    return errors
+
+
+async def _write_together(
+    conn: asyncpg.Connection, caller_org: UUID, items: list[_Item]
+) -> list[BatchItemResult]:
+    """Write the checked items in one transaction; errors for references that cannot be replaced."""
+    errors: list[BatchItemResult] = []
+    async with conn.transaction():
+        refs = [i for i in items if i.data.external_ref is not None]
+        existing = {
+            (r["organization_id"], r["external_ref"]): r
+            for r in await conn.fetch(
+                EXISTING_SQL, [i.owner for i in refs], [i.data.external_ref for i in refs]
+            )
+        }
+        inserts, updates, written = [], [], []
+        for item in items:
+            current = existing.get((item.owner, item.data.external_ref))
+            values = service.row_values(item.data)
+            if current is None:
+                item.listing_id = uuid4()
+                inserts.append((item.listing_id, item.owner, caller_org, item.data.side, *values))
+            else:
+                try:
+                    service.refuse_replacement(current, item.data)
+                except MarketError as exc:
+                    errors.append(_error(item, *_first_error(exc)))
+                    continue
+                item.listing_id, item.version = current["id"], current["version"]
+                updates.append((item.listing_id, *values, caller_org, current["version"]))
+            written.append(item.listing_id)
+        if inserts:
+            await conn.executemany(service.INSERT_SQL, inserts)
+        if updates:
+            await conn.executemany(service.UPDATE_SQL, updates)
+        if written:
+            await conn.execute(OUTBOX_SQL, written)
+            await conn.execute(MATCH_JOBS_SQL, written)
+            await conn.execute(ALERT_JOBS_SQL, written)
+            await notify_outbox(conn)
+        if updates:
+            for row in await conn.fetch(VIEWS_SQL, [u[0] for u in updates]):
+                await emit(
+                    conn,
+                    row["organization_id"],
+                    "listing.updated",
+                    service.listing_event_data(row),
+                    listing_id=row["id"],
+                )
+    return errors
+
+
+def _first_error(exc: MarketError) -> tuple[str, str]:
+    if exc.errors:
+        return exc.errors[0].field, exc.errors[0].message
+    return "body", exc.detail
+
+
+async def _write_one(conn: asyncpg.Connection, caller_org: UUID, item: _Item) -> BatchItemResult:
+    """The fallback: one item, one transaction, through the single-listing service."""
+    try:
+        if item.data.external_ref is None:
+            listing = await service.create_listing(conn, caller_org, item.data)
+            created = True
+        else:
+            listing, created = await service.put_by_ref(conn, caller_org, item.data.external_ref, item.data)
+    except MarketError as exc:
+        return _error(item, *_first_error(exc))
+    return BatchItemResult(
+        index=item.index,
+        status="created" if created else "updated",
+        id=listing.id,
+        external_ref=item.data.external_ref,
+    )
+
+
+async def write_batch(pool: asyncpg.Pool, caller: Caller, items: Sequence[Any]) -> list[BatchItemResult]:
+    """Write up to MAX_BATCH listings; one result per item, in input order.
+
+    ``items`` are decoded JSON values (objects shaped like a POST /v1/listings body), raw JSON
+    bytes, or ``Unparsable`` markers for input that could not be read.
+    """
+    caller_org = caller.require_organization("listings:write")
+    if len(items) > MAX_BATCH:
+        raise _too_many(len(items))
+    results: dict[int, BatchItemResult] = {}
+    checked: list[_Item] = []
+    for index, raw in enumerate(items):
+        decoded = _decode(index, raw)
+        if isinstance(decoded, _Item):
+            checked.append(decoded)
+        else:
+            results[index] = decoded
+    async with pool.acquire() as conn:
+        for error in await _owners(conn, caller_org, checked):
+            results[error.index] = error
+        for error in _duplicates([i for i in checked if i.index not in results]):
+            results[error.index] = error
+        good = [i for i in checked if i.index not in results]
+        try:
+            errors = await _write_together(conn, caller_org, good) if good else []
+        except (asyncpg.PostgresError, MarketError) as exc:
+            log.warning("batch written item by item", reason=type(exc).__name__, items=len(good))
+            for item in good:
+                results[item.index] = await _write_one(conn, caller_org, item)
+        else:
+            for error in errors:
+                results[error.index] = error
+            for item in good:
+                if item.index not in results:
+                    results[item.index] = BatchItemResult(
+                        index=item.index,
+                        status="created" if item.version is None else "updated",
+                        id=item.listing_id,
+                        external_ref=item.data.external_ref,
+                    )
+    return [results[i] for i in range(len(items))]
