@@ -28,6 +28,7 @@ from market.devstack import dev_admin_token, provide_services
 from market.errors import exception_handlers
 from market.glossary import search_terms
 from market.health import health, ready
+from market.idempotency import idempotency
 from market.listings.controller import ListingController
 from market.logging import configure_logging
 from market.matching.controller import MatchController, match_inbox
@@ -160,7 +161,7 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
         app_config.dependencies.update(dependencies)
         app_config.exception_handlers.update(exception_handlers)
         app_config.lifespan.append(lifespan)
-        app_config.middleware.append(access_log)
+        app_config.middleware.extend([access_log, idempotency])
         app_config.state.update({"settings": self.settings})
         app_config.openapi_config = OpenAPIConfig(
             title="market",

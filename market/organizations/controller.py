@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody
 
 from market.auth import Caller
 from market.examples import OrganizationBody
+from market.idempotency import SECRET_RESPONSE
 from market.organizations import service
 from schemas.organizations import (
     ApiKeyCreate,
@@ -60,7 +61,12 @@ class OrganizationController(Controller):
         async with pool.acquire() as conn:
             return await service.get_organization(conn, organization_id, with_contact=not caller.is_anonymous)
 
-    @post("/{organization_id:uuid}/api-keys", operation_id="createApiKey", status_code=201)
+    @post(
+        "/{organization_id:uuid}/api-keys",
+        operation_id="createApiKey",
+        status_code=201,
+        opt={SECRET_RESPONSE: True},  # the secret is shown once: never stored for replay
+    )
     async def create_key(
         self,
         organization_id: FromPath[UUID],
