@@ -13,6 +13,7 @@ from uuid import UUID
 import asyncpg
 import structlog
 
+from market.events import notify_events
 from market.matching.service import MatchFilters, find_matches
 from search.client import SearchReader
 
@@ -31,11 +32,32 @@ FROM match_jobs j JOIN listings l ON l.id = j.listing_id
 WHERE NOT EXISTS (SELECT 1 FROM search_outbox o WHERE o.enqueued_at <= j.enqueued_at)
 ORDER BY j.id LIMIT $1 FOR UPDATE OF j SKIP LOCKED
 """
+# New pairs also become match.created events (for webhooks), in the same statement; a pair seen
+# again only has its score refreshed. Events name both listings and their external references,
+# so an integration can map them to its own records.
 RECORD_SQL = """
-INSERT INTO match_events (organization_id, listing_id, counterpart_id, score, explanation)
-SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::real[], $5::text[])
-ON CONFLICT (listing_id, counterpart_id) DO UPDATE
-SET score = excluded.score, explanation = excluded.explanation
+WITH recorded AS (
+    INSERT INTO match_events (organization_id, listing_id, counterpart_id, score, explanation)
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::real[], $5::text[])
+    ON CONFLICT (listing_id, counterpart_id) DO UPDATE
+    SET score = excluded.score, explanation = excluded.explanation
+    RETURNING id, organization_id, listing_id, counterpart_id, score, explanation, (xmax = 0) AS inserted
+)
+INSERT INTO events (organization_id, type, listing_id, data)
+SELECT r.organization_id, 'match.created', r.listing_id, jsonb_build_object(
+    'match_id', r.id, 'organization_id', r.organization_id, 'score', r.score,
+    'explanation', r.explanation,
+    'listing', jsonb_build_object('id', l.id, 'external_ref', l.external_ref, 'title', l.title,
+                                  'side', l.side),
+    'counterpart', jsonb_build_object('id', c.id, 'title', c.title, 'side', c.side,
+                                      'hs_code', c.hs_code, 'organization_id', c.organization_id,
+                                      'organization_name', co.name, 'country', co.country))
+FROM recorded r
+JOIN listings l ON l.id = r.listing_id
+JOIN listings c ON c.id = r.counterpart_id
+JOIN organizations co ON co.id = c.organization_id
+WHERE r.inserted
+ORDER BY r.id
 """
 DONE_SQL = "DELETE FROM match_jobs WHERE id = any($1::bigint[])"
 
@@ -89,6 +111,7 @@ class MatchRecorder:
                 scores = [score for _, score, _ in events.values()]
                 reasons = [reason for _, _, reason in events.values()]
                 await conn.execute(RECORD_SQL, owners, mine, theirs, scores, reasons)
+                await notify_events(conn)
             await conn.execute(DONE_SQL, [j["id"] for j in jobs])
         log.debug("match jobs recorded", jobs=len(jobs), events=len(events))
         return len(jobs)

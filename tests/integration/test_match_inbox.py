@@ -27,7 +27,7 @@ async def _wait_for_events(client: httpx.AsyncClient, org, count: int) -> dict:
 
 
 async def test_both_sides_get_an_event_and_closed_listings_drop_out(
-    client: httpx.AsyncClient, make_org
+    client: httpx.AsyncClient, make_org, app
 ) -> None:
     code = "252329"  # cement: one chapter few other tests use
     word = "cem" + secrets.token_hex(3)
@@ -74,6 +74,35 @@ async def test_both_sides_get_an_event_and_closed_listings_drop_out(
     )
     theirs = await _wait_for_events(client, importer, 1)
     assert any(e["counterpart"]["id"] == offer_id and e["listing_id"] == demand_id for e in theirs["events"])
+    # Each side also gets one match.created event (what webhooks deliver), naming both listings.
+    created = await app.state.pool.fetch(
+        "SELECT organization_id::text AS org, data FROM events"
+        " WHERE type = 'match.created' AND listing_id = any($1::uuid[])",
+        [offer_id, demand_id],
+    )
+    by_org = {row["org"]: row["data"] for row in created}
+    assert len(created) == 2 and set(by_org) == {exporter.id, importer.id}
+    assert by_org[exporter.id]["listing"]["id"] == offer_id
+    assert by_org[exporter.id]["counterpart"]["id"] == demand_id
+    assert by_org[importer.id]["counterpart"]["title"] == f"Portland cement {word}"
+    # Matching the pair again (the offer changed) refreshes the score but tells nobody twice.
+    changed = await client.patch(
+        f"/v1/listings/{offer_id}",
+        json={"description": "Bagged, 50 kg"},
+        headers={**exporter.headers, "If-Match": "*"},
+    )
+    assert changed.status_code == 200
+    deadline = asyncio.get_running_loop().time() + 15
+    while await app.state.pool.fetchval(
+        "SELECT count(*) FROM match_jobs WHERE listing_id = $1::uuid", offer_id
+    ):
+        assert asyncio.get_running_loop().time() < deadline, "the match job never ran"
+        await asyncio.sleep(0.05)
+    again = await app.state.pool.fetchval(
+        "SELECT count(*) FROM events WHERE type = 'match.created' AND listing_id = any($1::uuid[])",
+        [offer_id, demand_id],
+    )
+    assert again == 2
     only = await _inbox(client, importer, listing_id=demand_id)
     assert only["events"] and all(e["listing_id"] == demand_id for e in only["events"])
 
