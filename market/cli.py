@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import asyncpg
 import click
@@ -149,6 +150,41 @@ def register_commands(cli: click.Group) -> None:
         with backends(get_settings(), search=False) as settings:
             orgs, listings = asyncio.run(load_demo_data(settings))
         console.print(f"demo data: {orgs} organization(s) and {listings} listing(s) created")
+
+    @cli.command(name="import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--organization", metavar="ORG", help="Whose listings these are: an id or exact name.")
+    @click.option("--chamber", metavar="ORG", help="A chamber importing for its members (on_behalf_of).")
+    @click.option("--format", "file_format", type=click.Choice(["csv", "ndjson"]), help="Default: by suffix")
+    @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), help="Default: FILE.rejects")
+    @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 1000))
+    @click.option("--strict", is_flag=True, help="Exit with status 1 if any row was rejected.")
+    def import_listings(
+        file: Path,
+        organization: str | None,
+        chamber: str | None,
+        file_format: str | None,
+        rejects: Path | None,
+        batch_size: int,
+        strict: bool,
+    ) -> None:
+        """Import listings from a CSV or NDJSON file through the batch path (docs/import.md)."""
+        from market.listings.importer import ImportFileError, ImportRequest, run_import
+
+        if (organization is None) == (chamber is None):
+            raise click.UsageError("name exactly one of --organization ORG or --chamber ORG")
+        request = ImportRequest(
+            file, organization or chamber or "", chamber is not None, file_format, rejects, batch_size
+        )
+        with backends(get_settings(), search=False) as settings:
+            assert settings.database_url
+            try:
+                summary, rejects_path = run_import(settings.database_url, request, console)
+            except ImportFileError as exc:
+                raise click.UsageError(str(exc)) from None
+        console.print(summary.report(rejects_path))
+        if strict and summary.failed:
+            raise click.exceptions.Exit(1)
 
     @cli.command(name="dev")
     @click.option("--host", default="127.0.0.1", show_default=True)
