@@ -19,9 +19,11 @@ class Health(msgspec.Struct, kw_only=True):
 
 
 class Readiness(msgspec.Struct, kw_only=True):
-    status: Literal["ready", "degraded"]
+    status: Literal["ready", "degraded", "unavailable"]
     postgres: Literal["ok", "unavailable"]
     meilisearch: Literal["ok", "unavailable"]
+    search: Literal["meilisearch", "postgresql", "unavailable"]
+    """Who answers listing searches: PostgreSQL stands in (simpler ranking) while Meilisearch is away."""
 
 
 @get("/health", operation_id="health", tags=["operations"])
@@ -50,11 +52,13 @@ async def _meili_ok(meili: AsyncClient) -> bool:
 async def ready(
     pool: NamedDependency[asyncpg.Pool], meili: NamedDependency[AsyncClient]
 ) -> Response[Readiness]:
-    """Readiness: 200 when PostgreSQL and Meilisearch both answer, else 503 naming which is away."""
+    """Readiness: 200 while PostgreSQL answers ("degraded" if Meilisearch is away: search then
+    comes from PostgreSQL and matching answers 503), 503 when PostgreSQL is away."""
     pg, ms = await asyncio.gather(_postgres_ok(pool), _meili_ok(meili))
     body = Readiness(
-        status="ready" if pg and ms else "degraded",
+        status="unavailable" if not pg else "ready" if ms else "degraded",
         postgres="ok" if pg else "unavailable",
         meilisearch="ok" if ms else "unavailable",
+        search="meilisearch" if ms else "postgresql" if pg else "unavailable",
     )
-    return Response(body, status_code=200 if pg and ms else 503)
+    return Response(body, status_code=200 if pg else 503)

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import asyncpg
+import structlog
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, QueryParameter
@@ -15,6 +16,7 @@ from market.errors import InvalidInput, ServiceUnavailable
 from market.examples import ListingBody
 from market.listings import service
 from market.listings.batch import BatchResults, parse_batch_body, summarize, write_batch
+from market.listings.fallback import search_postgres
 from market.listings.openapi import BATCH_MAX_BYTES, BatchOperation
 from market.places import places_within
 from market.settings import Settings
@@ -22,7 +24,12 @@ from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch,
 from search.client import SearchReader, SearchUnavailable
 from search.queries import ListingQuery, SortKey, search_listings
 
-__all__ = ["ListingController", "parse_near"]
+__all__ = ["DEGRADED_HEADER", "ListingController", "parse_near"]
+
+log = structlog.get_logger(name=__name__)
+
+DEGRADED_HEADER = "X-Search-Degraded"
+"""Set on search answers that came from PostgreSQL because Meilisearch was away."""
 
 Country = Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 
@@ -140,6 +147,7 @@ class ListingController(Controller):
         search_reader: NamedDependency[SearchReader],
         settings: NamedDependency[Settings],
         caller: NamedDependency[Caller],
+        pool: NamedDependency[asyncpg.Pool],
         q: Annotated[str, QueryParameter(max_length=200, description="Free text, any language")] = "",
         side: Annotated[Literal["offer", "demand"] | None, QueryParameter()] = None,
         hs_code: Annotated[
@@ -158,8 +166,13 @@ class ListingController(Controller):
         ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
         offset: Annotated[int, QueryParameter(ge=0, le=9900)] = 0,
-    ) -> SearchResults:
-        """Search active listings, typo-tolerant, with filters and facet counts."""
+    ) -> Response[SearchResults]:
+        """Search active listings, typo-tolerant, with filters and facet counts.
+
+        While Meilisearch is away, PostgreSQL answers with the same filters and a simpler ranking
+        (every word must appear; newest first), and the response carries
+        ``X-Search-Degraded: postgresql``.
+        """
         query = ListingQuery(
             q=q.strip(),
             side=side,
@@ -174,6 +187,12 @@ class ListingController(Controller):
             offset=offset,
         )
         try:
-            return await search_listings(search_reader, settings.listings_index, query)
+            return Response(await search_listings(search_reader, settings.listings_index, query))
         except SearchUnavailable as exc:
+            log.warning("search answered from PostgreSQL", reason=str(exc))
+        try:
+            async with pool.acquire() as conn:
+                results = await search_postgres(conn, query)
+        except (asyncpg.PostgresError, OSError) as exc:
             raise ServiceUnavailable("search is unavailable right now; retry shortly") from exc
+        return Response(results, headers={DEGRADED_HEADER: "postgresql"})

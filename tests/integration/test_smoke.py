@@ -11,7 +11,7 @@ async def test_health(client: httpx.AsyncClient) -> None:
     assert (await client.get("/health")).json() == {"status": "ok"}
     ready = await client.get("/ready")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "postgres": "ok", "meilisearch": "ok"}
+    assert ready.json() == {"status": "ready", "postgres": "ok", "meilisearch": "ok", "search": "meilisearch"}
 
 
 async def test_post_then_search(client: httpx.AsyncClient, make_org) -> None:
