@@ -5,6 +5,7 @@ so tests share one database and one pair of indexes without seeing each other's 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -46,7 +47,38 @@ def settings(services: Services) -> Settings:
         admin_token=ADMIN_TOKEN,
         index_prefix=f"test_{secrets.token_hex(4)}",
         log_level="WARNING",
+        # The suite is one client at one address; tests/integration/test_rate_limits.py runs an
+        # app of its own with small limits.
+        rate_limit_key="1000000/minute",
+        rate_limit_anonymous="1000000/minute",
+        rate_limit_auth_failures="1000000/minute",
     )
+
+
+@contextlib.asynccontextmanager
+async def running(
+    application: Litestar, settings: Settings, *, drop_indexes: bool = True
+) -> AsyncIterator[Litestar]:
+    """Run an app's lifespan around the block, deleting its indexes afterwards if asked."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def run_lifespan() -> None:
+        # The lifespan's cancel scope must be entered and left in one task.
+        async with application.lifespan():
+            started.set()
+            await stop.wait()
+            for uid in (settings.listings_index, settings.commodities_index) if drop_indexes else ():
+                await application.state.meili.delete_index_if_exists(uid)
+
+    task = asyncio.create_task(run_lifespan())
+    await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        task.result()
+    try:
+        yield application
+    finally:
+        stop.set()
+        await task
 
 
 @pytest.fixture(scope="session")
@@ -57,25 +89,8 @@ async def app(settings: Settings) -> AsyncIterator[Litestar]:
         await apply_migrations(conn)
     finally:
         await conn.close()
-    application = create_app(settings)
-    started, stop = asyncio.Event(), asyncio.Event()
-
-    async def run_lifespan() -> None:
-        # The lifespan's cancel scope must be entered and left in one task.
-        async with application.lifespan():
-            started.set()
-            await stop.wait()
-            meili = application.state.meili
-            for uid in (settings.listings_index, settings.commodities_index):
-                await meili.delete_index_if_exists(uid)
-
-    task = asyncio.create_task(run_lifespan())
-    await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        task.result()
-    yield application
-    stop.set()
-    await task
+    async with running(create_app(settings), settings) as application:
+        yield application
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,66 @@
+"""Rate limits: per key, per anonymous address, and against key guessing; 429 says when to retry."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+
+import httpx
+import msgspec
+import pytest
+
+from market.app import create_app
+from market.settings import Settings
+from tests.conftest import running
+
+
+@pytest.fixture
+async def limited(settings: Settings, make_org, app) -> AsyncIterator[tuple[httpx.AsyncClient, object]]:
+    """An app of its own with small limits (and fresh counters), sharing the suite's services and
+    indexes (the suite's app keeps them; this one only reads)."""
+    org = await make_org()
+    small = msgspec.structs.replace(
+        settings,
+        run_indexer=False,
+        rate_limit_key="5/minute",
+        rate_limit_anonymous="3/minute",
+        rate_limit_auth_failures="4/minute",
+    )
+    async with running(create_app(small), small, drop_indexes=False) as application:
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://market.test") as http:
+            yield http, org
+
+
+async def test_a_key_gets_its_budget_then_429_with_retry_after(limited) -> None:
+    client, org = limited
+    answers = [await client.get(f"/v1/organizations/{org.id}", headers=org.headers) for _ in range(6)]
+    assert [a.status_code for a in answers] == [200] * 5 + [429]
+    assert answers[0].headers["ratelimit-policy"] == '"key";q=5;w=60'
+    remaining = [a.headers["ratelimit"].split(";")[1] for a in answers[:5]]
+    assert remaining == ["r=4", "r=3", "r=2", "r=1", "r=0"]
+    refused = answers[-1]
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert 1 <= int(refused.headers["retry-after"]) <= 60 and refused.json()["status"] == 429
+    # Anonymous callers have their own budget, untouched by the key's.
+    assert (await client.get(f"/v1/organizations/{org.id}")).status_code == 200
+
+
+async def test_anonymous_callers_are_limited_by_address(limited) -> None:
+    client, _ = limited
+    answers = [await client.get("/v1/commodities", params={"q": "wheat"}) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[0].headers["ratelimit-policy"] == '"address";q=3;w=60'
+    assert (await client.get("/health")).status_code == 200  # probes are never limited
+
+
+async def test_guessing_keys_from_one_address_is_stopped(limited) -> None:
+    client, org = limited
+    for _ in range(4):
+        bad = await client.get(
+            "/v1/matches", headers={"Authorization": f"Bearer mk_{secrets.token_urlsafe(32)}"}
+        )
+        assert bad.status_code == 401
+    # Even a valid key is refused from that address until the window passes.
+    blocked = await client.get(f"/v1/organizations/{org.id}", headers=org.headers)
+    assert blocked.status_code == 429 and "failed authentications" in blocked.json()["detail"]
