@@ -30,6 +30,8 @@ from market.glossary import search_terms
 from market.health import health, ready
 from market.idempotency import idempotency
 from market.listings.controller import ListingController
+from market.listings.lifecycle import ListingLifecycle
+from market.listings.lifecycle_controller import LifecycleController
 from market.logging import configure_logging
 from market.matching.controller import MatchController, match_inbox
 from market.matching.recorder import MatchRecorder
@@ -115,7 +117,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         )
         state.meili = meili_client(settings.meili_url, settings.meili_api_key)
         state.search_reader = SearchReader(settings.meili_url, settings.meili_api_key)
-        indexer_task: asyncio.Future[tuple[None, None]] | None = None
+        indexer_task: asyncio.Future[tuple[None, None, None]] | None = None
         try:
             await prepare_indexes(settings, state.meili)
             if settings.run_indexer:
@@ -123,9 +125,11 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
                     state.pool, state.meili, settings.listings_index, terms_for=search_terms
                 )
                 recorder = MatchRecorder(state.pool, state.search_reader, settings.listings_index)
+                lifecycle = ListingLifecycle(state.pool)
                 indexer_task = asyncio.gather(
                     indexer.run_forever(),
                     drain_on_notify(state.pool, recorder.drain, name="match recorder"),
+                    lifecycle.run_forever(interval_seconds=settings.expiry_interval_seconds),
                 )
             yield
         finally:
@@ -149,6 +153,7 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
             [
                 OrganizationController,
                 ListingController,
+                LifecycleController,
                 CommodityController,
                 RouteController,
                 MatchController,

@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
 import click
@@ -21,6 +22,9 @@ from market.db import apply_migrations, connect, create_pool
 from market.devstack import dev_admin_token, provide_services
 from market.settings import Settings, get_settings
 from search.client import meili_client
+
+if TYPE_CHECKING:
+    from market.listings.lifecycle import LifecyclePass
 
 __all__ = ["main", "register_commands"]
 
@@ -79,9 +83,21 @@ async def load_demo_data(settings: Settings) -> tuple[int, int]:
         await conn.close()
 
 
+async def expire_listings(settings: Settings) -> LifecyclePass:
+    from market.listings.lifecycle import ListingLifecycle
+
+    assert settings.database_url
+    pool = await create_pool(settings.database_url, min_size=1, max_size=2)
+    try:
+        return await ListingLifecycle(pool).run_once()
+    finally:
+        await pool.close()
+
+
 async def run_worker(settings: Settings) -> None:
     from market.app import prepare_indexes
     from market.glossary import search_terms
+    from market.listings.lifecycle import ListingLifecycle
     from market.matching.recorder import MatchRecorder
     from search import OutboxIndexer
     from search.client import SearchReader
@@ -92,8 +108,11 @@ async def run_worker(settings: Settings) -> None:
         indexer = OutboxIndexer(pool, meili, settings.listings_index, terms_for=search_terms)
         reader = SearchReader(settings.meili_url or "", settings.meili_api_key)
         recorder = MatchRecorder(pool, reader, settings.listings_index)
+        lifecycle = ListingLifecycle(pool)
         task = asyncio.gather(
-            indexer.run_forever(), drain_on_notify(pool, recorder.drain, name="match recorder")
+            indexer.run_forever(),
+            drain_on_notify(pool, recorder.drain, name="match recorder"),
+            lifecycle.run_forever(interval_seconds=settings.expiry_interval_seconds),
         )
         # SIGTERM (docker stop, systemd) and SIGINT stop the loop between batches: a batch in
         # flight rolls back and its outbox rows stay for the next worker.
@@ -139,6 +158,17 @@ def register_commands(cli: click.Group) -> None:
         """Run the outbox indexer on its own (set MARKET_RUN_INDEXER=false on the API)."""
         with backends(get_settings()) as settings, contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_worker(settings))
+
+    @cli.group(name="listings")
+    def listings_group() -> None:
+        """Listing housekeeping."""
+
+    @listings_group.command(name="expire")
+    def listings_expire() -> None:
+        """Run one expiry pass: expire listings past their end date, warn those ending within 7 days."""
+        with backends(get_settings(), search=False) as settings:
+            done = asyncio.run(expire_listings(settings))
+        console.print(f"expired {done.expired} listing(s); warned about {done.warned} ending within 7 days")
 
     @cli.group(name="demo")
     def demo_group() -> None:

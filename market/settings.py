@@ -36,6 +36,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Prefix of the Meilisearch index names (``MARKET_INDEX_PREFIX``)."""
     run_indexer: bool = True
     """Run the outbox indexer inside the API process (``MARKET_RUN_INDEXER``)."""
+    expiry_interval_seconds: float = 60.0
+    """How often the listing expiry job runs (``MARKET_EXPIRY_INTERVAL_SECONDS``)."""
     pool_min_size: int = 2
     """Smallest asyncpg pool size (``MARKET_POOL_MIN_SIZE``)."""
     pool_max_size: int = 10

@@ -1,0 +1,51 @@
+"""HTTP: POST /v1/listings/{id}/renew."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+import asyncpg
+from litestar import Controller, Response, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, HeaderParameter
+
+from market.auth import Caller
+from market.examples import example_body
+from market.listings import lifecycle
+from market.listings.controller import _with_etag
+from market.listings.lifecycle import ListingRenew
+from schemas.listings import ListingOwner
+
+__all__ = ["LifecycleController"]
+
+RenewBody = Annotated[
+    ListingRenew | None,
+    example_body(
+        ("Ninety days from now (the default)", {}),
+        ("Thirty days from now", {"days": 30}),
+        ("Until a date", {"expires_at": "2027-06-30T00:00:00Z"}),
+    ),
+]
+
+
+class LifecycleController(Controller):
+    path = "/v1/listings"
+    tags = ["listings"]
+
+    @post("/{listing_id:uuid}/renew", operation_id="renewListing", status_code=200)
+    async def renew(
+        self,
+        listing_id: FromPath[UUID],
+        caller: NamedDependency[Caller],
+        pool: NamedDependency[asyncpg.Pool],
+        data: RenewBody = None,
+        if_match: Annotated[str | None, HeaderParameter(name="If-Match")] = None,
+    ) -> Response[ListingOwner]:
+        """Renew your listing (default 90 days, at most 365); an expired one goes back on the market."""
+        organization_id = caller.require_organization("listings:write")
+        async with pool.acquire() as conn:
+            listing = await lifecycle.renew_listing(
+                conn, listing_id, organization_id, data or ListingRenew(), if_match
+            )
+        return _with_etag(listing)  # type: ignore[return-value]

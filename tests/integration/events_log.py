@@ -1,0 +1,32 @@
+"""Reading the ``events`` table in tests: delivery is the webhooks' business, recording is ours."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from litestar import Litestar
+
+__all__ = ["events_about", "wait_for_events"]
+
+EVENTS_SQL = """
+SELECT organization_id::text, type, data FROM events
+WHERE listing_id = $1::uuid AND type = $2 ORDER BY id
+"""
+
+
+async def events_about(app: Litestar, listing_id: str, type: str) -> list[dict[str, Any]]:
+    """Events of ``type`` about a listing, oldest first, as {organization_id, data}."""
+    rows = await app.state.pool.fetch(EVENTS_SQL, listing_id, type)
+    return [{"organization_id": r["organization_id"], "data": r["data"]} for r in rows]
+
+
+async def wait_for_events(
+    app: Litestar, listing_id: str, type: str, *, count: int = 1, within: float = 20
+) -> list[dict[str, Any]]:
+    """Poll until at least ``count`` events of ``type`` about the listing exist; return them."""
+    deadline = asyncio.get_running_loop().time() + within
+    while len(found := await events_about(app, listing_id, type)) < count:
+        assert asyncio.get_running_loop().time() < deadline, f"no {type} event for {listing_id}: {found}"
+        await asyncio.sleep(0.1)
+    return found
