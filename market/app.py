@@ -21,6 +21,8 @@ from litestar.response import Redirect
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from meilisearch_python_sdk import AsyncClient
 
+from market.alerts import AlertMatcher
+from market.alerts.controller import AlertController
 from market.commodities.controller import CommodityController, commodity_documents
 from market.db import create_pool
 from market.deps import dependencies
@@ -117,7 +119,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         )
         state.meili = meili_client(settings.meili_url, settings.meili_api_key)
         state.search_reader = SearchReader(settings.meili_url, settings.meili_api_key)
-        indexer_task: asyncio.Future[tuple[None, None, None]] | None = None
+        indexer_task: asyncio.Future[tuple[None, None, None, None]] | None = None
         try:
             await prepare_indexes(settings, state.meili)
             if settings.run_indexer:
@@ -125,10 +127,12 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
                     state.pool, state.meili, settings.listings_index, terms_for=search_terms
                 )
                 recorder = MatchRecorder(state.pool, state.search_reader, settings.listings_index)
+                alerts = AlertMatcher(state.pool, state.meili, settings.listings_index)
                 lifecycle = ListingLifecycle(state.pool)
                 indexer_task = asyncio.gather(
                     indexer.run_forever(),
                     drain_on_notify(state.pool, recorder.drain, name="match recorder"),
+                    drain_on_notify(state.pool, alerts.drain, name="alert matcher"),
                     lifecycle.run_forever(interval_seconds=settings.expiry_interval_seconds),
                 )
             yield
@@ -154,6 +158,7 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
                 OrganizationController,
                 ListingController,
                 LifecycleController,
+                AlertController,
                 CommodityController,
                 RouteController,
                 MatchController,

@@ -95,6 +95,7 @@ async def expire_listings(settings: Settings) -> LifecyclePass:
 
 
 async def run_worker(settings: Settings) -> None:
+    from market.alerts import AlertMatcher
     from market.app import prepare_indexes
     from market.glossary import search_terms
     from market.listings.lifecycle import ListingLifecycle
@@ -108,10 +109,12 @@ async def run_worker(settings: Settings) -> None:
         indexer = OutboxIndexer(pool, meili, settings.listings_index, terms_for=search_terms)
         reader = SearchReader(settings.meili_url or "", settings.meili_api_key)
         recorder = MatchRecorder(pool, reader, settings.listings_index)
+        alerts = AlertMatcher(pool, meili, settings.listings_index)
         lifecycle = ListingLifecycle(pool)
         task = asyncio.gather(
             indexer.run_forever(),
             drain_on_notify(pool, recorder.drain, name="match recorder"),
+            drain_on_notify(pool, alerts.drain, name="alert matcher"),
             lifecycle.run_forever(interval_seconds=settings.expiry_interval_seconds),
         )
         # SIGTERM (docker stop, systemd) and SIGINT stop the loop between batches: a batch in

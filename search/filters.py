@@ -26,6 +26,7 @@ FILTERABLE: dict[str, str] = {
     "target_countries": "string",
     "organization_id": "string",
     "place_id": "string",
+    "id": "string",
     "expires_at_ts": "number",
     "created_at_ts": "number",
 }

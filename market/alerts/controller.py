@@ -1,0 +1,83 @@
+"""HTTP: /v1/alerts (saved searches).
+
+Alerts need the ``read`` scope: a saved search sees no more than search itself and changes no
+listing, so a read-only key (a buyer's dashboard, a chamber's monitoring tool) may keep them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+import asyncpg
+from litestar import Controller, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from market.alerts import service
+from market.auth import Caller
+from market.examples import example_body
+from schemas.alerts import Alert, AlertCreate, AlertList
+
+__all__ = ["AlertController"]
+
+SCOPE = "read"
+FLOUR_ALERT: dict[str, Any] = {
+    "name": "Flour offered into Uzbekistan",
+    "filters": {"side": "offer", "hs_code": "1101", "destination_country": "UZ"},
+}
+PLATES_NEAR_ALMATY: dict[str, Any] = {
+    "name": "Ceramic tableware wanted near Almaty",
+    "filters": {"q": "ceramic plates", "side": "demand", "near": "43.24,76.89,300"},
+}
+AlertBody = Annotated[
+    AlertCreate,
+    example_body(
+        ("Flour offered into Uzbekistan", FLOUR_ALERT),
+        ("Plates wanted near Almaty", PLATES_NEAR_ALMATY),
+    ),
+]
+
+
+class AlertController(Controller):
+    path = "/v1/alerts"
+    tags = ["alerts"]
+
+    @post("/", operation_id="createAlert", status_code=201)
+    async def create(
+        self,
+        data: AlertBody,
+        caller: NamedDependency[Caller],
+        pool: NamedDependency[asyncpg.Pool],
+    ) -> Alert:
+        """Save a search: new listings of other organizations that fit it raise alert.matched."""
+        organization_id = caller.require_organization(SCOPE)
+        async with pool.acquire() as conn:
+            return await service.create_alert(conn, organization_id, data)
+
+    @get("/", operation_id="listAlerts")
+    async def list_all(
+        self, caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+    ) -> AlertList:
+        """Your saved searches, oldest first."""
+        organization_id = caller.require_organization(SCOPE)
+        async with pool.acquire() as conn:
+            return await service.list_alerts(conn, organization_id)
+
+    @get("/{alert_id:uuid}", operation_id="getAlert")
+    async def get_one(
+        self, alert_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+    ) -> Alert:
+        """One of your saved searches."""
+        organization_id = caller.require_organization(SCOPE)
+        async with pool.acquire() as conn:
+            return await service.get_alert(conn, organization_id, alert_id)
+
+    @delete("/{alert_id:uuid}", operation_id="deleteAlert", status_code=204)
+    async def remove(
+        self, alert_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+    ) -> None:
+        """Delete one of your saved searches: it stops raising alerts at once."""
+        organization_id = caller.require_organization(SCOPE)
+        async with pool.acquire() as conn:
+            await service.delete_alert(conn, organization_id, alert_id)
