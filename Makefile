@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench bench-bulk clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "market needs Python >= 3.11")'
@@ -32,6 +32,9 @@ format: install
 
 bench: install  ## benchmarks; results go to docs/benchmarks.md by hand
 	$(BIN)/python -m benchmarks.run
+
+bench-bulk: install  ## bulk import: POST /v1/listings/batch against COPY, and time to searchable
+	$(BIN)/python -m benchmarks.bulk
 
 clean:
 	rm -rf $(VENV) .market .pytest_cache .mypy_cache .ruff_cache
