@@ -40,6 +40,8 @@ from market.matching.recorder import MatchRecorder
 from market.organizations.controller import OrganizationController
 from market.routes.controller import RouteController
 from market.settings import Settings, get_settings
+from market.webhooks.controller import WebhookController
+from market.webhooks.dispatcher import WebhookDispatcher
 from search import COMMODITY_SETTINGS, LISTING_SETTINGS, OutboxIndexer, ensure_index
 from search.client import SearchReader, meili_client
 from search.commodities import load_commodities
@@ -119,7 +121,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         )
         state.meili = meili_client(settings.meili_url, settings.meili_api_key)
         state.search_reader = SearchReader(settings.meili_url, settings.meili_api_key)
-        indexer_task: asyncio.Future[tuple[None, None, None, None]] | None = None
+        indexer_task: asyncio.Future[tuple[None, None, None, None, None]] | None = None
         try:
             await prepare_indexes(settings, state.meili)
             if settings.run_indexer:
@@ -134,6 +136,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
                     drain_on_notify(state.pool, recorder.drain, name="match recorder"),
                     drain_on_notify(state.pool, alerts.drain, name="alert matcher"),
                     lifecycle.run_forever(interval_seconds=settings.expiry_interval_seconds),
+                    WebhookDispatcher.from_settings(state.pool, settings).run_forever(),
                 )
             yield
         finally:
@@ -162,6 +165,7 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
                 CommodityController,
                 RouteController,
                 MatchController,
+                WebhookController,
                 match_inbox,
                 health,
                 ready,

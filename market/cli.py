@@ -54,7 +54,8 @@ def backends(settings: Settings, *, search: bool = True) -> Iterator[Settings]:
 @contextlib.asynccontextmanager
 async def clients(settings: Settings) -> AsyncIterator[tuple[asyncpg.Pool, AsyncClient]]:
     assert settings.database_url and settings.meili_url
-    pool = await create_pool(settings.database_url, min_size=1, max_size=4)
+    # Each background loop keeps one connection to LISTEN on and takes another to work.
+    pool = await create_pool(settings.database_url, min_size=1, max_size=10)
     meili = meili_client(settings.meili_url, settings.meili_api_key, timeout=60)
     try:
         yield pool, meili
@@ -100,6 +101,7 @@ async def run_worker(settings: Settings) -> None:
     from market.glossary import search_terms
     from market.listings.lifecycle import ListingLifecycle
     from market.matching.recorder import MatchRecorder
+    from market.webhooks.dispatcher import WebhookDispatcher
     from search import OutboxIndexer
     from search.client import SearchReader
     from search.indexer import drain_on_notify
@@ -116,6 +118,7 @@ async def run_worker(settings: Settings) -> None:
             drain_on_notify(pool, recorder.drain, name="match recorder"),
             drain_on_notify(pool, alerts.drain, name="alert matcher"),
             lifecycle.run_forever(interval_seconds=settings.expiry_interval_seconds),
+            WebhookDispatcher.from_settings(pool, settings).run_forever(),
         )
         # SIGTERM (docker stop, systemd) and SIGINT stop the loop between batches: a batch in
         # flight rolls back and its outbox rows stay for the next worker.

@@ -44,6 +44,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Largest asyncpg pool size (``MARKET_POOL_MAX_SIZE``)."""
     max_body_bytes: int = 1_048_576
     """Largest accepted request body in bytes (``MARKET_MAX_BODY_BYTES``)."""
+    webhook_allow_loopback: bool = False
+    """Dev and tests: webhooks may go to loopback receivers, over http too; never to private or
+    link-local addresses, and ignored when ``env`` is prod (``MARKET_WEBHOOK_ALLOW_LOOPBACK``)."""
+    webhook_timeout_seconds: float = 10.0
+    """Time allowed for one webhook attempt, start to finish (``MARKET_WEBHOOK_TIMEOUT_SECONDS``)."""
+    webhook_retry_scale: float = 1.0
+    """Multiplies the webhook retry waits: 5 s, 30 s, 2 min... (``MARKET_WEBHOOK_RETRY_SCALE``)."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """Log level (``MARKET_LOG_LEVEL``)."""
     log_format: Literal["json", "console"] = "json"

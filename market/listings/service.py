@@ -258,7 +258,9 @@ async def patch_listing(
                 merged[place].pop("resolved_by", None)
         fields = set(ListingCreate.__struct_fields__) - {"on_behalf_of"}
         data = msgspec.convert({k: v for k, v in merged.items() if k in fields}, ListingCreate)
-        check_listing(data, is_new="expires_at" in changes)
+        # A new end date, or a draft going live, must lie ahead (a draft may have sat for months).
+        publishing = row["status"] == "draft" and status == "active"
+        check_listing(data, is_new="expires_at" in changes or publishing)
         _, *rest = row_values(data)
         try:
             updated = await conn.fetchval(UPDATE_SQL, listing_id, status, *rest, caller_org, row["version"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import demand_body
+from tests.conftest import demand_body, offer_body
 
 
 async def test_draft_without_code_gets_suggestions_then_publishes(
@@ -43,3 +43,27 @@ async def test_an_active_listing_needs_a_code(client: httpx.AsyncClient, make_or
     response = await client.post("/v1/listings", json=body, headers=org.headers)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "hs_code"
+
+
+async def test_a_draft_past_its_end_date_is_not_published(client: httpx.AsyncClient, make_org, app) -> None:
+    org = await make_org()
+    draft = await client.post("/v1/listings", json=offer_body(status="draft"), headers=org.headers)
+    await app.state.pool.execute(
+        "UPDATE listings SET expires_at = now() - interval '1 day' WHERE id = $1::uuid", draft.json()["id"]
+    )
+    published = await client.patch(
+        f"/v1/listings/{draft.json()['id']}",
+        json={"status": "active"},
+        headers={**org.headers, "If-Match": "*"},
+    )
+    assert published.status_code == 422 and published.json()["errors"][0]["field"] == "expires_at"
+    renewed = await client.patch(
+        f"/v1/listings/{draft.json()['id']}",
+        json={"status": "active", "expires_at": "2099-01-01T00:00:00Z"},
+        headers={**org.headers, "If-Match": "*"},
+    )
+    assert renewed.status_code == 422  # more than 365 days ahead
+    stored = await app.state.pool.fetchval(
+        "SELECT status FROM listings WHERE id = $1::uuid", draft.json()["id"]
+    )
+    assert stored == "draft"

@@ -1,0 +1,138 @@
+"""HTTP: /v1/webhooks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
+
+import asyncpg
+from litestar import Controller, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, PathParameter, QueryParameter
+
+from market.auth import Caller
+from market.examples import example_body
+from market.settings import Settings
+from market.webhooks import service
+from schemas.webhooks import (
+    Delivery,
+    DeliveryPage,
+    DeliveryStatus,
+    Webhook,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookList,
+)
+
+__all__ = ["WebhookController"]
+
+T = TypeVar("T")
+
+CHAMBER_WEBHOOK: dict[str, Any] = {
+    "url": "https://chamber.example.kz/market/webhooks",
+    "events": ["match.created", "listing.expiring"],
+    "description": "Members' matches into our CRM",
+    "include_members": True,
+}
+MEMBER_WEBHOOK: dict[str, Any] = {
+    "url": "https://erp.example.uz/hooks/market",
+    "events": ["match.created", "listing.updated", "listing.expired"],
+}
+WebhookBody = Annotated[
+    T,
+    example_body(
+        ("A chamber hearing its members' matches", CHAMBER_WEBHOOK),
+        ("An exporter's ERP", MEMBER_WEBHOOK),
+    ),
+]
+
+
+class WebhookController(Controller):
+    path = "/v1/webhooks"
+    tags = ["webhooks"]
+
+    @post(
+        "/",
+        operation_id="createWebhook",
+        status_code=201,
+    )
+    async def create(
+        self,
+        data: WebhookBody[WebhookCreate],
+        caller: NamedDependency[Caller],
+        pool: NamedDependency[asyncpg.Pool],
+        settings: NamedDependency[Settings],
+    ) -> WebhookCreated:
+        """Register a webhook endpoint. The signing secret is in this response only; store it now."""
+        async with pool.acquire() as conn:
+            return await service.create_webhook(conn, caller, data, settings)
+
+    @get("/", operation_id="listWebhooks")
+    async def list_all(
+        self, caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+    ) -> WebhookList:
+        """Your webhook endpoints."""
+        organization_id = caller.require_organization("read")
+        async with pool.acquire() as conn:
+            return WebhookList(webhooks=await service.list_webhooks(conn, organization_id))
+
+    @get("/{webhook_id:uuid}", operation_id="getWebhook")
+    async def get_one(
+        self, webhook_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+    ) -> Webhook:
+        """One of your webhook endpoints (never its secret)."""
+        organization_id = caller.require_organization("read")
+        async with pool.acquire() as conn:
+            return await service.get_webhook(conn, organization_id, webhook_id)
+
+    @delete(
+        "/{webhook_id:uuid}",
+        operation_id="deleteWebhook",
+        status_code=204,
+    )
+    async def remove(
+        self, webhook_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+    ) -> None:
+        """Delete a webhook endpoint: nothing more is sent to it, pending deliveries included."""
+        organization_id = caller.require_organization("webhooks:write")
+        async with pool.acquire() as conn:
+            await service.delete_webhook(conn, organization_id, webhook_id)
+
+    @get(
+        "/{webhook_id:uuid}/deliveries",
+        operation_id="listWebhookDeliveries",
+    )
+    async def deliveries(
+        self,
+        webhook_id: FromPath[UUID],
+        caller: NamedDependency[Caller],
+        pool: NamedDependency[asyncpg.Pool],
+        status: Annotated[DeliveryStatus | None, QueryParameter(description="Only this status")] = None,
+        cursor: Annotated[
+            int | None, QueryParameter(ge=1, le=2**63 - 1, description="next_cursor of the previous page")
+        ] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> DeliveryPage:
+        """An endpoint's delivery log, newest first: status, attempts, last answer, next attempt."""
+        organization_id = caller.require_organization("read")
+        async with pool.acquire() as conn:
+            return await service.list_deliveries(
+                conn, organization_id, webhook_id, cursor=cursor, status=status, limit=limit
+            )
+
+    @post(
+        "/{webhook_id:uuid}/deliveries/{delivery_id:int}/redeliver",
+        operation_id="redeliverWebhook",
+        status_code=202,
+    )
+    async def redeliver(
+        self,
+        webhook_id: FromPath[UUID],
+        delivery_id: Annotated[int, PathParameter(ge=1, le=2**63 - 1)],
+        caller: NamedDependency[Caller],
+        pool: NamedDependency[asyncpg.Pool],
+    ) -> Delivery:
+        """Send a delivery again now, with the same webhook-id (a fresh 24 h of retries)."""
+        organization_id = caller.require_organization("webhooks:write")
+        async with pool.acquire() as conn:
+            return await service.redeliver(conn, organization_id, webhook_id, delivery_id)

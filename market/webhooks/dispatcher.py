@@ -1,0 +1,251 @@
+"""The webhook dispatcher: a durable queue in PostgreSQL, drained over HTTP.
+
+Each pass claims due deliveries with ``FOR UPDATE SKIP LOCKED`` in one statement that also
+leases them (``next_attempt_at`` = now + lease) and commits, so no transaction stays open
+across an HTTP call. Then it POSTs each and records the result. A process that dies
+mid-attempt leaves a lease that runs out, and the delivery is tried again with the same
+``webhook-id``: delivery is at least once.
+
+Per endpoint, a delivery about a listing waits while an older delivery about the same listing
+is still pending, so each endpoint hears about one listing in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import asyncpg
+import msgspec
+import structlog
+
+from market.events import EVENTS_CHANNEL, notify_events
+from market.settings import Settings
+from market.webhooks.service import MESSAGE_ID_SQL, loopback_allowed
+from market.webhooks.signing import signed_headers
+from market.webhooks.ssrf import UnsafeUrl, check_url, delivery_session
+from schemas.webhooks import WebhookPayload
+from search.indexer import drain_on_notify
+
+__all__ = [
+    "RETRY_STEPS",
+    "RETRY_WINDOW",
+    "WebhookDispatcher",
+    "payload_body",
+    "retry_delay",
+]
+
+log = structlog.get_logger(name=__name__)
+
+RETRY_STEPS: tuple[float, ...] = (5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800)
+"""The ceiling of the wait after the 1st, 2nd, ... failed attempt (the last repeats)."""
+RETRY_WINDOW = 24 * 3600.0
+"""Retries stop, and the delivery is ``failed``, once this long has passed since the first attempt."""
+LEASE_MARGIN = 5.0
+"""A lease outlasts the HTTP timeout by this much, so a live attempt is never taken over."""
+BODY_CAP = 64 * 1024
+ERROR_EXCERPT = 200
+
+CLAIM_SQL = f"""
+WITH due AS (
+    SELECT d.id
+    FROM webhook_deliveries d
+    JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.disabled_at IS NULL
+    WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+      AND NOT EXISTS (
+          SELECT 1 FROM webhook_deliveries older
+          WHERE older.endpoint_id = d.endpoint_id AND older.listing_id = d.listing_id
+            AND older.status = 'pending' AND older.event_id < d.event_id)
+    ORDER BY d.next_attempt_at, d.id
+    LIMIT $1
+    FOR UPDATE OF d SKIP LOCKED
+)
+UPDATE webhook_deliveries d
+SET attempts = d.attempts + 1,
+    attempt_started_at = clock_timestamp(),
+    first_attempt_at = coalesce(d.first_attempt_at, clock_timestamp()),
+    next_attempt_at = clock_timestamp() + make_interval(secs => $2)
+FROM due, webhook_endpoints w, events e
+WHERE d.id = due.id AND w.id = d.endpoint_id AND e.id = d.event_id
+RETURNING d.id, {MESSAGE_ID_SQL} AS message_id, d.attempts, d.attempt_started_at,
+          d.first_attempt_at, d.listing_id, w.url, w.secret, e.type, e.data, e.created_at,
+          e.organization_id
+"""
+# Fenced by the attempt's start: a result that comes back after its lease was taken over (or
+# after the endpoint was deleted) is dropped.
+RECORD_SQL = """
+UPDATE webhook_deliveries
+SET status = $3, next_attempt_at = now() + make_interval(secs => $4),
+    delivered_at = CASE WHEN $3 = 'delivered' THEN now() END,
+    attempt_started_at = NULL, last_attempt_at = $2, last_status_code = $5, last_error = $6
+WHERE id = $1 AND attempt_started_at = $2
+"""
+
+
+def retry_delay(
+    attempts: int, elapsed: float, *, scale: float = 1.0, rand: Callable[[], float] = random.random
+) -> float | None:
+    """Seconds to wait after failed attempt number ``attempts`` (from 1), or None to give up.
+
+    Exponential steps with full jitter (a uniform draw below the step), so receivers coming
+    back from an outage are not hit by every retry at once. ``elapsed`` counts from the first
+    attempt; after ``RETRY_WINDOW`` the delivery is given up.
+    """
+    if attempts < 1:
+        raise ValueError("attempts counts from 1")
+    if elapsed >= RETRY_WINDOW:
+        return None
+    step = RETRY_STEPS[min(attempts, len(RETRY_STEPS)) - 1]
+    return rand() * step * scale
+
+
+def payload_body(claim: asyncpg.Record | dict[str, Any]) -> bytes:
+    """The JSON body: ``{"type", "timestamp", "data"}``, identical on every attempt."""
+    data = {**claim["data"], "organization_id": str(claim["organization_id"])}
+    return msgspec.json.encode(WebhookPayload(type=claim["type"], timestamp=claim["created_at"], data=data))
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= ERROR_EXCERPT else text[: ERROR_EXCERPT - 1] + "…"
+
+
+async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
+    """At most ``BODY_CAP`` bytes of the answer: a receiver cannot make us read a gigabyte."""
+    body = b""
+    while len(body) < BODY_CAP:
+        chunk = await response.content.read(BODY_CAP - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return body
+
+
+class WebhookDispatcher:
+    """Delivers ``webhook_deliveries``: up to ``concurrency`` attempts in flight at once."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        allow_loopback: bool = False,
+        timeout: float = 10.0,
+        retry_scale: float = 1.0,
+        concurrency: int = 16,
+    ) -> None:
+        self.pool = pool
+        self.allow_loopback = allow_loopback
+        self.timeout = timeout
+        self.lease_seconds = timeout + LEASE_MARGIN
+        self.retry_scale = retry_scale
+        self.concurrency = concurrency
+        self._session: aiohttp.ClientSession | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+
+    @classmethod
+    def from_settings(cls, pool: asyncpg.Pool, settings: Settings) -> WebhookDispatcher:
+        return cls(
+            pool,
+            allow_loopback=loopback_allowed(settings),
+            timeout=settings.webhook_timeout_seconds,
+            retry_scale=settings.webhook_retry_scale,
+        )
+
+    async def drain(self) -> int:
+        """Claim what is due (up to the free slots) and start the attempts; return how many."""
+        claimed = 0
+        while (free := self.concurrency - len(self._in_flight)) > 0:
+            rows = await self.pool.fetch(CLAIM_SQL, free, self.lease_seconds)
+            for row in rows:
+                task = asyncio.create_task(self._attempt(row))
+                self._in_flight.add(task)
+                task.add_done_callback(self._in_flight.discard)
+            claimed += len(rows)
+            if len(rows) < free:
+                break
+        return claimed
+
+    async def run_forever(self, *, poll_seconds: float = 1.0) -> None:
+        """Deliver on every NOTIFY of a new event, and poll for due retries, until cancelled."""
+        self._session = delivery_session(
+            allow_loopback=self.allow_loopback, timeout=self.timeout, limit=self.concurrency
+        )
+        try:
+            await drain_on_notify(
+                self.pool,
+                self.drain,
+                name="webhook dispatcher",
+                channel=EVENTS_CHANNEL,
+                poll_seconds=poll_seconds,
+            )
+        finally:
+            # Attempts cut short here keep their lease; when it runs out they are tried again.
+            for task in list(self._in_flight):
+                task.cancel()
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+            await self._session.close()
+
+    async def _post(self, claim: asyncpg.Record, body: bytes) -> tuple[int | None, str | None]:
+        """POST one attempt: (HTTP status or None, why it failed or None)."""
+        assert self._session is not None
+        try:
+            check_url(claim["url"], allow_loopback=self.allow_loopback)
+        except UnsafeUrl as exc:
+            return None, f"refused: {exc}"
+        headers = {
+            "Content-Type": "application/json",
+            **signed_headers(claim["secret"], claim["message_id"], body),
+        }
+        try:
+            async with self._session.post(
+                claim["url"], data=body, headers=headers, allow_redirects=False
+            ) as response:
+                status, location = response.status, response.headers.get("Location", "")
+                # A 2xx is the whole answer we need; a slow body after it must not undo it.
+                answer = b"" if 200 <= status < 300 else await _read_capped(response)
+        except TimeoutError:
+            return None, f"no answer within {self.timeout:g} s"
+        except (aiohttp.ClientError, OSError) as exc:
+            return None, _excerpt(f"{type(exc).__name__}: {exc}")
+        if 200 <= status < 300:
+            return status, None
+        if 300 <= status < 400:
+            return status, _excerpt(f"HTTP {status}: redirects are not followed ({location})")
+        return status, _excerpt(f"HTTP {status}: {answer.decode('utf-8', 'replace')}")
+
+    async def _attempt(self, claim: asyncpg.Record) -> None:
+        try:
+            await self._attempt_and_record(claim)
+        except Exception:  # never let one delivery take the dispatcher down; its lease expires
+            log.exception("webhook attempt failed unexpectedly; the lease will expire", delivery=claim["id"])
+
+    async def _attempt_and_record(self, claim: asyncpg.Record) -> None:
+        started = time.monotonic()
+        status_code, error = await self._post(claim, payload_body(claim))
+        delay: float | None = None
+        if error is None:
+            status = "delivered"
+        else:
+            elapsed = (claim["attempt_started_at"] - claim["first_attempt_at"]).total_seconds()
+            delay = retry_delay(
+                claim["attempts"], elapsed + time.monotonic() - started, scale=self.retry_scale
+            )
+            status = "pending" if delay is not None else "failed"
+        await self.pool.execute(
+            RECORD_SQL, claim["id"], claim["attempt_started_at"], status, delay, status_code, error
+        )
+        if claim["listing_id"] is not None and status != "pending":
+            await notify_events(self.pool)  # the next delivery about this listing may go now
+        log.info(
+            "webhook attempt",
+            delivery=claim["id"],
+            attempt=claim["attempts"],
+            status=status,
+            status_code=status_code,
+            error=error,
+            retry_in=None if delay is None else round(delay, 1),
+        )
