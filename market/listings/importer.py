@@ -195,6 +195,8 @@ async def _run_import(
 ) -> tuple[ImportSummary, Path]:
     fmt = format_of(request.source, request.format)
     rejects_path = request.rejects or rejects_path_for(request.source)
+    if rejects_path.resolve() == request.source.resolve():
+        raise ImportFileError("the rejects file would overwrite the input: pass another --rejects PATH")
     pool = await create_pool(database_url, min_size=1, max_size=2)
     try:
         async with pool.acquire() as conn:

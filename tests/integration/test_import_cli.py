@@ -103,6 +103,7 @@ async def test_usage_errors_exit_2_and_write_nothing(make_org, app, settings, tm
         (["--chamber", org.id], "not a chamber"),
         ([], "exactly one of"),
         (["--organization", org.id, "--chamber", org.id], "exactly one of"),
+        (["--organization", org.id, "--rejects", str(EXAMPLE)], "overwrite the input"),
     ):
         result = _market(settings, "import", str(EXAMPLE), *args)
         assert result.returncode == 2 and message in result.stderr, result.stderr
