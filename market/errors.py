@@ -20,6 +20,7 @@ import msgspec
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import ClientException, HTTPException, ValidationException
+from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from schemas.common import FieldError, Problem
@@ -36,6 +37,7 @@ __all__ = [
     "Unauthorized",
     "decode_error",
     "exception_handlers",
+    "problem_responses",
 ]
 
 log = structlog.get_logger(name=__name__)
@@ -90,6 +92,37 @@ class ServiceUnavailable(MarketError):
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response[Problem]:
     return Response(problem, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+_MEANINGS = {
+    400: "Malformed request: a parameter or the body does not fit the schema; `errors` names each field",
+    401: "No API key where one is needed, or a key that is wrong or revoked",
+    403: "Authenticated, but not allowed: a missing scope, or not this organization's manager",
+    404: "Not found, or another organization's private object",
+    409: "Conflicts with the current state",
+    412: "If-Match names a stale version",
+    413: "The body is larger than allowed",
+    422: "Well-formed but invalid: a rule across fields or against stored data; `errors` names each field",
+    428: "This write needs If-Match",
+    503: "A backing service is unavailable; retry shortly",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """A handler's ``responses=``: the problem+json answers it can give, so the schema tells the truth.
+
+    Naming 400 here also replaces the validation-error shape Litestar documents by default, which
+    this API never sends (every error is a ``Problem``).
+    """
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            media_type=PROBLEM_JSON,
+            description=_MEANINGS[status],
+            generate_examples=False,
+        )
+        for status in sorted(statuses)
+    }
 
 
 def _market_error(request: Request[Any, Any, Any], exc: MarketError) -> Response[Problem]:

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from meilisearch_python_sdk import AsyncClient
 
-from market.errors import NotFound
+from market.errors import NotFound, problem_responses
 from market.glossary import headings_for
 from market.settings import Settings
 from market.vocab import hs_entries, hs_entry, hs_hierarchy
@@ -36,7 +36,7 @@ class CommodityController(Controller):
     path = "/v1/commodities"
     tags = ["commodities"]
 
-    @get("/", operation_id="suggestCommodities")
+    @get("/", operation_id="suggestCommodities", responses=problem_responses(400))
     async def suggest(
         self,
         meili: NamedDependency[AsyncClient],
@@ -53,7 +53,7 @@ class CommodityController(Controller):
         from_index = [c for c in msgspec.convert(hits, list[Commodity]) if c.code not in seen]
         return CommoditySuggestions(query=q, suggestions=[*from_glossary, *from_index][:limit])
 
-    @get("/{code:str}", operation_id="getCommodity")
+    @get("/{code:str}", operation_id="getCommodity", responses=problem_responses(400, 404))
     async def get_one(
         self,
         code: Annotated[str, PathParameter(pattern=r"^\d{2}(\d{2}){0,2}$", description="2, 4 or 6 digits")],

@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from market.auth import Caller
-from market.errors import ServiceUnavailable
+from market.errors import ServiceUnavailable, problem_responses
 from market.matching.inbox import read_inbox
 from market.matching.service import MatchFilters, find_matches
 from market.settings import Settings
@@ -25,7 +25,11 @@ class MatchController(Controller):
     path = "/v1/listings"
     tags = ["matching"]
 
-    @get("/{listing_id:uuid}/matches", operation_id="listingMatches")
+    @get(
+        "/{listing_id:uuid}/matches",
+        operation_id="listingMatches",
+        responses=problem_responses(400, 401, 404, 422, 503),
+    )
     async def matches(
         self,
         listing_id: FromPath[UUID],
@@ -56,7 +60,12 @@ class MatchController(Controller):
             ) from exc
 
 
-@get("/v1/matches", operation_id="matchInbox", tags=["matching"])
+@get(
+    "/v1/matches",
+    operation_id="matchInbox",
+    tags=["matching"],
+    responses=problem_responses(400, 401, 403, 422),
+)
 async def match_inbox(
     caller: NamedDependency[Caller],
     pool: NamedDependency[asyncpg.Pool],

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.spec import OpenAPIResponse, Operation, RequestBody, Schema
 from litestar.params import FromPath, JSONBody
 
 from market.auth import Caller
+from market.errors import problem_responses
 from market.examples import OrganizationBody
 from market.idempotency import SECRET_RESPONSE
 from market.organizations import service
@@ -24,11 +27,36 @@ from schemas.organizations import (
 __all__ = ["OrganizationController"]
 
 
+@dataclass
+class _OptionalBody(Operation):
+    """Litestar documents every request body as required; this operation's may be left out."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.request_body, RequestBody):
+            self.request_body.required = False
+
+
+@dataclass
+class _PublicOrPrivate(Operation):
+    """The private view adds fields to the public one, so an answer fits both: anyOf, not oneOf."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        for media in (ok.content or {}).values() if isinstance(ok, OpenAPIResponse) else ():
+            if isinstance(media.schema, Schema) and media.schema.one_of:
+                media.schema.any_of, media.schema.one_of = media.schema.one_of, None
+
+
 class OrganizationController(Controller):
     path = "/v1/organizations"
     tags = ["organizations"]
 
-    @post("/", operation_id="createOrganization", status_code=201)
+    @post(
+        "/",
+        operation_id="createOrganization",
+        status_code=201,
+        responses=problem_responses(400, 401, 403, 413, 422),
+    )
     async def create(
         self,
         data: OrganizationBody[OrganizationCreate],
@@ -39,7 +67,7 @@ class OrganizationController(Controller):
         async with pool.acquire() as conn:
             return await service.create_organization(conn, caller, data)
 
-    @get("/me", operation_id="getMyOrganization")
+    @get("/me", operation_id="getMyOrganization", responses=problem_responses(401, 403))
     async def me(
         self, caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
     ) -> OrganizationPrivate:
@@ -50,7 +78,12 @@ class OrganizationController(Controller):
         assert isinstance(org, OrganizationPrivate)
         return org
 
-    @get("/{organization_id:uuid}", operation_id="getOrganization")
+    @get(
+        "/{organization_id:uuid}",
+        operation_id="getOrganization",
+        responses=problem_responses(400, 401, 404),
+        operation_class=_PublicOrPrivate,
+    )
     async def get_one(
         self,
         organization_id: FromPath[UUID],
@@ -65,6 +98,8 @@ class OrganizationController(Controller):
         "/{organization_id:uuid}/api-keys",
         operation_id="createApiKey",
         status_code=201,
+        responses=problem_responses(400, 401, 403, 404, 413),
+        operation_class=_OptionalBody,
         opt={SECRET_RESPONSE: True},  # the secret is shown once: never stored for replay
     )
     async def create_key(
@@ -78,7 +113,12 @@ class OrganizationController(Controller):
         async with pool.acquire() as conn:
             return await service.create_api_key(conn, caller, organization_id, data or ApiKeyCreate())
 
-    @post("/{organization_id:uuid}/verify", operation_id="verifyOrganization", status_code=200)
+    @post(
+        "/{organization_id:uuid}/verify",
+        operation_id="verifyOrganization",
+        status_code=200,
+        responses=problem_responses(400, 401, 403, 404),
+    )
     async def verify(
         self,
         organization_id: FromPath[UUID],
@@ -89,7 +129,12 @@ class OrganizationController(Controller):
         async with pool.acquire() as conn:
             return await service.verify_member(conn, caller, organization_id)
 
-    @delete("/{organization_id:uuid}/api-keys/{key_id:uuid}", operation_id="revokeApiKey", status_code=204)
+    @delete(
+        "/{organization_id:uuid}/api-keys/{key_id:uuid}",
+        operation_id="revokeApiKey",
+        status_code=204,
+        responses=problem_responses(400, 401, 403, 404),
+    )
     async def revoke_key(
         self,
         organization_id: FromPath[UUID],

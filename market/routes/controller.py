@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from market.auth import Caller
-from market.errors import InvalidInput
+from market.errors import InvalidInput, problem_responses
 from market.routes import service
 from market.routes.network import MODES
 from market.routes.planner import plan_routes
@@ -23,7 +23,7 @@ class RouteController(Controller):
     path = "/v1"
     tags = ["routes"]
 
-    @get("/routes", operation_id="planRoutes")
+    @get("/routes", operation_id="planRoutes", responses=problem_responses(400, 422))
     async def routes(
         self,
         pool: NamedDependency[asyncpg.Pool],
@@ -56,7 +56,11 @@ class RouteController(Controller):
         async with pool.acquire() as conn:
             return await service.list_crossings(conn)
 
-    @patch("/border-crossings/{crossing_id:str}", operation_id="setBorderCrossingStatus")
+    @patch(
+        "/border-crossings/{crossing_id:str}",
+        operation_id="setBorderCrossingStatus",
+        responses=problem_responses(400, 401, 403, 404, 413),
+    )
     async def set_status(
         self,
         crossing_id: Annotated[str, PathParameter(max_length=100)],
