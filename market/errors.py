@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import asyncpg
 import msgspec
 import structlog
 from litestar import Request, Response
@@ -23,7 +24,7 @@ from litestar.exceptions import ClientException, HTTPException, ValidationExcept
 from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from schemas.common import FieldError, Problem
+from schemas.common import TEXT_PATTERN, FieldError, Problem
 
 __all__ = [
     "Conflict",
@@ -173,6 +174,8 @@ def _field_error(raw: dict[str, Any]) -> FieldError:
         hint = FIELD_HINTS.get(leaf)
         if hint:
             message = f"{message.split(' matching regex')[0]}: {hint}"
+    if repr(TEXT_PATTERN) in message:
+        message = _NUL_MESSAGE
     return FieldError(field=field, message=message)
 
 
@@ -234,6 +237,16 @@ def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respon
     return problem_response(problem)
 
 
+_NUL_MESSAGE = "text must not contain the NUL character (U+0000)"
+
+
+def _text_not_storable(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """PostgreSQL keeps no NUL in text or JSON. The schemas refuse it field by field; this catches
+    a field that does not yet, as the client's error (422) rather than ours (500)."""
+    log.warning("text with NUL reached the database", path=request.url.path, method=request.method)
+    return _market_error(request, InvalidInput.field("body", _NUL_MESSAGE))
+
+
 _TITLES = {
     400: "Bad request",
     401: "Unauthorized",
@@ -252,5 +265,7 @@ exception_handlers: dict[Any, Any] = {
     ValidationException: _validation_error,
     ClientException: _client_error,
     HTTPException: _http_error,
+    asyncpg.exceptions.CharacterNotInRepertoireError: _text_not_storable,  # NUL in text
+    asyncpg.exceptions.UntranslatableCharacterError: _text_not_storable,  # NUL in JSON
     Exception: _unexpected_error,
 }

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 import msgspec
 
 __all__ = [
+    "TEXT_PATTERN",
     "CityName",
     "CountryCode",
     "CurrencyCode",
@@ -66,8 +67,12 @@ DecimalString = Annotated[
         examples=["235.00"],
     ),
 ]
-ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-CityName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, examples=["Tashkent"])]
+TEXT_PATTERN = r"^[^\x00]*$"
+"""Free text: anything but NUL, which PostgreSQL cannot keep in text or JSON."""
+ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
+CityName = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=100, pattern=TEXT_PATTERN, examples=["Tashkent"])
+]
 TransportMode = Literal["road", "rail", "air", "multimodal"]
 
 

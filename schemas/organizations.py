@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from schemas.common import CityName, CountryCode, ShortText
+from schemas.common import TEXT_PATTERN, CityName, CountryCode, ShortText
 
 __all__ = [
     "ApiKeyCreate",
@@ -27,11 +27,13 @@ ALL_SCOPES: tuple[str, ...] = ("read", "listings:write", "members:write", "webho
 
 Email = Annotated[
     str,
-    msgspec.Meta(pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$", max_length=254, examples=["sales@example.uz"]),
+    msgspec.Meta(
+        pattern=r"^[^@\s\x00]{1,64}@[^@\s\x00]+\.[^@\s\x00]+$", max_length=254, examples=["sales@example.uz"]
+    ),
 ]
 Phone = Annotated[str, msgspec.Meta(pattern=r"^\+?[0-9 ()-]{5,32}$", examples=["+998 71 000 00 00"])]
 Website = Annotated[
-    str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=300, examples=["https://example.uz"])
+    str, msgspec.Meta(pattern=r"^https?://[^\s\x00]+$", max_length=300, examples=["https://example.uz"])
 ]
 
 
@@ -85,7 +87,7 @@ class OrganizationPrivate(OrganizationPublic, kw_only=True):
 class ApiKeyCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Options for a new API key."""
 
-    name: Annotated[str, msgspec.Meta(max_length=100)] = "default"
+    name: Annotated[str, msgspec.Meta(max_length=100, pattern=TEXT_PATTERN)] = "default"
     scopes: Annotated[list[Scope], msgspec.Meta(min_length=1)] | None = None
     """Defaults to every scope that fits the organization's kind."""
 

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from schemas.common import TEXT_PATTERN
+
 __all__ = [
     "CrossingStatus",
     "CrossingStatusUpdate",
@@ -109,4 +111,4 @@ class CrossingStatusUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=T
     """A new status for a crossing; it changes routes and matches at once."""
 
     status: CrossingStatus
-    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    note: Annotated[str, msgspec.Meta(max_length=500, pattern=TEXT_PATTERN)] = ""
