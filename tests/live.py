@@ -1,0 +1,64 @@
+"""The app as a real server: uvicorn in a subprocess on a free loopback port, on the suite's
+PostgreSQL and Meilisearch, started the way the benchmarks start it. For tests that need what the
+in-process client cannot give: real HTTP, or everything the process writes to its output."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks.run import Processes, Server, server_env, wait_ready
+from market.settings import Settings
+
+__all__ = ["organization_with_key", "serve"]
+
+
+@contextlib.asynccontextmanager
+async def serve(settings: Settings, log_dir: Path, name: str, **env: str) -> AsyncIterator[Server]:
+    """Serve the app until the block ends; ``server.log`` holds all it wrote to stdout and stderr.
+
+    The database must already be migrated (the ``app`` fixture does it). ``env`` adds or
+    overrides environment variables (``MARKET_LOG_LEVEL="DEBUG"``, say)."""
+    processes = Processes()
+    try:
+        environment = {**_as_environment(settings), **server_env(settings), **env}
+        server = processes.start(name, "market.app:create_app", environment, log_dir)
+        await wait_ready(server, "/ready")
+        yield server
+    finally:
+        processes.stop_all()
+
+
+def _as_environment(settings: Settings) -> dict[str, str]:
+    """``MARKET_*`` variables for every setting the suite changed (rate limits, webhook retries, ...),
+    so the served app is configured like the in-process one."""
+    defaults = Settings()
+    changed = {
+        name: value
+        for name in Settings.__struct_fields__
+        if (value := getattr(settings, name)) != getattr(defaults, name)
+        and value is not None
+        and name not in ("database_url", "meili_url", "meili_api_key")  # server_env names these
+    }
+    return {
+        f"MARKET_{name.upper()}": str(value).lower() if isinstance(value, bool) else str(value)
+        for name, value in changed.items()
+    }
+
+
+async def organization_with_key(
+    http: httpx.AsyncClient, admin_token: str, kind: str = "exporter", **fields: Any
+) -> tuple[dict[str, Any], str]:
+    """A new organization (created by the admin) and the secret of its first API key."""
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    body = {"name": f"Test {kind} {secrets.token_hex(3)}", "kind": kind, "country": "KZ", "city": "Almaty"}
+    created = await http.post("/v1/organizations", json={**body, **fields}, headers=admin)
+    assert created.status_code == 201, created.text
+    key = await http.post(f"/v1/organizations/{created.json()['id']}/api-keys", json={}, headers=admin)
+    assert key.status_code == 201, key.text
+    return created.json(), str(key.json()["secret"])
