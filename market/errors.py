@@ -14,6 +14,7 @@ MarketError
 from __future__ import annotations
 
 import re
+from types import TracebackType
 from typing import Any
 
 import asyncpg
@@ -237,6 +238,47 @@ def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respon
     return problem_response(problem)
 
 
+# PostgreSQL away (stopped, restarting, unreachable) is a 503 the client may retry, not a 500.
+_DATABASE_AWAY = (
+    asyncpg.PostgresConnectionError,  # class 08, and a connection that died mid-query
+    asyncpg.exceptions.AdminShutdownError,  # 57P01-57P03: the server is stopping or starting
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.InternalClientError,  # a connection the server dropped, mid-operation
+)
+
+
+def _raised_in_asyncpg(exc: BaseException) -> bool:
+    tb: TracebackType | None = exc.__traceback__
+    while tb is not None:
+        if str(tb.tb_frame.f_globals.get("__name__", "")).startswith("asyncpg."):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _database_away(exc: BaseException | None) -> bool:
+    """The connection to PostgreSQL is gone: this error, or the one it was raised while handling.
+
+    An ``OSError`` counts when asyncpg raised it (connecting: refused, socket missing, timed out);
+    an asyncpg ``InterfaceError`` counts when it follows a lost connection (leaving a transaction
+    on it, say), and is a programming error otherwise.
+    """
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, _DATABASE_AWAY) or (isinstance(exc, OSError) and _raised_in_asyncpg(exc)):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    if not _database_away(exc):
+        return _unexpected_error(request, exc)
+    log.warning("database unavailable", path=request.url.path, method=request.method, error=repr(exc))
+    return _market_error(request, ServiceUnavailable("the database is unavailable right now; retry shortly"))
+
+
 _NUL_MESSAGE = "text must not contain the NUL character (U+0000)"
 
 
@@ -267,5 +309,6 @@ exception_handlers: dict[Any, Any] = {
     HTTPException: _http_error,
     asyncpg.exceptions.CharacterNotInRepertoireError: _text_not_storable,  # NUL in text
     asyncpg.exceptions.UntranslatableCharacterError: _text_not_storable,  # NUL in JSON
+    **dict.fromkeys((*_DATABASE_AWAY, asyncpg.InterfaceError, OSError), _database_unavailable),
     Exception: _unexpected_error,
 }
