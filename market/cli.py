@@ -251,9 +251,17 @@ def register_commands(cli: click.Group) -> None:
             console.print("stopped; the services started for this run are stopping too")
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def main() -> None:
     """Entry point of the ``market`` console script."""
     os.environ.setdefault("LITESTAR_APP", "market.app:create_app")
+    # SIGTERM asks for a stop, and a requested stop is a success. uvicorn (`market run`) drains
+    # in-flight requests and runs the lifespan shutdown, then raises the signal again: landing here,
+    # that exits 0 through the `finally` blocks (embedded services stop) instead of dying by signal.
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     from litestar.cli.main import litestar_group
 
     from market.logging import configure_logging
