@@ -108,7 +108,9 @@ async def run_worker(settings: Settings) -> None:
 
     async with clients(settings) as (pool, meili):
         await prepare_indexes(settings, meili)
-        indexer = OutboxIndexer(pool, meili, settings.listings_index, terms_for=search_terms)
+        indexer = OutboxIndexer(
+            pool, meili, settings.listings_index, terms_for=search_terms, failpoint=settings.failpoint
+        )
         reader = SearchReader(settings.meili_url or "", settings.meili_api_key)
         recorder = MatchRecorder(pool, reader, settings.listings_index)
         alerts = AlertMatcher(pool, meili, settings.listings_index)

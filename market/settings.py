@@ -51,6 +51,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Time allowed for one webhook attempt, start to finish (``MARKET_WEBHOOK_TIMEOUT_SECONDS``)."""
     webhook_retry_scale: float = 1.0
     """Multiplies the webhook retry waits: 5 s, 30 s, 2 min... (``MARKET_WEBHOOK_RETRY_SCALE``)."""
+    failpoint: Literal["indexer_after_task_succeeded"] | None = None
+    """Fault-injection tests only: ``market worker`` exits at once (status 137) at this point
+    (``MARKET_FAILPOINT``; docs/reliability.md). Never set it in production."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """Log level (``MARKET_LOG_LEVEL``)."""
     log_format: Literal["json", "console"] = "json"

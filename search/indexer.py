@@ -5,12 +5,18 @@ workers never race on one listing), re-reads the listings' current state, upsert
 their documents, waits until Meilisearch reports the task ``succeeded``, and only then deletes
 the rows. A crash anywhere before the commit leaves the rows for the next pass: replays are
 harmless because documents are written whole, by primary key.
+
+``failpoint="indexer_after_task_succeeded"`` (``MARKET_FAILPOINT``, fault-injection tests only)
+ends the process at once after the task succeeded and before the rows are deleted: the worst
+moment to die, replayed on the next pass (tests/faults, docs/reliability.md).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
@@ -22,11 +28,13 @@ from meilisearch_python_sdk import AsyncClient
 from search.documents import ListingSource, listing_to_document
 from search.indexes import wait_for
 
-__all__ = ["NOTIFY_CHANNEL", "OutboxIndexer", "drain_on_notify", "notify_outbox"]
+__all__ = ["AFTER_TASK_SUCCEEDED", "NOTIFY_CHANNEL", "OutboxIndexer", "drain_on_notify", "notify_outbox"]
 
 log = structlog.get_logger(name=__name__)
 
 NOTIFY_CHANNEL = "market_search_outbox"
+AFTER_TASK_SUCCEEDED = "indexer_after_task_succeeded"
+"""The failpoint between "Meilisearch task succeeded" and "outbox rows deleted"."""
 
 CLAIM_SQL = """
 WITH candidates AS (
@@ -64,8 +72,10 @@ class OutboxIndexer:
         *,
         batch_size: int = 1000,
         terms_for: Callable[[str], Sequence[str]] | None = None,
+        failpoint: str | None = None,
     ) -> None:
         self.terms_for = terms_for or (lambda _code: ())
+        self.failpoint = failpoint
         self.pool = pool
         self.client = client
         self.index_uid = index_uid
@@ -96,6 +106,8 @@ class OutboxIndexer:
                 tasks.append(await index.delete_documents(gone))
             for task in tasks:
                 await wait_for(self.client, task.task_uid)
+            if self.failpoint == AFTER_TASK_SUCCEEDED:
+                _crash(self.failpoint)
             await conn.execute(DELETE_SQL, [r["id"] for r in rows])
             await notify_outbox(conn)  # the match recorder waits for the index to catch up
         log.debug("outbox batch indexed", rows=len(rows), upserted=len(live), deleted=len(gone))
@@ -111,6 +123,14 @@ class OutboxIndexer:
     async def run_forever(self, *, poll_seconds: float = 2.0) -> None:
         """Drain on every NOTIFY (or every ``poll_seconds``) until cancelled."""
         await drain_on_notify(self.pool, self.drain, name="indexer", poll_seconds=poll_seconds)
+
+
+def _crash(failpoint: str) -> None:
+    """Die like a killed process: no rollback, no cleanup, open transactions left to the server."""
+    log.warning("failpoint reached; exiting at once", failpoint=failpoint)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(137)
 
 
 async def drain_on_notify(
