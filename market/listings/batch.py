@@ -173,6 +173,42 @@ INSERT INTO alert_jobs (listing_id) SELECT id FROM listings WHERE id = any($1::u
 """
 VIEWS_SQL = service.VIEW_SQL.replace("WHERE l.id = $1", "WHERE l.id = any($1::uuid[])")
 
+# New listings of a batch are COPYed into a per-connection staging table, then inserted in one
+# statement: about 3x less PostgreSQL time per listing than one INSERT each. The staging table
+# keeps jsonb columns as text (the pool's jsonb codec is text-only; COPY is binary).
+STAGE_COLUMNS = (
+    "id", "organization_id", "posted_by", "side", "status", "title", "description", "hs_code",
+    "hs_description", "quantity", "min_order", "price", "incoterm", "incoterm_place", "origin",
+    "destination", "geo_lat", "geo_lon", "target_countries", "transport_modes", "available_from",
+    "available_until", "certifications", "expires_at", "external_ref",
+)  # fmt: skip
+_JSON_COLUMNS = frozenset({"quantity", "min_order", "price", "origin", "destination"})
+STAGE_SQL = """
+CREATE TEMP TABLE IF NOT EXISTS listing_batch (
+    id uuid, organization_id uuid, posted_by uuid, side text, status text, title text,
+    description text, hs_code text, hs_description text, quantity text, min_order text,
+    price text, incoterm text, incoterm_place text, origin text, destination text,
+    geo_lat double precision, geo_lon double precision, target_countries text[],
+    transport_modes text[], available_from date, available_until date, certifications text[],
+    expires_at timestamptz, external_ref text
+) ON COMMIT DELETE ROWS
+"""
+INSERT_STAGED_SQL = f"""
+INSERT INTO listings ({", ".join(STAGE_COLUMNS)})
+SELECT {", ".join(f"{c}::jsonb" if c in _JSON_COLUMNS else c for c in STAGE_COLUMNS)}
+FROM listing_batch
+"""
+_JSON_POSITIONS = tuple(i for i, c in enumerate(STAGE_COLUMNS) if c in _JSON_COLUMNS)
+_encode = msgspec.json.Encoder()
+
+
+def _staged(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    values = list(row)
+    for i in _JSON_POSITIONS:
+        if values[i] is not None:
+            values[i] = _encode.encode(values[i]).decode()
+    return tuple(values)
+
 
 async def _owners(conn: asyncpg.Connection, caller_org: UUID, items: list[_Item]) -> list[BatchItemResult]:
     """Set each item's owner (the caller, or the member it names); errors for other names."""
@@ -234,7 +270,11 @@ async def _write_together(
                 updates.append((item.listing_id, *values, caller_org, current["version"]))
             written.append(item.listing_id)
         if inserts:
-            await conn.executemany(service.INSERT_SQL, inserts)
+            await conn.execute(STAGE_SQL)
+            await conn.copy_records_to_table(
+                "listing_batch", records=[_staged(r) for r in inserts], columns=STAGE_COLUMNS
+            )
+            await conn.execute(INSERT_STAGED_SQL)
         if updates:
             await conn.executemany(service.UPDATE_SQL, updates)
         if written:
