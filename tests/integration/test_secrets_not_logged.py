@@ -153,9 +153,9 @@ async def scenario(app: Litestar, settings: Settings, tmp_path_factory: pytest.T
     ``app`` is asked for first: it migrates the database and prepares the indexes."""
     assert settings.admin_token
     run = Scenario(admin_token=settings.admin_token)
-    async with serve(
-        settings, tmp_path_factory.mktemp("secrets"), "secrets", MARKET_LOG_LEVEL="DEBUG"
-    ) as server:
+    # The webhook's receiver is a closed port on 127.0.0.1, which only this setting allows.
+    loopback = {"MARKET_LOG_LEVEL": "DEBUG", "MARKET_WEBHOOK_ALLOW_LOOPBACK": "true"}
+    async with serve(settings, tmp_path_factory.mktemp("secrets"), "secrets", **loopback) as server:
         async with httpx.AsyncClient(base_url=server.base_url, timeout=15) as http:
             await run.play(http)
     run.output = server.log.read_text(errors="replace")  # complete: the server has stopped
