@@ -38,6 +38,7 @@ from market.logging import configure_logging
 from market.matching.controller import MatchController, match_inbox
 from market.matching.recorder import MatchRecorder
 from market.organizations.controller import OrganizationController
+from market.ratelimit import rate_limits
 from market.routes.controller import RouteController
 from market.settings import Settings, get_settings
 from market.webhooks.controller import WebhookController
@@ -175,7 +176,7 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
         app_config.dependencies.update(dependencies)
         app_config.exception_handlers.update(exception_handlers)
         app_config.lifespan.append(lifespan)
-        app_config.middleware.extend([access_log, idempotency])
+        app_config.middleware.extend([access_log, rate_limits(self.settings), idempotency])
         app_config.state.update({"settings": self.settings})
         app_config.openapi_config = OpenAPIConfig(
             title="market",

@@ -51,6 +51,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Time allowed for one webhook attempt, start to finish (``MARKET_WEBHOOK_TIMEOUT_SECONDS``)."""
     webhook_retry_scale: float = 1.0
     """Multiplies the webhook retry waits: 5 s, 30 s, 2 min... (``MARKET_WEBHOOK_RETRY_SCALE``)."""
+    rate_limit_enabled: bool = True
+    """Apply the rate limits below (``MARKET_RATE_LIMIT_ENABLED``)."""
+    rate_limit_key: str = "1200/minute"
+    """Requests per API key, in the ``limits`` notation (``MARKET_RATE_LIMIT_KEY``)."""
+    rate_limit_anonymous: str = "300/minute"
+    """Requests per client address without a key (``MARKET_RATE_LIMIT_ANONYMOUS``)."""
+    rate_limit_auth_failures: str = "30/minute"
+    """Failed authentications per client address before it is refused
+    (``MARKET_RATE_LIMIT_AUTH_FAILURES``)."""
     failpoint: Literal["indexer_after_task_succeeded"] | None = None
     """Fault-injection tests only: ``market worker`` exits at once (status 137) at this point
     (``MARKET_FAILPOINT``; docs/reliability.md). Never set it in production."""
