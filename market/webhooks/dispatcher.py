@@ -50,9 +50,14 @@ LEASE_MARGIN = 5.0
 BODY_CAP = 64 * 1024
 ERROR_EXCERPT = 200
 
+PER_ENDPOINT = 4
+"""Attempts in flight to one endpoint at most, so a slow or dead receiver cannot hold every slot."""
+
+# Due deliveries, oldest due first, at most PER_ENDPOINT in flight per endpoint (counting those
+# other workers hold), and none about a listing while an older one about it is pending there.
 CLAIM_SQL = f"""
 WITH due AS (
-    SELECT d.id
+    SELECT d.id, d.endpoint_id, d.next_attempt_at
     FROM webhook_deliveries d
     JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.disabled_at IS NULL
     WHERE d.status = 'pending' AND d.next_attempt_at <= now()
@@ -60,17 +65,32 @@ WITH due AS (
           SELECT 1 FROM webhook_deliveries older
           WHERE older.endpoint_id = d.endpoint_id AND older.listing_id = d.listing_id
             AND older.status = 'pending' AND older.event_id < d.event_id)
+),
+busy AS (
+    SELECT endpoint_id, count(*) AS in_flight FROM webhook_deliveries
+    WHERE attempt_started_at IS NOT NULL AND status = 'pending' AND next_attempt_at > now()
+    GROUP BY endpoint_id
+),
+ranked AS (
+    SELECT due.id, coalesce(busy.in_flight, 0)
+           + row_number() OVER (PARTITION BY due.endpoint_id ORDER BY due.next_attempt_at, due.id) AS slot
+    FROM due LEFT JOIN busy USING (endpoint_id)
+),
+claimed AS (
+    SELECT d.id FROM webhook_deliveries d
+    WHERE d.id IN (SELECT id FROM ranked WHERE slot <= {PER_ENDPOINT})
+      AND d.status = 'pending' AND d.next_attempt_at <= now()
     ORDER BY d.next_attempt_at, d.id
     LIMIT $1
-    FOR UPDATE OF d SKIP LOCKED
+    FOR UPDATE SKIP LOCKED
 )
 UPDATE webhook_deliveries d
 SET attempts = d.attempts + 1,
     attempt_started_at = clock_timestamp(),
     first_attempt_at = coalesce(d.first_attempt_at, clock_timestamp()),
     next_attempt_at = clock_timestamp() + make_interval(secs => $2)
-FROM due, webhook_endpoints w, events e
-WHERE d.id = due.id AND w.id = d.endpoint_id AND e.id = d.event_id
+FROM claimed, webhook_endpoints w, events e
+WHERE d.id = claimed.id AND w.id = d.endpoint_id AND e.id = d.event_id
 RETURNING d.id, {MESSAGE_ID_SQL} AS message_id, d.attempts, d.attempt_started_at,
           d.first_attempt_at, d.listing_id, w.url, w.secret, e.type, e.data, e.created_at,
           e.organization_id
@@ -145,6 +165,9 @@ class WebhookDispatcher:
         self.concurrency = concurrency
         self._session: aiohttp.ClientSession | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._claiming = asyncio.Lock()
+        self._more_due = False
+        self._refill: asyncio.Task[None] | None = None
 
     @classmethod
     def from_settings(cls, pool: asyncpg.Pool, settings: Settings) -> WebhookDispatcher:
@@ -158,16 +181,30 @@ class WebhookDispatcher:
     async def drain(self) -> int:
         """Claim what is due (up to the free slots) and start the attempts; return how many."""
         claimed = 0
-        while (free := self.concurrency - len(self._in_flight)) > 0:
-            rows = await self.pool.fetch(CLAIM_SQL, free, self.lease_seconds)
-            for row in rows:
-                task = asyncio.create_task(self._attempt(row))
-                self._in_flight.add(task)
-                task.add_done_callback(self._in_flight.discard)
-            claimed += len(rows)
-            if len(rows) < free:
-                break
+        async with self._claiming:
+            while (free := self.concurrency - len(self._in_flight)) > 0:
+                rows = await self.pool.fetch(CLAIM_SQL, free, self.lease_seconds)
+                for row in rows:
+                    task = asyncio.create_task(self._attempt(row))
+                    self._in_flight.add(task)
+                    task.add_done_callback(self._finished)
+                claimed += len(rows)
+                # Every free slot taken: more may be due, so a finished attempt claims again at once.
+                self._more_due = len(rows) == free
+                if not self._more_due:
+                    break
         return claimed
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        if self._more_due and (self._refill is None or self._refill.done()):
+            self._refill = asyncio.create_task(self._drain_quietly())
+
+    async def _drain_quietly(self) -> None:
+        try:
+            await self.drain()
+        except Exception as exc:  # the NOTIFY loop's next pass retries
+            log.warning("webhook dispatcher refill failed", error=repr(exc))
 
     async def run_forever(self, *, poll_seconds: float = 1.0) -> None:
         """Deliver on every NOTIFY of a new event, and poll for due retries, until cancelled."""
@@ -184,9 +221,11 @@ class WebhookDispatcher:
             )
         finally:
             # Attempts cut short here keep their lease; when it runs out they are tried again.
-            for task in list(self._in_flight):
+            self._more_due = False
+            pending = [*self._in_flight, *([self._refill] if self._refill else [])]
+            for task in pending:
                 task.cancel()
-            await asyncio.gather(*self._in_flight, return_exceptions=True)
+            await asyncio.gather(*pending, return_exceptions=True)
             await self._session.close()
 
     async def _post(self, claim: asyncpg.Record, body: bytes) -> tuple[int | None, str | None]:

@@ -356,3 +356,26 @@ async def test_the_delivery_time_guard_refuses_what_registration_would_have(
     assert row["last_error"].startswith("refused: ") and "private" in row["last_error"]
     assert row["last_status_code"] is None
     await client.delete(f"/v1/webhooks/{hook_id}", headers=org.headers)
+
+
+async def test_a_stuck_receiver_holds_at_most_four_attempts_and_never_blocks_others(
+    client: httpx.AsyncClient, make_org, app: Litestar
+) -> None:
+    stuck, healthy = await Receiver(hold=lambda _payload, _nth: True).start(), await Receiver().start()
+    try:
+        org = await make_org()
+        await register(client, org, stuck)
+        other = await make_org()
+        await register(client, other, healthy)
+        for n in range(10):
+            await fire(app, org.id, "match.created", marker=n)
+        await stuck.wait_for(lambda got: len(got) >= 4)
+        await fire(app, other.id, "match.created", marker="not held up")
+        await healthy.wait_for(lambda got: len(got) == 1, within=5)
+        await asyncio.sleep(1.5)  # a poll and more: still no fifth attempt at the stuck receiver
+        assert len(stuck.received) == 4
+        stuck.release()
+        await stuck.wait_for(lambda got: len({r.marker for r in got}) == 10)
+    finally:
+        await stuck.stop()
+        await healthy.stop()

@@ -38,6 +38,8 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at)
     WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_endpoint_idx ON webhook_deliveries (endpoint_id, id DESC);
+CREATE INDEX webhook_deliveries_in_flight_idx ON webhook_deliveries (endpoint_id)
+    WHERE attempt_started_at IS NOT NULL;
 CREATE INDEX webhook_deliveries_listing_idx ON webhook_deliveries (endpoint_id, listing_id, event_id)
     WHERE status = 'pending' AND listing_id IS NOT NULL;
 
