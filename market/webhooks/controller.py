@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, PathParameter, QueryParameter
 
 from market.auth import Caller
+from market.errors import problem_responses
 from market.examples import example_body
 from market.settings import Settings
 from market.webhooks import service
@@ -55,6 +56,7 @@ class WebhookController(Controller):
         "/",
         operation_id="createWebhook",
         status_code=201,
+        responses=problem_responses(400, 401, 403, 409, 413, 422),
     )
     async def create(
         self,
@@ -67,7 +69,7 @@ class WebhookController(Controller):
         async with pool.acquire() as conn:
             return await service.create_webhook(conn, caller, data, settings)
 
-    @get("/", operation_id="listWebhooks")
+    @get("/", operation_id="listWebhooks", responses=problem_responses(401, 403))
     async def list_all(
         self, caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
     ) -> WebhookList:
@@ -76,7 +78,7 @@ class WebhookController(Controller):
         async with pool.acquire() as conn:
             return WebhookList(webhooks=await service.list_webhooks(conn, organization_id))
 
-    @get("/{webhook_id:uuid}", operation_id="getWebhook")
+    @get("/{webhook_id:uuid}", operation_id="getWebhook", responses=problem_responses(400, 401, 403, 404))
     async def get_one(
         self, webhook_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
     ) -> Webhook:
@@ -89,6 +91,7 @@ class WebhookController(Controller):
         "/{webhook_id:uuid}",
         operation_id="deleteWebhook",
         status_code=204,
+        responses=problem_responses(400, 401, 403, 404),
     )
     async def remove(
         self, webhook_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
@@ -101,6 +104,7 @@ class WebhookController(Controller):
     @get(
         "/{webhook_id:uuid}/deliveries",
         operation_id="listWebhookDeliveries",
+        responses=problem_responses(400, 401, 403, 404),
     )
     async def deliveries(
         self,
@@ -124,6 +128,7 @@ class WebhookController(Controller):
         "/{webhook_id:uuid}/deliveries/{delivery_id:int}/redeliver",
         operation_id="redeliverWebhook",
         status_code=202,
+        responses=problem_responses(400, 401, 403, 404, 409),
     )
     async def redeliver(
         self,
