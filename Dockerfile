@@ -50,9 +50,9 @@ USER 10001:10001
 
 EXPOSE 8000
 
-# `market worker` and `market db migrate` run as PID 1 with no SIGTERM handler, and PID 1
-# ignores signals it does not handle; SIGINT stops them (and uvicorn) cleanly.
-STOPSIGNAL SIGINT
+# `docker stop` sends SIGTERM: `market run` stops accepting, finishes in-flight requests and
+# exits 0; `market worker` stops between batches (docs/reliability.md).
+STOPSIGNAL SIGTERM
 
 # Liveness only (/ready also checks PostgreSQL and Meilisearch). The first start loads the
 # HS nomenclature into Meilisearch before the server listens, hence the start period.
