@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import Org, demand_body, offer_body
 from tests.integration.webhook_receiver import Receiver
 
-CEMENT = "252329"
+REBAR = "721420"  # a chapter the other matching tests leave alone
 
 
 @pytest.fixture
@@ -33,8 +33,8 @@ async def _member(client: httpx.AsyncClient, chamber: Org, name: str, kind: str,
 
 def _offer(word: str, member: str, n: int) -> dict[str, Any]:
     return offer_body(
-        title=f"Portland cement M400 {word} lot {n}",
-        hs_code=CEMENT,
+        title=f"Steel rebar A500C {word} lot {n}",
+        hs_code=REBAR,
         quantity={"amount": 500 + n, "unit": "TNE"},
         min_order={"amount": 20, "unit": "TNE"},
         price={"amount": "58.00", "currency": "USD", "per": "TNE"},
@@ -53,7 +53,7 @@ async def test_a_chamber_imports_its_members_listings_and_hears_of_their_matches
     word = "cf" + secrets.token_hex(3)
     chamber = await make_org(kind="chamber", country="UZ", city="Tashkent")
     makers = [
-        await _member(client, chamber, f"Cement plant {i} {word}", "exporter", "Angren") for i in range(3)
+        await _member(client, chamber, f"Rebar mill {i} {word}", "exporter", "Angren") for i in range(3)
     ]
     verified = await client.post(f"/v1/organizations/{makers[0]}/verify", headers=chamber.headers)
     assert verified.status_code == 200 and verified.json()["verified"] is True
@@ -110,13 +110,13 @@ async def test_a_chamber_imports_its_members_listings_and_hears_of_their_matches
     assert {r["org"] for r in owners} == set(makers) and {r["poster"] for r in owners} == {chamber.id}
     assert sum(r["n"] for r in owners) == 980
 
-    # A Kazakh builder wants cement: every member's offers match it, and the chamber hears of it.
+    # A Kazakh builder wants rebar: every member's offers match it, and the chamber hears of it.
     builder = await make_org(kind="importer", country="KZ", city="Shymkent")
     wanted = await client.post(
         "/v1/listings",
         json=demand_body(
-            title=f"Portland cement M400 {word} wanted",
-            hs_code=CEMENT,
+            title=f"Steel rebar A500C {word} wanted",
+            hs_code=REBAR,
             quantity={"amount": 3000, "unit": "TNE"},
             price={"amount": "60.00", "currency": "USD", "per": "TNE"},
             destination={"country": "KZ", "city": "Shymkent"},

@@ -76,8 +76,9 @@ async def test_both_sides_get_an_event_and_closed_listings_drop_out(
     assert any(e["counterpart"]["id"] == offer_id and e["listing_id"] == demand_id for e in theirs["events"])
     # Each side also gets one match.created event (what webhooks deliver), naming both listings.
     created = await app.state.pool.fetch(
-        "SELECT organization_id::text AS org, data FROM events"
-        " WHERE type = 'match.created' AND listing_id = any($1::uuid[])",
+        "SELECT organization_id::text AS org, data FROM events WHERE type = 'match.created'"
+        " AND listing_id = any($1::uuid[]) AND data->'counterpart'->>'id' = any($2::text[])",
+        [offer_id, demand_id],
         [offer_id, demand_id],
     )
     by_org = {row["org"]: row["data"] for row in created}
@@ -99,7 +100,9 @@ async def test_both_sides_get_an_event_and_closed_listings_drop_out(
         assert asyncio.get_running_loop().time() < deadline, "the match job never ran"
         await asyncio.sleep(0.05)
     again = await app.state.pool.fetchval(
-        "SELECT count(*) FROM events WHERE type = 'match.created' AND listing_id = any($1::uuid[])",
+        "SELECT count(*) FROM events WHERE type = 'match.created' AND listing_id = any($1::uuid[])"
+        " AND data->'counterpart'->>'id' = any($2::text[])",
+        [offer_id, demand_id],
         [offer_id, demand_id],
     )
     assert again == 2

@@ -4,7 +4,6 @@ retries, per-listing order, the delivery log, redelivery and who may see what.""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,11 +15,6 @@ from market.events import emit
 from tests.conftest import Org, offer_body
 from tests.integration.test_chamber_members import _member
 from tests.integration.webhook_receiver import Receiver
-
-# The app under test must accept receivers on 127.0.0.1 and retry quickly. Settings are read
-# once per session when the first test starts, after every test module has been imported.
-os.environ["MARKET_WEBHOOK_ALLOW_LOOPBACK"] = "true"
-os.environ["MARKET_WEBHOOK_RETRY_SCALE"] = "0.01"
 
 
 @pytest.fixture
