@@ -104,8 +104,10 @@ _MEANINGS = {
     409: "Conflicts with the current state",
     412: "If-Match names a stale version",
     413: "The body is larger than allowed",
+    415: "The body's Content-Type is not one this endpoint reads",
     422: "Well-formed but invalid: a rule across fields or against stored data; `errors` names each field",
     428: "This write needs If-Match",
+    429: "Rate limit reached: retry after the seconds in Retry-After (the RateLimit headers show the budget)",
     503: "A backing service is unavailable; retry shortly",
 }
 
@@ -114,8 +116,10 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """A handler's ``responses=``: the problem+json answers it can give, so the schema tells the truth.
 
     Naming 400 here also replaces the validation-error shape Litestar documents by default, which
-    this API never sends (every error is a ``Problem``).
+    this API never sends (every error is a ``Problem``). 429 is added everywhere: any request may
+    meet a rate limit.
     """
+    statuses = (*statuses, 429)
     return {
         status: ResponseSpec(
             data_container=Problem,

@@ -8,14 +8,20 @@ from uuid import UUID
 
 import msgspec
 
-from schemas.common import CountryCode, HsPrefix, IncotermCode, TransportMode
+from schemas.common import TEXT_PATTERN, CountryCode, HsPrefix, IncotermCode, TransportMode
 from schemas.listings import ListingSide
 
 __all__ = ["Alert", "AlertCreate", "AlertFilters", "AlertList"]
 
-AlertName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, examples=["Flour into Uzbekistan"])]
+AlertName = Annotated[
+    str,
+    msgspec.Meta(min_length=1, max_length=100, pattern=TEXT_PATTERN, examples=["Flour into Uzbekistan"]),
+]
 SearchText = Annotated[
-    str, msgspec.Meta(max_length=200, description="Free text, any language", examples=["мука"])
+    str,
+    msgspec.Meta(
+        max_length=200, pattern=TEXT_PATTERN, description="Free text, any language", examples=["мука"]
+    ),
 ]
 NearCircle = Annotated[
     str,

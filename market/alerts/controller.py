@@ -16,6 +16,7 @@ from litestar.params import FromPath
 
 from market.alerts import service
 from market.auth import Caller
+from market.errors import problem_responses
 from market.examples import example_body
 from schemas.alerts import Alert, AlertCreate, AlertList
 
@@ -43,7 +44,12 @@ class AlertController(Controller):
     path = "/v1/alerts"
     tags = ["alerts"]
 
-    @post("/", operation_id="createAlert", status_code=201)
+    @post(
+        "/",
+        operation_id="createAlert",
+        responses=problem_responses(400, 401, 403, 409, 413, 422),
+        status_code=201,
+    )
     async def create(
         self,
         data: AlertBody,
@@ -55,7 +61,7 @@ class AlertController(Controller):
         async with pool.acquire() as conn:
             return await service.create_alert(conn, organization_id, data)
 
-    @get("/", operation_id="listAlerts")
+    @get("/", operation_id="listAlerts", responses=problem_responses(401, 403))
     async def list_all(
         self, caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
     ) -> AlertList:
@@ -64,7 +70,7 @@ class AlertController(Controller):
         async with pool.acquire() as conn:
             return await service.list_alerts(conn, organization_id)
 
-    @get("/{alert_id:uuid}", operation_id="getAlert")
+    @get("/{alert_id:uuid}", operation_id="getAlert", responses=problem_responses(400, 401, 403, 404))
     async def get_one(
         self, alert_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
     ) -> Alert:
@@ -73,7 +79,12 @@ class AlertController(Controller):
         async with pool.acquire() as conn:
             return await service.get_alert(conn, organization_id, alert_id)
 
-    @delete("/{alert_id:uuid}", operation_id="deleteAlert", status_code=204)
+    @delete(
+        "/{alert_id:uuid}",
+        operation_id="deleteAlert",
+        responses=problem_responses(400, 401, 403, 404),
+        status_code=204,
+    )
     async def remove(
         self, alert_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
     ) -> None:

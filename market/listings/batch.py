@@ -344,6 +344,8 @@ async def write_batch(pool: asyncpg.Pool, caller: Caller, items: Sequence[Any]) 
         try:
             errors = await _write_together(conn, caller_org, good) if good else []
         except (asyncpg.PostgresError, MarketError) as exc:
+            if conn.is_closed() or isinstance(exc, asyncpg.PostgresConnectionError):
+                raise  # the database went away: nothing to retry on (503, and the client retries)
             log.warning("batch written item by item", reason=type(exc).__name__, items=len(good))
             for item in good:
                 results[item.index] = await _write_one(conn, caller_org, item)

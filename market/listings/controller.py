@@ -9,10 +9,11 @@ import asyncpg
 import structlog
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from market.auth import Caller
-from market.errors import InvalidInput, ServiceUnavailable
+from market.errors import InvalidInput, ServiceUnavailable, problem_responses
 from market.examples import ListingBody
 from market.listings import service
 from market.listings.batch import BatchResults, parse_batch_body, summarize, write_batch
@@ -63,7 +64,12 @@ class ListingController(Controller):
     path = "/v1/listings"
     tags = ["listings"]
 
-    @post("/", operation_id="createListing", status_code=201)
+    @post(
+        "/",
+        operation_id="createListing",
+        responses=problem_responses(400, 401, 403, 409, 413, 422),
+        status_code=201,
+    )
     async def create(
         self,
         data: ListingBody[ListingCreate],
@@ -79,6 +85,7 @@ class ListingController(Controller):
     @post(
         "/batch",
         operation_id="createListingsBatch",
+        responses=problem_responses(400, 401, 403, 409, 413, 415, 422),
         status_code=200,
         request_max_body_size=BATCH_MAX_BYTES,
         operation_class=BatchOperation,
@@ -94,7 +101,16 @@ class ListingController(Controller):
         items = parse_batch_body(await request.body(), request.content_type[0])
         return summarize(await write_batch(pool, caller, items))
 
-    @put("/by-ref/{external_ref:str}", operation_id="putListingByRef")
+    @put(
+        "/by-ref/{external_ref:str}",
+        operation_id="putListingByRef",
+        responses={
+            201: ResponseSpec(
+                data_container=ListingOwner, description="Created: no listing had this reference"
+            ),
+            **problem_responses(400, 401, 403, 409, 413, 422),
+        },
+    )
     async def put_by_ref(
         self,
         external_ref: Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9._:-]{1,100}$")],
@@ -108,7 +124,7 @@ class ListingController(Controller):
             listing, created = await service.put_by_ref(conn, organization_id, external_ref, data)
         return _with_etag(listing, 201 if created else 200)  # type: ignore[return-value]
 
-    @get("/{listing_id:uuid}", operation_id="getListing")
+    @get("/{listing_id:uuid}", operation_id="getListing", responses=problem_responses(400, 401, 404))
     async def get_one(
         self, listing_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
     ) -> Response[Listing]:
@@ -117,7 +133,11 @@ class ListingController(Controller):
             listing = await service.get_listing(conn, listing_id, caller.organization_id)
         return _with_etag(listing)
 
-    @patch("/{listing_id:uuid}", operation_id="updateListing")
+    @patch(
+        "/{listing_id:uuid}",
+        operation_id="updateListing",
+        responses=problem_responses(400, 401, 403, 404, 409, 412, 413, 422, 428),
+    )
     async def update(
         self,
         listing_id: FromPath[UUID],
@@ -132,7 +152,12 @@ class ListingController(Controller):
             listing = await service.patch_listing(conn, listing_id, organization_id, data, if_match)
         return _with_etag(listing)  # type: ignore[return-value]
 
-    @delete("/{listing_id:uuid}", operation_id="closeListing", status_code=204)
+    @delete(
+        "/{listing_id:uuid}",
+        operation_id="closeListing",
+        responses=problem_responses(400, 401, 403, 404),
+        status_code=204,
+    )
     async def close(
         self, listing_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
     ) -> None:
@@ -141,7 +166,7 @@ class ListingController(Controller):
         async with pool.acquire() as conn:
             await service.close_listing(conn, listing_id, organization_id)
 
-    @get("/", operation_id="searchListings")
+    @get("/", operation_id="searchListings", responses=problem_responses(400, 401, 422, 503))
     async def search(
         self,
         search_reader: NamedDependency[SearchReader],

@@ -11,10 +11,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter
 
 from market.auth import Caller
+from market.errors import problem_responses
 from market.examples import example_body
 from market.listings import lifecycle
 from market.listings.controller import _with_etag
 from market.listings.lifecycle import ListingRenew
+from market.openapi import OptionalBody
 from schemas.listings import ListingOwner
 
 __all__ = ["LifecycleController"]
@@ -33,7 +35,13 @@ class LifecycleController(Controller):
     path = "/v1/listings"
     tags = ["listings"]
 
-    @post("/{listing_id:uuid}/renew", operation_id="renewListing", status_code=200)
+    @post(
+        "/{listing_id:uuid}/renew",
+        operation_id="renewListing",
+        status_code=200,
+        responses=problem_responses(400, 401, 403, 404, 409, 412, 413, 422),
+        operation_class=OptionalBody,
+    )
     async def renew(
         self,
         listing_id: FromPath[UUID],

@@ -8,13 +8,14 @@ from uuid import UUID
 import asyncpg
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
-from litestar.openapi.spec import OpenAPIResponse, Operation, RequestBody, Schema
+from litestar.openapi.spec import OpenAPIResponse, Operation, Schema
 from litestar.params import FromPath, JSONBody
 
 from market.auth import Caller
 from market.errors import problem_responses
 from market.examples import OrganizationBody
 from market.idempotency import SECRET_RESPONSE
+from market.openapi import OptionalBody
 from market.organizations import service
 from schemas.organizations import (
     ApiKeyCreate,
@@ -25,15 +26,6 @@ from schemas.organizations import (
 )
 
 __all__ = ["OrganizationController"]
-
-
-@dataclass
-class _OptionalBody(Operation):
-    """Litestar documents every request body as required; this operation's may be left out."""
-
-    def __post_init__(self) -> None:
-        if isinstance(self.request_body, RequestBody):
-            self.request_body.required = False
 
 
 @dataclass
@@ -55,7 +47,7 @@ class OrganizationController(Controller):
         "/",
         operation_id="createOrganization",
         status_code=201,
-        responses=problem_responses(400, 401, 403, 413, 422),
+        responses=problem_responses(400, 401, 403, 409, 413, 422),
     )
     async def create(
         self,
@@ -98,8 +90,8 @@ class OrganizationController(Controller):
         "/{organization_id:uuid}/api-keys",
         operation_id="createApiKey",
         status_code=201,
-        responses=problem_responses(400, 401, 403, 404, 413),
-        operation_class=_OptionalBody,
+        responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
+        operation_class=OptionalBody,
         opt={SECRET_RESPONSE: True},  # the secret is shown once: never stored for replay
     )
     async def create_key(

@@ -56,38 +56,6 @@ CHECKS = [
     response_schema_conformance,
 ]
 
-# Handlers that do not yet list every problem+json status they answer with in `responses=`
-# (`responses=market.errors.problem_responses(...)` does it in one line). Their modules are being
-# changed by others right now; until they are done, the status-code and content-type checks are
-# skipped for them (the 400 that Litestar documents for them is its own shape, as application/json).
-# The value is what each one answers with but does not document.
-UNDOCUMENTED_STATUSES = {
-    "searchListings": "400 as problem+json, 401, 422 (near), 503",
-    "getListing": "400 as problem+json, 401, 404",
-    "createListing": "400 as problem+json, 401, 403, 409, 413, 422",
-    "createListingsBatch": "400, 401, 403, 413, 415, 422",
-    "putListingByRef": "400 as problem+json, 401, 403, 409, 413, 422",
-    "updateListing": "400 as problem+json, 401, 403, 404, 409, 412, 413, 422, 428",
-    "closeListing": "400 as problem+json, 401, 403, 404",
-    "renewListing": "400 as problem+json, 401, 403, 404, 409",
-    "listAlerts": "401, 403",
-    "createAlert": "400 as problem+json, 401, 403, 413, 422",
-    "getAlert": "400 as problem+json, 401, 403, 404",
-    "deleteAlert": "400 as problem+json, 401, 403, 404",
-    "listWebhooks": "401, 403",
-    "createWebhook": "400 as problem+json, 401, 403, 413, 422",
-    "getWebhook": "400 as problem+json, 401, 403, 404",
-    "deleteWebhook": "400 as problem+json, 401, 403, 404",
-    "listWebhookDeliveries": "400 as problem+json, 401, 403, 404",
-    "redeliverWebhook": "400 as problem+json, 401, 403, 404",
-}
-
-
-def checks_for(case: Case) -> list[Any]:
-    if case.operation.definition.raw.get("operationId") in UNDOCUMENTED_STATUSES:
-        return [check for check in CHECKS if check not in (status_code_conformance, content_type_conformance)]
-    return CHECKS
-
 
 def ndjson(_: SerializationContext, value: Any) -> bytes:
     """Batch bodies sent as NDJSON: a generated string as it is, anything else one JSON per line."""
@@ -189,7 +157,7 @@ def test_operation_with_an_organization_key(case: Case, live_server: LiveServer)
     case.call_and_validate(
         base_url=live_server.base_url,
         headers={"Authorization": f"Bearer {live_server.key}"},
-        checks=checks_for(case),
+        checks=CHECKS,
         timeout=30,
     )
 
@@ -197,4 +165,4 @@ def test_operation_with_an_organization_key(case: Case, live_server: LiveServer)
 @schema.parametrize()
 def test_operation_anonymously(case: Case, live_server: LiveServer) -> None:
     live_server.use_real_ids(case)
-    case.call_and_validate(base_url=live_server.base_url, checks=checks_for(case), timeout=30)
+    case.call_and_validate(base_url=live_server.base_url, checks=CHECKS, timeout=30)
