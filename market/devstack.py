@@ -201,8 +201,7 @@ class EmbeddedMeilisearch:
                 str(self.data_dir / "dumps"),
                 "--http-addr",
                 f"127.0.0.1:{self.port}",
-                "--master-key",
-                self.master_key,
+                f"--master-key={self.master_key}",  # one argument: a key may start with "-"
                 "--env",
                 "development",
                 "--no-analytics",

@@ -43,3 +43,14 @@ def test_a_stale_meilisearch_is_stopped_before_a_new_one_starts(tmp_path: Path) 
             second.stop()
     finally:
         first.stop()
+
+
+def test_a_master_key_starting_with_a_dash_is_not_taken_for_an_option(tmp_path: Path) -> None:
+    # token_urlsafe() starts with "-" one time in 64; Meilisearch once refused to start on it.
+    binary = ensure_meilisearch_binary(settings_from_env())
+    meili = EmbeddedMeilisearch(binary, tmp_path / "meili", "-" + secrets.token_urlsafe(24))
+    meili.start()
+    try:
+        assert meili.healthy()
+    finally:
+        meili.stop()
