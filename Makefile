@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format bench bench-bulk clean
+.PHONY: install run test lint format bench bench-bulk bench-load clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "market needs Python >= 3.11")'
@@ -35,6 +35,9 @@ bench: install  ## benchmarks; results go to docs/benchmarks.md by hand
 
 bench-bulk: install  ## bulk import: POST /v1/listings/batch against COPY, and time to searchable
 	$(BIN)/python -m benchmarks.bulk
+
+bench-load: install  ## a realistic mix at rising concurrency until saturation, then 80 % of it: errors, lost writes
+	$(BIN)/python -m benchmarks.load
 
 clean:
 	rm -rf $(VENV) .market .pytest_cache .mypy_cache .ruff_cache
