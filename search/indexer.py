@@ -38,7 +38,8 @@ AFTER_TASK_SUCCEEDED = "indexer_after_task_succeeded"
 
 CLAIM_SQL = """
 WITH candidates AS (
-    SELECT id, listing_id FROM search_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+    SELECT id, listing_id FROM search_outbox WHERE failed_at IS NULL
+    ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
 )
 SELECT id, listing_id FROM candidates
 WHERE pg_try_advisory_xact_lock(hashtextextended(listing_id::text, 7))
@@ -54,6 +55,10 @@ FROM listings l JOIN organizations o ON o.id = l.organization_id
 WHERE l.id = any($1::uuid[])
 """
 DELETE_SQL = "DELETE FROM search_outbox WHERE id = any($1::bigint[])"
+SET_ASIDE_SQL = """
+UPDATE search_outbox SET failed_at = now(), last_error = $2
+WHERE id = any($1::bigint[]) AND listing_id = $3::uuid
+"""
 
 
 async def notify_outbox(conn: asyncpg.Connection | asyncpg.Pool) -> None:
@@ -89,7 +94,16 @@ class OutboxIndexer:
                 return 0
             listing_ids = list({r["listing_id"] for r in rows})
             records = await conn.fetch(LOAD_SQL, listing_ids)
-            sources = [msgspec.convert(r, ListingSource) for r in records]
+            sources, broken = [], set()
+            for record in records:
+                try:
+                    sources.append(msgspec.convert(record, ListingSource))
+                except msgspec.ValidationError as exc:  # the same every time: set it aside
+                    log.error("listing cannot be indexed; set aside", listing_id=record["id"], error=str(exc))
+                    await conn.execute(SET_ASIDE_SQL, [r["id"] for r in rows], str(exc), record["id"])
+                    broken.add(record["id"])
+            rows = [r for r in rows if str(r["listing_id"]) not in broken]
+            listing_ids = [i for i in listing_ids if str(i) not in broken]
             now = datetime.now(UTC)
             live = [s for s in sources if s.status == "active" and s.expires_at > now]
             live_ids = {s.id for s in live}

@@ -37,7 +37,9 @@ log = structlog.get_logger(name=__name__)
 CLAIM_SQL = """
 SELECT j.id, j.listing_id
 FROM alert_jobs j
-WHERE NOT EXISTS (SELECT 1 FROM search_outbox o WHERE o.enqueued_at <= j.enqueued_at)
+WHERE NOT EXISTS (
+    SELECT 1 FROM search_outbox o WHERE o.enqueued_at <= j.enqueued_at AND o.failed_at IS NULL
+)
 ORDER BY j.id LIMIT $1 FOR UPDATE OF j SKIP LOCKED
 """
 # A superset of the alerts each listing fits (the place test is loose: either end's place).

@@ -15,9 +15,9 @@ import structlog
 
 from market.events import notify_events
 from market.matching.service import MatchFilters, find_matches
-from search.client import SearchReader
+from search.client import SearchReader, SearchUnavailable
 
-__all__ = ["EVENT_MIN_SCORE", "MatchRecorder"]
+__all__ = ["EVENT_MIN_SCORE", "MAX_ATTEMPTS", "MatchRecorder"]
 
 log = structlog.get_logger(name=__name__)
 
@@ -29,7 +29,10 @@ EVENT_MIN_SCORE = 0.5
 CLAIM_SQL = """
 SELECT j.id, j.listing_id, l.organization_id, l.status
 FROM match_jobs j JOIN listings l ON l.id = j.listing_id
-WHERE NOT EXISTS (SELECT 1 FROM search_outbox o WHERE o.enqueued_at <= j.enqueued_at)
+WHERE j.failed_at IS NULL
+  AND NOT EXISTS (
+      SELECT 1 FROM search_outbox o WHERE o.enqueued_at <= j.enqueued_at AND o.failed_at IS NULL
+  )
 ORDER BY j.id LIMIT $1 FOR UPDATE OF j SKIP LOCKED
 """
 # New pairs also become match.created events (for webhooks), in the same statement; a pair seen
@@ -60,6 +63,16 @@ WHERE r.inserted
 ORDER BY r.id
 """
 DONE_SQL = "DELETE FROM match_jobs WHERE id = any($1::bigint[])"
+FAILED_SQL = """
+UPDATE match_jobs SET attempts = attempts + 1, last_error = $2,
+       failed_at = CASE WHEN attempts + 1 >= $3 THEN now() END
+WHERE id = any($1::bigint[])
+RETURNING failed_at IS NOT NULL AS set_aside
+"""
+MAX_ATTEMPTS = 5
+"""A job failing this often for a reason other than an unavailable service is set aside."""
+# Failures that say nothing about the job: the whole pass rolls back and is retried with backoff.
+TRANSIENT = (SearchUnavailable, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
 
 
 class MatchRecorder:
@@ -81,17 +94,26 @@ class MatchRecorder:
             # (listing, counterpart) -> (inbox owner, score, explanation); two jobs in one batch
             # (an offer and the demand it matches) find the same pairs from both ends.
             events: dict[tuple[UUID, UUID], tuple[UUID, float, str]] = {}
+            failed: dict[UUID, str] = {}
             for job in {j["listing_id"]: j for j in jobs}.values():
                 if job["status"] != "active":
                     continue
-                found = await find_matches(
-                    conn,
-                    self.reader,
-                    self.index_uid,
-                    job["listing_id"],
-                    job["organization_id"],
-                    MatchFilters(min_score=EVENT_MIN_SCORE, limit=50),
-                )
+                try:
+                    async with conn.transaction():  # a savepoint: one bad job spoils no other
+                        found = await find_matches(
+                            conn,
+                            self.reader,
+                            self.index_uid,
+                            job["listing_id"],
+                            job["organization_id"],
+                            MatchFilters(min_score=EVENT_MIN_SCORE, limit=50),
+                        )
+                except TRANSIENT:
+                    raise
+                except Exception as exc:
+                    log.exception("match job failed", listing_id=str(job["listing_id"]))
+                    failed[job["listing_id"]] = repr(exc)[:500]
+                    continue
                 for match in found.matches:
                     # One event in each inbox: the new listing's owner, and the counterpart's.
                     events[(job["listing_id"], match.listing.id)] = (
@@ -112,7 +134,12 @@ class MatchRecorder:
                 reasons = [reason for _, _, reason in events.values()]
                 await conn.execute(RECORD_SQL, owners, mine, theirs, scores, reasons)
                 await notify_events(conn)
-            await conn.execute(DONE_SQL, [j["id"] for j in jobs])
+            await conn.execute(DONE_SQL, [j["id"] for j in jobs if j["listing_id"] not in failed])
+            for listing_id, error in failed.items():
+                ids = [j["id"] for j in jobs if j["listing_id"] == listing_id]
+                set_aside = await conn.fetchval(FAILED_SQL, ids, error, MAX_ATTEMPTS)
+                if set_aside:
+                    log.error("match job set aside", listing_id=str(listing_id), attempts=MAX_ATTEMPTS)
         log.debug("match jobs recorded", jobs=len(jobs), events=len(events))
         return len(jobs)
 

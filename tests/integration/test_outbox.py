@@ -108,3 +108,26 @@ async def test_replayed_outbox_rows_are_harmless(client: httpx.AsyncClient, make
         assert asyncio.get_running_loop().time() < deadline
         await asyncio.sleep(0.1)
     assert await _index_versions(app, settings, [listing_id]) == {listing_id: 1}
+
+
+async def test_a_listing_that_cannot_be_indexed_is_set_aside_and_holds_up_nothing(
+    client: httpx.AsyncClient, make_org, app
+) -> None:
+    org = await make_org()
+    broken = await client.post("/v1/listings", json=offer_body(title="Broken plates"), headers=org.headers)
+    broken_id = broken.json()["id"]
+    async with app.state.pool.acquire() as conn, conn.transaction():
+        # Data the API never writes, as a bad migration might leave it: no document can be made.
+        await conn.execute("UPDATE listings SET origin = '\"nowhere\"'::jsonb WHERE id = $1::uuid", broken_id)
+        await conn.execute("INSERT INTO search_outbox (listing_id) VALUES ($1::uuid)", broken_id)
+        await conn.execute("SELECT pg_notify('market_search_outbox', '')")
+    after = await client.post(
+        "/v1/listings", json=offer_body(title="Plates after the broken one"), headers=org.headers
+    )
+    await wait_searchable(client, {"q": "Plates after the broken one"}, after.json()["id"])
+    row = await app.state.pool.fetchrow(
+        "SELECT failed_at, last_error FROM search_outbox"
+        " WHERE listing_id = $1::uuid AND failed_at IS NOT NULL",
+        broken_id,
+    )
+    assert row is not None and "origin" in row["last_error"]
