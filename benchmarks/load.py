@@ -44,7 +44,7 @@ from meilisearch_python_sdk import AsyncClient
 
 from benchmarks.bulk import CpuMeter, quiet
 from benchmarks.dataset import City, Org
-from benchmarks.loadcheck import lost_writes, verify
+from benchmarks.loadcheck import indexing_tasks, lost_writes, verify
 from benchmarks.loadmix import MIX, Editable, Stats, Workload, Writer, closed_loop, open_loop, search_paths
 from benchmarks.loadreport import print_report
 from benchmarks.run import (
@@ -180,13 +180,15 @@ def machine_busy() -> float:
 
 
 class Meter:
-    """CPU use, in % of one core, of the API, PostgreSQL, Meilisearch, this client and the rest."""
+    """CPU use, in % of one core, of the API, PostgreSQL, Meilisearch, this client and the rest;
+    and the share of the time Meilisearch spent on indexing tasks."""
 
-    def __init__(self, cpu: CpuMeter) -> None:
-        self.cpu = cpu
+    def __init__(self, cpu: CpuMeter, meili: httpx.AsyncClient, index: str) -> None:
+        self.cpu, self.meili, self.index = cpu, meili, index
 
-    async def measure(self, phase: Any) -> tuple[Stats, dict[str, float]]:
+    async def measure(self, phase: Any) -> tuple[Stats, dict[str, float], dict[str, Any]]:
         before, busy = self.cpu.read(), machine_busy()
+        since = datetime.now(UTC)
         started = time.perf_counter()
         stats: Stats = await phase
         wall = time.perf_counter() - started
@@ -194,7 +196,9 @@ class Meter:
         spent = {name: after[name] - before[name] for name in after}
         percent = {("client" if k == "bench" else k): round(100 * v / wall, 1) for k, v in spent.items()}
         percent["others"] = round(100 * (busy - sum(spent.values())) / wall, 1)
-        return stats, percent
+        indexing = await indexing_tasks(self.meili, self.index, since, datetime.now(UTC))
+        indexing["busy_share"] = round(indexing["processing_s"] / wall, 3)
+        return stats, percent, indexing
 
 
 async def sweep(
@@ -211,8 +215,8 @@ async def sweep(
         workload.phase = "warm-up"
         await closed_loop(workload, concurrency, args.warmup)
         workload.phase = f"c={concurrency}"
-        stats, cpu = await meter.measure(closed_loop(workload, concurrency, args.step_seconds))
-        step = {"concurrency": concurrency, **stats.summary(), "cpu_percent": cpu}
+        stats, cpu, indexing = await meter.measure(closed_loop(workload, concurrency, args.step_seconds))
+        step = {"concurrency": concurrency, **stats.summary(), "cpu_percent": cpu, "indexing": indexing}
         steps.append(step)
         err.print(
             f"  c={concurrency:<4} {step['rps']:8.1f} req/s  p50 {step['p50_ms']:7.1f} ms  "
@@ -254,7 +258,7 @@ async def steady(
     rate = args.steady_share * saturation
     err.print(f"open loop at {rate:.0f} req/s ({100 * args.steady_share:g} % of {saturation:.0f}) ...")
     workload.phase = "steady"
-    stats, cpu = await meter.measure(open_loop(workload, rate, args.steady_seconds))
+    stats, cpu, indexing = await meter.measure(open_loop(workload, rate, args.steady_seconds))
     return {
         "target_rps": round(rate, 1),
         "share_of_saturation": args.steady_share,
@@ -263,6 +267,7 @@ async def steady(
         "peak_in_flight": stats.peak_in_flight,
         "max_dispatch_lag_ms": round(1000 * stats.max_dispatch_lag, 2),
         "cpu_percent": cpu,
+        "indexing": indexing,
     }
 
 
@@ -300,15 +305,12 @@ async def bench(
         }
         assert services.meilisearch is not None and services.meilisearch.process is not None
         postmaster = int((settings.state_path / "pg" / "postmaster.pid").read_text().split()[0])
-        meter = Meter(
-            CpuMeter(
-                {
-                    "api": api.process.pid,
-                    "postgres": postmaster,
-                    "meilisearch": services.meilisearch.process.pid,
-                }
-            )
-        )
+        pids = {
+            "api": api.process.pid,
+            "postgres": postmaster,
+            "meilisearch": services.meilisearch.process.pid,
+        }
+        meter = Meter(CpuMeter(pids), meili, settings.listings_index)
         workload = await make_workload(args, pool, api.port)
         results["clients"] = {
             "keys": len(workload.readers),

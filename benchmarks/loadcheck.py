@@ -18,7 +18,7 @@ import httpx
 
 from benchmarks.loadmix import Workload, Writer
 
-__all__ = ["lost_writes", "verify"]
+__all__ = ["indexing_tasks", "lost_writes", "verify"]
 
 DRAIN_WITHIN = 180.0
 VERSIONS_SQL = "SELECT id::text, version FROM listings WHERE id = any($1::uuid[])"
@@ -26,6 +26,45 @@ UNACKNOWLEDGED_SQL = """
 SELECT count(*) FROM listings
 WHERE organization_id = any($1::uuid[]) AND created_at >= $2 AND id <> all($3::uuid[])
 """
+
+
+def _instant(text: str) -> datetime:
+    """Meilisearch's RFC 3339 time, nanoseconds and all, to the microsecond."""
+    head, _, fraction = text.rstrip("Z").partition(".")
+    return datetime.fromisoformat(f"{head}.{(fraction + '000000')[:6]}+00:00")
+
+
+async def indexing_tasks(
+    meili: httpx.AsyncClient, index: str, since: datetime, until: datetime
+) -> dict[str, Any]:
+    """Meilisearch's document tasks enqueued in this window: how many, how many documents, and how
+    long it spent processing them (one at a time: indexing runs on one thread)."""
+    params: dict[str, Any] = {
+        "indexUids": index,
+        "types": "documentAdditionOrUpdate,documentDeletion",
+        "afterEnqueuedAt": since.isoformat(),
+        "beforeEnqueuedAt": until.isoformat(),
+        "limit": 1000,
+    }
+    tasks: list[dict[str, Any]] = []
+    while True:
+        page = await meili.get("/tasks", params=params)
+        page.raise_for_status()
+        found = page.json()
+        tasks += found["results"]
+        if found.get("next") is None:
+            break
+        params["from"] = found["next"]
+    # Tasks processed together in one batch share their start and end: count each batch once.
+    batches = {(t["startedAt"], t["finishedAt"]) for t in tasks if t.get("startedAt") and t.get("finishedAt")}
+    busy = sum((_instant(end) - _instant(start)).total_seconds() for start, end in batches)
+    documents = sum((t.get("details") or {}).get("receivedDocuments") or 0 for t in tasks)
+    return {
+        "tasks": len(tasks),
+        "batches": len(batches),
+        "documents": documents,
+        "processing_s": round(busy, 2),
+    }
 
 
 async def indexed_versions(meili: httpx.AsyncClient, index: str, writers: list[Writer]) -> dict[str, int]:

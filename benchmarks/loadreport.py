@@ -114,6 +114,9 @@ def print_report(results: dict[str, Any]) -> None:
         f"{steady['errors']} errors, {steady['dropped']} dropped, up to {steady['peak_in_flight']} in flight "
         f"on {steady['connections']} connections; lost writes: {results['lost_writes']}"
     )
+    busy = [f"{p['concurrency']}: {100 * p['indexing']['busy_share']:.0f} %" for p in results["steps"]]
+    busy.append(f"open loop: {100 * steady['indexing']['busy_share']:.0f} %")
+    out.print("Meilisearch busy indexing (share of the time, by concurrency): " + ", ".join(busy))
     worst = sorted(steady["timeline"], key=lambda t: t["max_ms"], reverse=True)[:3]
     out.print(
         "open loop, slowest seconds: "
