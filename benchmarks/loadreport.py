@@ -43,7 +43,8 @@ def _row(label: str, phase: dict[str, Any]) -> tuple[str, ...]:
         _pair(kinds.get("get")),
         _pair(kinds.get("match")),
         _pair(phase["writes"]),
-        "/".join(f"{cpu[k]:.0f}" for k in ("api", "postgres", "meilisearch", "client", "others")),
+        # "others" is a difference of two readings and can come out a hair below zero.
+        "/".join(f"{max(cpu[k], 0):.0f}" for k in ("api", "postgres", "meilisearch", "client", "others")),
     )
 
 
