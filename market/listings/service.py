@@ -9,7 +9,14 @@ from uuid import UUID, uuid4
 import asyncpg
 import msgspec
 
-from market.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
+from market.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    decode_error,
+)
 from market.events import emit
 from market.glossary import headings_for
 from market.listings.validation import DEFAULT_LIFETIME, check_listing
@@ -257,7 +264,14 @@ async def patch_listing(
                 merged[place].pop("place_id", None)
                 merged[place].pop("resolved_by", None)
         fields = set(ListingCreate.__struct_fields__) - {"on_behalf_of"}
-        data = msgspec.convert({k: v for k, v in merged.items() if k in fields}, ListingCreate)
+        try:
+            data = msgspec.convert({k: v for k, v in merged.items() if k in fields}, ListingCreate)
+        except msgspec.ValidationError as exc:  # a stored value today's rules refuse: say which
+            error = decode_error(exc)
+            message = f"{error.message} (a stored value the current rules refuse: set it in this PATCH)"
+            raise InvalidInput(
+                f"{error.field}: {message}", [FieldError(field=error.field, message=message)]
+            ) from None
         # A new end date, or a draft going live, must lie ahead (a draft may have sat for months).
         publishing = row["status"] == "draft" and status == "active"
         check_listing(data, is_new="expires_at" in changes or publishing)

@@ -184,3 +184,25 @@ async def test_unknown_city_is_placed_at_the_nearest_hub(client: httpx.AsyncClie
     )
     assert patched.status_code == 200, patched.text
     assert patched.json()["origin"]["resolved_by"] == "nearest_hub"
+
+
+async def test_patch_names_a_stored_value_that_todays_rules_refuse(
+    client: httpx.AsyncClient, make_org, app
+) -> None:
+    org = await make_org()
+    created = await client.post("/v1/listings", json=offer_body(), headers=org.headers)
+    listing_id = created.json()["id"]
+    # Written before the rule existed (or by an import): the reference pattern is ASCII now.
+    await app.state.pool.execute(
+        "UPDATE listings SET external_ref = 'ТСА-2019-000001' WHERE id = $1::uuid", listing_id
+    )
+    headers = {**org.headers, "If-Match": "*"}
+    refused = await client.patch(f"/v1/listings/{listing_id}", json={"title": "Renamed"}, headers=headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "external_ref"
+    fixed = await client.patch(
+        f"/v1/listings/{listing_id}",
+        json={"title": "Renamed", "external_ref": "TSA-2019-000001"},
+        headers=headers,
+    )
+    assert fixed.status_code == 200 and fixed.json()["external_ref"] == "TSA-2019-000001"
