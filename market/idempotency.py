@@ -171,7 +171,22 @@ async def _run_and_store(
         sent_body = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    status, headers, chunks = 500, [], []
+    status, finished = 500, False
+    headers: list[tuple[str, str]] = []
+    chunks: list[bytes] = []
+
+    async def finish() -> None:
+        """Store the answer (or free the key after a server error) before the client has it all,
+        so a retry sent the moment the answer arrives finds it stored, not "still running"."""
+        nonlocal finished
+        finished = True
+        if status >= 500:
+            await pool.execute(RELEASE_SQL, owner, key)
+        else:
+            shown_once = secret and status < 300
+            await pool.execute(
+                SAVE_SQL, owner, key, status, headers, None if shown_once else b"".join(chunks)
+            )
 
     async def capture(message: Message) -> None:
         nonlocal status, headers
@@ -180,15 +195,15 @@ async def _run_and_store(
             headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])]
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                await finish()
         await send(message)
 
     try:
         await app(scope, replay_receive, capture)
     except BaseException:
-        await pool.execute(RELEASE_SQL, owner, key)
+        if not finished:
+            await pool.execute(RELEASE_SQL, owner, key)
         raise
-    if status >= 500:
-        await pool.execute(RELEASE_SQL, owner, key)
-    else:
-        shown_once = secret and status < 300
-        await pool.execute(SAVE_SQL, owner, key, status, headers, None if shown_once else b"".join(chunks))
+    if not finished:
+        await finish()
