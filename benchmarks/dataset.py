@@ -153,7 +153,9 @@ class Generator:
             if name in names:
                 continue
             names.add(name)
-            code = "".join(w[0] for w in name.replace("«", "").split()[:3]).upper()
+            initials = "".join(w[0] for w in name.replace("«", "").split()[:3]).upper()
+            # References follow the API's pattern (ASCII), whatever the script of the name.
+            code = initials if initials.isascii() and initials.isalnum() else f"ORG{len(self.orgs):04d}"
             org = Org(uuid.uuid4(), name, kind, country, city, code)
             local = chambers.get(country, [])
             member_of = rng.choice(local) if local and rng.random() < 0.5 else None
