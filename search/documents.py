@@ -130,7 +130,6 @@ LISTING_SETTINGS: dict[str, Any] = {
         "expires_at_ts",
         "created_at_ts",
         "place_id",
-        "id",  # alerts ask whether one listing fits a saved search
     ],
     "sortableAttributes": ["created_at_ts", "price_amount"],
     "displayedAttributes": ["*"],

@@ -26,7 +26,6 @@ FILTERABLE: dict[str, str] = {
     "target_countries": "string",
     "organization_id": "string",
     "place_id": "string",
-    "id": "string",
     "expires_at_ts": "number",
     "created_at_ts": "number",
 }
@@ -71,6 +70,11 @@ class FilterBuilder:
 
     def greater_than(self, name: str, value: float) -> FilterBuilder:
         self.clauses.append(f"{self._attribute(name, 'number')} > {_number(value)}")
+        return self
+
+    def between(self, name: str, low: float, high: float) -> FilterBuilder:
+        """``low <= name <= high`` (Meilisearch's ``TO``)."""
+        self.clauses.append(f"{self._attribute(name, 'number')} {_number(low)} TO {_number(high)}")
         return self
 
     def build(self) -> str | None:

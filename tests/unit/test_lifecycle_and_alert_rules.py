@@ -74,20 +74,26 @@ def test_filters_that_could_never_match_are_refused(filters: AlertFilters, field
 
 
 def test_the_confirming_query_is_the_search_narrowed_to_one_listing() -> None:
-    listing_id, organization_id = uuid4(), uuid4()
+    listing_id, organization_id, poster = uuid4(), uuid4(), uuid4()
+    created = datetime(2026, 11, 28, 9, 30, 15, 123456, tzinfo=UTC)
     candidate = {
         "listing_id": listing_id,
+        "listing_organization_id": poster,
+        "listing_created_at": created,
         "organization_id": organization_id,
         "filters": {"q": "plates", "side": "offer", "hs_code": "69"},
         "place_ids": ["UZTAS", 'X"injected'],
     }
     body = confirm_query(candidate)
     assert body["q"] == "plates"
-    assert body["limit"] == 1 and body["attributesToRetrieve"] == ["id"]
+    assert body["attributesToRetrieve"] == ["id"]  # the matcher then looks for the listing's id
     assert body["matchingStrategy"] == "all"
     clauses = body["filter"]
     assert '(status = "active")' in clauses and '(side = "offer")' in clauses
     assert '(hs_chapter = "69")' in clauses
     assert f'(organization_id != "{organization_id}")' in clauses
     assert '(place_id IN ["UZTAS", "X\\"injected"])' in clauses
-    assert clauses.endswith(f'AND (id = "{listing_id}")')
+    ts = created.timestamp()
+    assert clauses.endswith(
+        f'AND (organization_id = "{poster}") AND (created_at_ts {ts - 0.001!r} TO {ts + 0.001!r})'
+    )
