@@ -17,13 +17,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
-import secrets
-import signal
 import sys
 import time
 import uuid
-import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -43,12 +39,12 @@ from benchmarks.run import (
     ROOT,
     Processes,
     Server,
-    _raise_interrupt,
     alternate,
     err,
     machine_info,
     ms,
     out,
+    run_benchmark,
     server_env,
     wait_ready,
 )
@@ -56,11 +52,10 @@ from market.app import prepare_indexes
 from market.auth import Caller
 from market.cli import migrate
 from market.db import create_pool
-from market.devstack import Services, ensure_meilisearch_binary, provide_services
+from market.devstack import Services
 from market.glossary import search_terms
-from market.logging import configure_logging
 from market.organizations.service import create_api_key, create_organization
-from market.settings import Settings, settings_from_env
+from market.settings import Settings
 from schemas.organizations import ApiKeyCreate, OrganizationCreate
 from search import OutboxIndexer
 
@@ -446,45 +441,10 @@ def print_report(results: dict[str, Any]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    configure_logging("WARNING", "console")
-    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-    signal.signal(signal.SIGTERM, _raise_interrupt)  # stop servers and services in order, as on Ctrl-C
-    base = settings_from_env()
-    settings = msgspec.structs.replace(
-        base,
-        database_url=None,
-        meili_url=None,
-        meili_api_key=None,
-        meili_binary=str(ensure_meilisearch_binary(base)),
-        env="dev",
-        state_dir=STATE_DIR,
-        index_prefix=f"bench_{uuid.uuid4().hex[:8]}",
-        admin_token="bench-admin-" + secrets.token_urlsafe(16),
-        log_level="WARNING",
+    results = run_benchmark(
+        parse_args(argv), state_dir=STATE_DIR, database=DATABASE, bench_fn=bench, report=print_report
     )
-    started = time.perf_counter()
-    procs = Processes()
-    try:
-        err.print(f"starting PostgreSQL and Meilisearch in {STATE_DIR} ...")
-        with provide_services(settings, database=DATABASE, reset_database=True) as services:
-            settings = msgspec.structs.replace(
-                settings,
-                database_url=services.database_url,
-                meili_url=services.meili_url,
-                meili_api_key=services.meili_api_key,
-            )
-            results = asyncio.run(bench(args, settings, services, procs))
-    except KeyboardInterrupt:
-        procs.stop_all()
-        err.print("[yellow]interrupted; everything this run started has been stopped[/yellow]")
-        return 130
-    results["total_s"] = round(time.perf_counter() - started, 1)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print_report(results)
-    err.print(f"\nresults: {args.output}  (whole run {results['total_s']} s)")
-    return 0
+    return 130 if results is None else 0
 
 
 if __name__ == "__main__":

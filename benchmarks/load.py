@@ -21,17 +21,12 @@ See benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import json
 import os
 import random
-import secrets
-import signal
 import sys
 import time
 import uuid
-import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +34,6 @@ from typing import Any
 
 import asyncpg
 import httpx
-import msgspec
 from meilisearch_python_sdk import AsyncClient
 
 from benchmarks.bulk import CpuMeter, quiet
@@ -51,10 +45,10 @@ from benchmarks.run import (
     HOST,
     ROOT,
     Processes,
-    _raise_interrupt,
     err,
     load_data,
     machine_info,
+    run_benchmark,
     server_env,
     wait_ready,
 )
@@ -62,10 +56,9 @@ from market.app import prepare_indexes
 from market.auth import Caller
 from market.cli import migrate
 from market.db import create_pool
-from market.devstack import Services, ensure_meilisearch_binary, provide_services
-from market.logging import configure_logging
+from market.devstack import Services
 from market.organizations.service import create_api_key
-from market.settings import Settings, settings_from_env
+from market.settings import Settings
 from schemas.organizations import ApiKeyCreate
 
 RESULTS = ROOT / "benchmarks" / "results" / "load.json"
@@ -338,52 +331,11 @@ async def bench(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    configure_logging("WARNING", "console")
-    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-    signal.signal(signal.SIGTERM, _raise_interrupt)  # stop servers and services in order, as on Ctrl-C
-    base = settings_from_env()
-    settings = msgspec.structs.replace(
-        base,
-        database_url=None,
-        meili_url=None,
-        meili_api_key=None,
-        meili_binary=str(ensure_meilisearch_binary(base)),
-        env="dev",
-        state_dir=STATE_DIR,
-        index_prefix=f"bench_{uuid.uuid4().hex[:8]}",
-        admin_token="bench-admin-" + secrets.token_urlsafe(16),
-        log_level="WARNING",
-        run_indexer=True,
+    results = run_benchmark(
+        parse_args(argv), state_dir=STATE_DIR, database=DATABASE, bench_fn=bench, report=print_report
     )
-    started = time.perf_counter()
-    procs = Processes()
-    try:
-        with contextlib.ExitStack() as stack:
-            err.print(f"starting PostgreSQL and Meilisearch in {STATE_DIR} ...")
-            services = stack.enter_context(provide_services(settings, database=DATABASE, reset_database=True))
-            stack.callback(procs.stop_all)
-            settings = msgspec.structs.replace(
-                settings,
-                database_url=services.database_url,
-                meili_url=services.meili_url,
-                meili_api_key=services.meili_api_key,
-            )
-            runner_kwargs: dict[str, Any] = {}
-            with contextlib.suppress(ImportError):
-                import uvloop
-
-                runner_kwargs["loop_factory"] = uvloop.new_event_loop
-            with asyncio.Runner(**runner_kwargs) as runner:
-                results = runner.run(bench(args, settings, services, procs))
-    except KeyboardInterrupt:
-        err.print("[yellow]interrupted; everything this run started has been stopped[/yellow]")
+    if results is None:
         return 130
-    results["total_s"] = round(time.perf_counter() - started, 1)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print_report(results)
-    err.print(f"\nresults: {args.output}  (whole run {results['total_s']} s)")
     ok = results["steady"]["errors"] == 0 and results["lost_writes"] == 0
     return 0 if ok else 1
 

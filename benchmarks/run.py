@@ -1003,21 +1003,35 @@ def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+BenchFunction = Callable[
+    [argparse.Namespace, Settings, Services, Processes], Coroutine[Any, Any, dict[str, Any]]
+]
+
+
+def run_benchmark(
+    args: argparse.Namespace,
+    *,
+    state_dir: str,
+    database: str,
+    bench_fn: BenchFunction,
+    report: Callable[[dict[str, Any]], None],
+) -> dict[str, Any] | None:
+    """What every benchmark's ``main`` does: start private services (state in ``state_dir``,
+    ``database`` recreated, a random index prefix), run ``bench_fn`` on uvloop when there is one,
+    write ``args.output`` and print the report. Ctrl-C or SIGTERM stops whatever was started, in
+    order, and answers None."""
     configure_logging("WARNING", "console")
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGTERM, _raise_interrupt)  # stop servers and services in order, as on Ctrl-C
     base = settings_from_env()
-    binary = str(ensure_meilisearch_binary(base))  # the pinned binary `make run` and the tests share
     settings = msgspec.structs.replace(
         base,
         database_url=None,
         meili_url=None,
         meili_api_key=None,
-        meili_binary=binary,
+        meili_binary=str(ensure_meilisearch_binary(base)),  # the pinned binary `make run` and tests share
         env="dev",
-        state_dir=STATE_DIR,
+        state_dir=state_dir,
         index_prefix=f"bench_{uuid.uuid4().hex[:8]}",
         admin_token="bench-admin-" + secrets.token_urlsafe(16),
         log_level="WARNING",
@@ -1027,8 +1041,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     procs = Processes()
     try:
         with contextlib.ExitStack() as stack:
-            err.print(f"starting PostgreSQL and Meilisearch in {STATE_DIR} ...")
-            services = stack.enter_context(provide_services(settings, database=DATABASE, reset_database=True))
+            err.print(f"starting PostgreSQL and Meilisearch in {state_dir} ...")
+            services = stack.enter_context(provide_services(settings, database=database, reset_database=True))
             stack.callback(procs.stop_all)
             settings = msgspec.structs.replace(
                 settings,
@@ -1042,16 +1056,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
                 runner_kwargs["loop_factory"] = uvloop.new_event_loop
             with asyncio.Runner(**runner_kwargs) as runner:
-                results = runner.run(bench(args, settings, services, procs))
+                results = runner.run(bench_fn(args, settings, services, procs))
     except KeyboardInterrupt:
         err.print("[yellow]interrupted; everything this run started has been stopped[/yellow]")
-        return 130
+        return None
     results["total_s"] = round(time.perf_counter() - started, 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print_report(results)
+    report(results)
     err.print(f"\nresults: {args.output}  (whole run {results['total_s']} s)")
-    return 0
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    results = run_benchmark(
+        parse_args(argv), state_dir=STATE_DIR, database=DATABASE, bench_fn=bench, report=print_report
+    )
+    return 130 if results is None else 0
 
 
 if __name__ == "__main__":

@@ -25,19 +25,28 @@ async def test_demo_loads_once_and_is_searchable(app, settings) -> None:
     chambers = {o.country for o in data.organizations if o.kind == "chamber"}
     assert {"KZ", "UZ", "TJ", "KG", "TM"} <= chambers
     async with app.state.pool.acquire() as conn:
+        names = [o.name for o in data.organizations]
+        before = await conn.fetchval("SELECT count(*) FROM organizations WHERE name = any($1::text[])", names)
         created = await load_demo(conn)
         again = await load_demo(conn)
-    assert created == (len(data.organizations), len(data.listings))
+    # Another test module may have loaded it first (the matching tests use it too).
+    assert created == ((len(data.organizations), len(data.listings)) if before == 0 else (0, 0))
     assert again == (0, 0)
-    sql = "SELECT id::text, organization_id::text FROM listings WHERE {} ORDER BY created_at LIMIT 1"
+    # The demo's own listings (other tests post look-alikes of its goods).
+    sql = (
+        "SELECT l.id::text, l.organization_id::text FROM listings l"
+        " JOIN organizations o ON o.id = l.organization_id"
+        " WHERE o.name = any($1::text[]) AND {} ORDER BY l.created_at LIMIT 1"
+    )
     async with app.state.pool.acquire() as conn:
-        plates = await conn.fetchrow(sql.format("title ILIKE '%ceramic plates%' AND side = 'offer'"))
-        flour = await conn.fetchrow(sql.format("title ILIKE '%мука%'"))
+        plates = await conn.fetchrow(sql.format("title ILIKE '%ceramic plates%' AND side = 'offer'"), names)
+        flour = await conn.fetchrow(sql.format("title ILIKE '%мука%'"), names)
         cars = await conn.fetchrow(
             sql.format(
                 "side = 'offer' AND hs_code LIKE '8703%' AND origin->>'city' = 'Kostanai'"
                 " AND destination->>'country' = 'TJ'"
-            )
+            ),
+            names,
         )
     assert plates and flour and cars
     for q, (listing_id, org_id) in (("ceramic plates", plates), ("мука", flour), ("Kostanai", cars)):

@@ -7,7 +7,7 @@ import secrets
 
 import httpx
 
-from tests.conftest import demand_body, offer_body
+from tests.conftest import demand_body, offer_body, repair_listing
 
 
 async def _inbox(client: httpx.AsyncClient, org, **params: str) -> dict:
@@ -169,44 +169,47 @@ async def test_a_job_that_keeps_failing_is_set_aside_and_blocks_nothing(
         )
         await conn.execute("INSERT INTO match_jobs (listing_id) VALUES ($1::uuid)", broken_id)
         await conn.execute("SELECT pg_notify('market_search_outbox', '')")
-    # Jobs queued behind it still run: a fresh pair finds each other.
-    word = "psn" + secrets.token_hex(3)
-    importer = await make_org(kind="importer", country="KZ", city="Shymkent")
-    common = {
-        "hs_code": "252329",
-        "incoterm": "DAP",
-        "incoterm_place": "Shymkent",
-        "transport_modes": ["road"],
-    }
-    demand = await client.post(
-        "/v1/listings",
-        json=demand_body(
-            title=f"Portland cement {word}",
-            quantity={"amount": 2000, "unit": "TNE"},
-            price={"amount": "60.00", "currency": "USD", "per": "TNE"},
-            destination={"country": "KZ", "city": "Shymkent"},
-            target_countries=["UZ"],
-            **common,
-        ),
-        headers=importer.headers,
-    )
-    offer = await client.post(
-        "/v1/listings",
-        json=offer_body(
-            title=f"Portland cement {word}",
-            quantity={"amount": 5000, "unit": "TNE"},
-            min_order={"amount": 100, "unit": "TNE"},
-            price={"amount": "55.00", "currency": "USD", "per": "TNE"},
-            target_countries=["KZ"],
-            **common,
-        ),
-        headers=exporter.headers,
-    )
-    inbox = await _wait_for_events(client, importer, 1)
-    assert any(e["counterpart"]["id"] == offer.json()["id"] for e in inbox["events"])
-    assert demand.status_code == 201
-    job = await app.state.pool.fetchrow(
-        "SELECT attempts, failed_at, last_error FROM match_jobs WHERE listing_id = $1::uuid", broken_id
-    )
-    assert job is not None and job["attempts"] == 5 and job["failed_at"] is not None
-    assert "Error" in job["last_error"]
+    try:
+        # Jobs queued behind it still run: a fresh pair finds each other.
+        word = "psn" + secrets.token_hex(3)
+        importer = await make_org(kind="importer", country="KZ", city="Shymkent")
+        common = {
+            "hs_code": "252329",
+            "incoterm": "DAP",
+            "incoterm_place": "Shymkent",
+            "transport_modes": ["road"],
+        }
+        demand = await client.post(
+            "/v1/listings",
+            json=demand_body(
+                title=f"Portland cement {word}",
+                quantity={"amount": 2000, "unit": "TNE"},
+                price={"amount": "60.00", "currency": "USD", "per": "TNE"},
+                destination={"country": "KZ", "city": "Shymkent"},
+                target_countries=["UZ"],
+                **common,
+            ),
+            headers=importer.headers,
+        )
+        offer = await client.post(
+            "/v1/listings",
+            json=offer_body(
+                title=f"Portland cement {word}",
+                quantity={"amount": 5000, "unit": "TNE"},
+                min_order={"amount": 100, "unit": "TNE"},
+                price={"amount": "55.00", "currency": "USD", "per": "TNE"},
+                target_countries=["KZ"],
+                **common,
+            ),
+            headers=exporter.headers,
+        )
+        inbox = await _wait_for_events(client, importer, 1)
+        assert any(e["counterpart"]["id"] == offer.json()["id"] for e in inbox["events"])
+        assert demand.status_code == 201
+        job = await app.state.pool.fetchrow(
+            "SELECT attempts, failed_at, last_error FROM match_jobs WHERE listing_id = $1::uuid", broken_id
+        )
+        assert job is not None and job["attempts"] == 5 and job["failed_at"] is not None
+        assert "Error" in job["last_error"]
+    finally:
+        await repair_listing(app, broken_id)

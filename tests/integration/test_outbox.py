@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from market.devstack import Services
-from tests.conftest import offer_body, wait_searchable
+from tests.conftest import offer_body, repair_listing, wait_searchable
 
 
 async def _index_versions(app, settings, ids: list[str]) -> dict[str, int]:
@@ -121,13 +121,16 @@ async def test_a_listing_that_cannot_be_indexed_is_set_aside_and_holds_up_nothin
         await conn.execute("UPDATE listings SET origin = '\"nowhere\"'::jsonb WHERE id = $1::uuid", broken_id)
         await conn.execute("INSERT INTO search_outbox (listing_id) VALUES ($1::uuid)", broken_id)
         await conn.execute("SELECT pg_notify('market_search_outbox', '')")
-    after = await client.post(
-        "/v1/listings", json=offer_body(title="Plates after the broken one"), headers=org.headers
-    )
-    await wait_searchable(client, {"q": "Plates after the broken one"}, after.json()["id"])
-    row = await app.state.pool.fetchrow(
-        "SELECT failed_at, last_error FROM search_outbox"
-        " WHERE listing_id = $1::uuid AND failed_at IS NOT NULL",
-        broken_id,
-    )
-    assert row is not None and "origin" in row["last_error"]
+    try:
+        after = await client.post(
+            "/v1/listings", json=offer_body(title="Plates after the broken one"), headers=org.headers
+        )
+        await wait_searchable(client, {"q": "Plates after the broken one"}, after.json()["id"])
+        row = await app.state.pool.fetchrow(
+            "SELECT failed_at, last_error FROM search_outbox"
+            " WHERE listing_id = $1::uuid AND failed_at IS NOT NULL",
+            broken_id,
+        )
+        assert row is not None and "origin" in row["last_error"]
+    finally:
+        await repair_listing(app, broken_id)
