@@ -126,11 +126,18 @@ async def test_a_listing_that_cannot_be_indexed_is_set_aside_and_holds_up_nothin
             "/v1/listings", json=offer_body(title="Plates after the broken one"), headers=org.headers
         )
         await wait_searchable(client, {"q": "Plates after the broken one"}, after.json()["id"])
-        row = await app.state.pool.fetchrow(
-            "SELECT failed_at, last_error FROM search_outbox"
-            " WHERE listing_id = $1::uuid AND failed_at IS NOT NULL",
-            broken_id,
-        )
+        # Search shows the next listing a moment before the indexer's transaction commits.
+        deadline = asyncio.get_running_loop().time() + 10
+        row = None
+        for _ in range(200):
+            row = await app.state.pool.fetchrow(
+                "SELECT failed_at, last_error FROM search_outbox"
+                " WHERE listing_id = $1::uuid AND failed_at IS NOT NULL",
+                broken_id,
+            )
+            if row is not None or asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.05)
         assert row is not None and "origin" in row["last_error"]
     finally:
         await repair_listing(app, broken_id)
