@@ -41,10 +41,10 @@ from benchmarks.run import (
     Server,
     alternate,
     err,
-    machine_info,
     ms,
     out,
     run_benchmark,
+    run_header,
     server_env,
     wait_ready,
 )
@@ -377,11 +377,10 @@ async def bench(
             rounds.append(result)
         ratio = median([r["ratio"] for r in rounds])
         ratio_unindexed = median([r["ratio_unindexed"] for r in rounds])
+        header = run_header(args, "benchmarks.bulk")
+        header["machine"]["postgresql"] = await pool.fetchval("SHOW server_version")
         return {
-            "date": datetime.now(UTC).isoformat(timespec="seconds"),
-            "command": "python -m benchmarks.bulk " + " ".join(sys.argv[1:]),
-            "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-            "machine": machine_info() | {"postgresql": await pool.fetchval("SHOW server_version")},
+            **header,
             "listings_per_round_a_side": per_round,
             **{side: summary(rounds, side) for side in SIDES},
             "ratio": round(ratio, 3),

@@ -47,8 +47,8 @@ from benchmarks.run import (
     Processes,
     err,
     load_data,
-    machine_info,
     run_benchmark,
+    run_header,
     server_env,
     wait_ready,
 )
@@ -272,10 +272,7 @@ async def bench(
 ) -> dict[str, Any]:
     assert settings.database_url and settings.meili_url
     results: dict[str, Any] = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python -m benchmarks.load " + " ".join(sys.argv[1:]),
-        "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "machine": machine_info(),
+        **run_header(args, "benchmarks.load"),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "mix_percent": MIX,
     }

@@ -301,6 +301,16 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def run_header(args: argparse.Namespace, module: str) -> dict[str, Any]:
+    """What every benchmark's results open with: when, the command, its flags, the machine."""
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": f"python -m {module} " + " ".join(sys.argv[1:]),
+        "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "machine": machine_info(),
+    }
+
+
 def summarize(phases: list[PhaseResult]) -> dict[str, Any]:
     """Per-round figures, their medians, and the pooled percentiles."""
     pooled = [x for p in phases for x in p.latencies]
@@ -950,12 +960,7 @@ async def bench(
     args: argparse.Namespace, settings: Settings, services: Services, procs: Processes
 ) -> dict[str, Any]:
     assert settings.database_url and settings.meili_url
-    results: dict[str, Any] = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python -m benchmarks.run " + " ".join(sys.argv[1:]),
-        "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "machine": machine_info(),
-    }
+    results = run_header(args, "benchmarks.run")
     await migrate(settings)
     pool = await create_pool(settings.database_url, min_size=2, max_size=4)
     meili = AsyncClient(settings.meili_url, settings.meili_api_key, timeout=120)
