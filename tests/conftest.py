@@ -55,6 +55,9 @@ def settings(services: Services) -> Settings:
         # Webhook tests run their receivers on 127.0.0.1 and cannot wait minutes for retries.
         webhook_allow_loopback=True,
         webhook_retry_scale=0.01,
+        # The lifecycle tests run their own expiry passes; a background pass at the same moment
+        # would take their rows first (SKIP LOCKED) and commit after they look.
+        expiry_interval_seconds=3600,
     )
 
 
