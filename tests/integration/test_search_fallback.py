@@ -67,7 +67,12 @@ async def test_fallback_finds_what_the_index_finds(app, settings, seeded: str, f
     if extra:  # words: the index also finds HS terms and typos; PostgreSQL only the words themselves
         assert found and found <= indexed
         return
-    assert found == indexed
+    # The index forgives two typos in a 9-letter word, so another test's made-up word can come
+    # along; PostgreSQL matches the word itself. Compare on this test's listings.
+    ours = {h.id for h in from_index.hits if seeded in h.title}
+    assert found == ours
+    if ours != indexed:
+        return
     assert from_postgres.estimated_total == from_index.estimated_total
     for facet in ("side", "hs_chapter", "origin_country", "destination_country", "incoterm"):
         assert getattr(from_postgres.facets, facet) == getattr(from_index.facets, facet), facet
