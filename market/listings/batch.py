@@ -26,7 +26,6 @@ from market.listings import service
 from market.listings.validation import check_listing
 from schemas.common import FieldError
 from schemas.listings import ListingCreate
-from search.indexer import notify_outbox
 
 __all__ = [
     "MAX_BATCH",
@@ -164,13 +163,6 @@ JOIN unnest($1::uuid[], $2::text[]) AS wanted (organization_id, external_ref)
 ORDER BY l.id
 FOR UPDATE OF l
 """
-OUTBOX_SQL = "INSERT INTO search_outbox (listing_id) SELECT unnest($1::uuid[])"
-MATCH_JOBS_SQL = """
-INSERT INTO match_jobs (listing_id) SELECT id FROM listings WHERE id = any($1::uuid[]) AND status = 'active'
-"""
-ALERT_JOBS_SQL = """
-INSERT INTO alert_jobs (listing_id) SELECT id FROM listings WHERE id = any($1::uuid[]) AND status = 'active'
-"""
 VIEWS_SQL = service.VIEW_SQL.replace("WHERE l.id = $1", "WHERE l.id = any($1::uuid[])")
 
 # New listings of a batch are COPYed into a per-connection staging table, then inserted in one
@@ -278,10 +270,7 @@ async def _write_together(
         if updates:
             await conn.executemany(service.UPDATE_SQL, updates)
         if written:
-            await conn.execute(OUTBOX_SQL, written)
-            await conn.execute(MATCH_JOBS_SQL, written)
-            await conn.execute(ALERT_JOBS_SQL, written)
-            await notify_outbox(conn)
+            await service.enqueue(conn, written)
         if updates:
             for row in await conn.fetch(VIEWS_SQL, [u[0] for u in updates]):
                 await emit(

@@ -19,10 +19,16 @@ import structlog
 
 from market.errors import Conflict, InvalidInput
 from market.events import EventType, emit
-from market.listings.service import _check_version, _owned_row, _updated, listing_event_data, owner_view
+from market.listings.service import (
+    _check_version,
+    _owned_row,
+    _updated,
+    enqueue,
+    listing_event_data,
+    owner_view,
+)
 from market.listings.validation import DEFAULT_LIFETIME, MAX_LIFETIME
 from schemas.listings import ListingOwner
-from search.indexer import notify_outbox
 
 __all__ = [
     "EXPIRING_NOTICE",
@@ -63,7 +69,6 @@ UPDATE listings l SET expiring_notified_for = l.expires_at
 FROM due WHERE l.id = due.id
 RETURNING l.id
 """
-OUTBOX_SQL = "INSERT INTO search_outbox (listing_id) SELECT unnest($1::uuid[])"
 ROWS_SQL = "SELECT * FROM listings WHERE id = any($1::uuid[]) ORDER BY expires_at, id"
 RENEW_SQL = """
 UPDATE listings SET status = $2, expires_at = $3, version = version + 1, updated_at = now()
@@ -82,8 +87,7 @@ async def _claim_and_tell(
         for row in await conn.fetch(ROWS_SQL, ids):
             await emit(conn, row["organization_id"], event, listing_event_data(row), listing_id=row["id"])
         if reindex:  # the indexer re-reads the listings and removes them from search
-            await conn.execute(OUTBOX_SQL, ids)
-            await notify_outbox(conn)
+            await enqueue(conn, ids)
     return len(ids)
 
 

@@ -12,6 +12,7 @@ import msgspec
 from market.errors import (
     Conflict,
     InvalidInput,
+    MarketError,
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
@@ -30,6 +31,7 @@ __all__ = [
     "acting_organization",
     "close_listing",
     "create_listing",
+    "enqueue",
     "etag",
     "get_listing",
     "patch_listing",
@@ -66,14 +68,14 @@ CLOSE_SQL = """
 UPDATE listings SET status = 'closed', version = version + 1, updated_at = now()
 WHERE id = $1 AND status <> 'closed'
 """
-ENQUEUE_SQL = "INSERT INTO search_outbox (listing_id) VALUES ($1)"
-# A listing that is active after a write gets its matches computed (market/matching/recorder.py).
-MATCH_JOB_SQL = """
-INSERT INTO match_jobs (listing_id) SELECT id FROM listings WHERE id = $1 AND status = 'active'
+# After a write: index the listings again; if active, compute their matches and check them
+# against saved searches (market/matching, market/alerts). One statement each, however many.
+ENQUEUE_SQL = "INSERT INTO search_outbox (listing_id) SELECT unnest($1::uuid[])"
+MATCH_JOBS_SQL = """
+INSERT INTO match_jobs (listing_id) SELECT id FROM listings WHERE id = any($1::uuid[]) AND status = 'active'
 """
-# ... and is checked against saved searches (market/alerts).
-ALERT_JOB_SQL = """
-INSERT INTO alert_jobs (listing_id) SELECT id FROM listings WHERE id = $1 AND status = 'active'
+ALERT_JOBS_SQL = """
+INSERT INTO alert_jobs (listing_id) SELECT id FROM listings WHERE id = any($1::uuid[]) AND status = 'active'
 """
 
 
@@ -135,10 +137,11 @@ def row_values(data: ListingCreate) -> list[Any]:
     ]
 
 
-async def _enqueue(conn: asyncpg.Connection, listing_id: UUID) -> None:
-    await conn.execute(ENQUEUE_SQL, listing_id)
-    await conn.execute(MATCH_JOB_SQL, listing_id)
-    await conn.execute(ALERT_JOB_SQL, listing_id)
+async def enqueue(conn: asyncpg.Connection, listing_ids: list[UUID]) -> None:
+    """Queue the background work a write needs, in the writer's transaction, and wake it."""
+    await conn.execute(ENQUEUE_SQL, listing_ids)
+    await conn.execute(MATCH_JOBS_SQL, listing_ids)
+    await conn.execute(ALERT_JOBS_SQL, listing_ids)
     await notify_outbox(conn)
 
 
@@ -181,7 +184,7 @@ def listing_event_data(row: asyncpg.Record) -> dict[str, Any]:
 
 async def _updated(conn: asyncpg.Connection, listing_id: UUID) -> asyncpg.Record:
     """After a change: queue indexing and matching, tell the owner, and read the new state."""
-    await _enqueue(conn, listing_id)
+    await enqueue(conn, [listing_id])
     row = await conn.fetchrow(VIEW_SQL, listing_id)
     await emit(
         conn, row["organization_id"], "listing.updated", listing_event_data(row), listing_id=listing_id
@@ -189,17 +192,29 @@ async def _updated(conn: asyncpg.Connection, listing_id: UUID) -> asyncpg.Record
     return row
 
 
+async def _insert(
+    conn: asyncpg.Connection,
+    owner: UUID,
+    poster: UUID,
+    data: ListingCreate,
+    values: list[Any],
+    on_duplicate_ref: MarketError,
+) -> asyncpg.Record:
+    """Insert a new listing and queue its background work (in the caller's transaction)."""
+    listing_id = uuid4()
+    try:
+        await conn.execute(INSERT_SQL, listing_id, owner, poster, data.side, *values)
+    except asyncpg.UniqueViolationError:
+        raise on_duplicate_ref from None
+    await enqueue(conn, [listing_id])
+    return await conn.fetchrow(VIEW_SQL, listing_id)
+
+
 async def create_listing(conn: asyncpg.Connection, caller_org: UUID, data: ListingCreate) -> ListingOwner:
     check_listing(data)
     async with conn.transaction():
         owner = await acting_organization(conn, caller_org, data.on_behalf_of)
-        listing_id = uuid4()
-        try:
-            await conn.execute(INSERT_SQL, listing_id, owner, caller_org, data.side, *row_values(data))
-        except asyncpg.UniqueViolationError:
-            raise _duplicate_ref(data) from None
-        await _enqueue(conn, listing_id)
-        row = await conn.fetchrow(VIEW_SQL, listing_id)
+        row = await _insert(conn, owner, caller_org, data, row_values(data), _duplicate_ref(data))
     return owner_view(row)
 
 
@@ -321,13 +336,8 @@ async def put_by_ref(
         owner = await acting_organization(conn, caller_org, data.on_behalf_of)
         current = await conn.fetchrow(BY_REF_SQL, owner, external_ref)
         if current is None:
-            listing_id = uuid4()
-            try:
-                await conn.execute(INSERT_SQL, listing_id, owner, caller_org, data.side, *values)
-            except asyncpg.UniqueViolationError:
-                raise Conflict("another request created this reference at the same moment; retry") from None
-            await _enqueue(conn, listing_id)
-            row = await conn.fetchrow(VIEW_SQL, listing_id)
+            raced = Conflict("another request created this reference at the same moment; retry")
+            row = await _insert(conn, owner, caller_org, data, values, raced)
         else:
             refuse_replacement(current, data)
             listing_id = current["id"]
