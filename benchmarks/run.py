@@ -202,19 +202,24 @@ class Processes:
         return server
 
     def stop_all(self) -> None:
-        for server in reversed(self.servers):
-            process = server.process
-            if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
-        for server in reversed(self.servers):
-            try:
-                server.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(server.process.pid, signal.SIGKILL)
-                server.process.wait()
+        stop_process_groups([server.process for server in reversed(self.servers)])
         self.servers.clear()
+
+
+def stop_process_groups(processes: Sequence[subprocess.Popen[bytes]], *, grace: float = 15) -> None:
+    """SIGTERM each still-running process's group (each was started in a session of its own), wait
+    up to ``grace`` seconds for each, then SIGKILL what is left."""
+    for process in processes:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def server_env(settings: Settings) -> dict[str, str]:

