@@ -35,7 +35,8 @@ def _offer(word: str, member: str, n: int) -> dict[str, Any]:
     return offer_body(
         title=f"Steel rebar A500C {word} lot {n}",
         hs_code=REBAR,
-        quantity={"amount": 500 + n, "unit": "TNE"},
+        # Every lot covers the demand below in full, so nothing but trust sets the members apart.
+        quantity={"amount": 3000 + n, "unit": "TNE"},
         min_order={"amount": 20, "unit": "TNE"},
         price={"amount": "58.00", "currency": "USD", "per": "TNE"},
         incoterm="DAP",
