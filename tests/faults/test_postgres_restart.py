@@ -25,7 +25,7 @@ from tests.faults.processes import restart_postgres
 pytestmark = pytest.mark.faults
 
 DOWN_SECONDS = 2.0
-RECOVER_WITHIN = 10.0
+RECOVER_WITHIN = 30.0
 
 
 async def _first_acknowledged_write(stack: Stack, acks: Acks) -> float:

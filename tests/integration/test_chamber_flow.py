@@ -137,7 +137,7 @@ async def test_a_chamber_imports_its_members_listings_and_hears_of_their_matches
         }
         return set(makers) <= about
 
-    await receiver.wait_for(members_heard, within=90)
+    await receiver.wait_for(members_heard, within=180)
     events = [r for r in receiver.received if r.payload["type"] == "match.created"]
     assert all(e.payload["data"]["counterpart"]["id"] == demand_id for e in events)
     assert all(e.payload["data"]["listing"]["external_ref"].startswith(word) for e in events)
