@@ -68,6 +68,21 @@ class FilterBuilder:
         self.clauses.append(f"{self._attribute(name, 'string')} IN [{', '.join(items)}]")
         return self
 
+    def one_of_or_null(self, name: str, values: Iterable[str]) -> FilterBuilder:
+        """``name`` is one of ``values``, or the document has no value for it."""
+        items = [quote(v) for v in values]
+        if not items:
+            raise ValueError("one_of_or_null needs at least one value")
+        attribute = self._attribute(name, "string")
+        self.clauses.append(f"{attribute} IN [{', '.join(items)}] OR {attribute} IS NULL")
+        return self
+
+    def holds_or_empty(self, name: str, value: str) -> FilterBuilder:
+        """The list ``name`` holds ``value``, or is empty (a listing that names no countries)."""
+        attribute = self._attribute(name, "string")
+        self.clauses.append(f"{attribute} = {quote(value)} OR {attribute} IS EMPTY")
+        return self
+
     def greater_than(self, name: str, value: float) -> FilterBuilder:
         self.clauses.append(f"{self._attribute(name, 'number')} > {_number(value)}")
         return self

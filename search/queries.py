@@ -74,6 +74,13 @@ class ListingQuery:
     offset: int = 0
     organization_id: str | None = None
     exclude_organization_id: str | None = None
+    # Set by matching only, never from a client: a counterpart's countries must fit.
+    origin_country_in: tuple[str, ...] | None = None
+    """Only listings whose origin is in one of these countries, or that give no origin."""
+    destination_country_in: tuple[str, ...] | None = None
+    """Only listings whose destination is in one of these countries, or that give none."""
+    serves_country: str | None = None
+    """Only listings whose ``target_countries`` name this country, or name none."""
 
 
 def build_listing_filter(query: ListingQuery, *, now: float | None = None) -> str:
@@ -100,6 +107,12 @@ def build_listing_filter(query: ListingQuery, *, now: float | None = None) -> st
         f.differs("organization_id", query.exclude_organization_id)
     if query.place_ids:
         f.one_of("place_id", query.place_ids)
+    if query.origin_country_in:
+        f.one_of_or_null("origin_country", query.origin_country_in)
+    if query.destination_country_in:
+        f.one_of_or_null("destination_country", query.destination_country_in)
+    if query.serves_country:
+        f.holds_or_empty("target_countries", query.serves_country)
     built = f.build()
     assert built is not None
     return built

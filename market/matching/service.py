@@ -232,21 +232,48 @@ def _score_pair(
     return _Scored(other, score, parts, summary, flags, _explain(offer, demand, summary))
 
 
+def _counterpart_query(subject: asyncpg.Record, **fields: Any) -> ListingQuery:
+    """The search for the other side's listings that ``_score_pair`` could accept by country: an
+    offer from a country the demand takes goods from, for a demand in a market the offer serves
+    (either side naming no countries takes any). Without this, listings that can never match
+    would fill the candidate slots and push out those that can."""
+    if subject["side"] == "demand":
+        origins, destination = subject["target_countries"], subject["destination"]
+        return ListingQuery(
+            side="offer",
+            origin_country_in=tuple(origins) if origins else None,
+            serves_country=destination["country"] if destination else None,
+            **fields,
+        )
+    origin, markets = subject["origin"], subject["target_countries"]
+    return ListingQuery(
+        side="demand",
+        destination_country_in=tuple(markets) if markets else None,
+        serves_country=origin["country"] if origin else None,
+        **fields,
+    )
+
+
 async def _candidate_ids(reader: SearchReader, index: str, subject: asyncpg.Record) -> list[UUID]:
     """Closest goods first: the same HS heading; then the chapter; then, only if that leaves few,
-    the best text matches of the title (which cost Meilisearch the most)."""
-    other_side = "demand" if subject["side"] == "offer" else "offer"
+    the best text matches of the title (which cost Meilisearch the most). Only counterparts whose
+    countries fit are asked for, the newest first (freshness counts in the score; Meilisearch's
+    own order for a search without words is its internal one)."""
     own = str(subject["organization_id"])
     found: dict[str, None] = {}
     for prefix in (subject["hs_code"][:4], subject["hs_code"][:2]):
-        query = ListingQuery(
-            side=other_side, hs_code=prefix, exclude_organization_id=own, limit=CANDIDATES_PER_QUERY
+        query = _counterpart_query(
+            subject,
+            hs_code=prefix,
+            exclude_organization_id=own,
+            sort="created_at",
+            limit=CANDIDATES_PER_QUERY,
         )
         found.update(dict.fromkeys(await search_ids(reader, index, query)))
         if len(found) >= CANDIDATES_PER_QUERY:
             break
     if len(found) < TEXT_CANDIDATES_BELOW:
-        text = ListingQuery(side=other_side, q=subject["title"], exclude_organization_id=own, limit=20)
+        text = _counterpart_query(subject, q=subject["title"], exclude_organization_id=own, limit=20)
         found.update(dict.fromkeys(await search_ids(reader, index, text)))
     return [UUID(i) for i in list(found)[: CANDIDATES_PER_QUERY + 20]]
 

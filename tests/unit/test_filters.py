@@ -46,6 +46,18 @@ def test_listing_filter_always_keeps_the_server_part_first() -> None:
     assert '(place_id IN ["UZTAS", "UZANG"])' in built
 
 
+def test_counterpart_country_clauses_keep_listings_that_name_no_country() -> None:
+    built = build_listing_filter(
+        ListingQuery(origin_country_in=("UZ", 'KG"'), destination_country_in=("TJ",), serves_country="KZ"),
+        now=0,
+    )
+    assert '(origin_country IN ["UZ", "KG\\""] OR origin_country IS NULL)' in built
+    assert '(destination_country IN ["TJ"] OR destination_country IS NULL)' in built
+    assert '(target_countries = "KZ" OR target_countries IS EMPTY)' in built
+    with pytest.raises(ValueError, match="at least one"):
+        FilterBuilder().one_of_or_null("origin_country", [])
+
+
 @pytest.mark.parametrize(
     ("code", "attribute"), [("10", "hs_chapter"), ("1001", "hs_heading"), ("100199", "hs_code")]
 )
