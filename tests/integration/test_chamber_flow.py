@@ -146,7 +146,7 @@ async def test_a_chamber_imports_its_members_listings_and_hears_of_their_matches
     top = await client.get(f"/v1/listings/{demand_id}/matches", params={"limit": 5}, headers=builder.headers)
     assert top.status_code == 200
     ranked = [
-        (m["listing"]["organization"]["id"], m["listing"]["external_ref"], m["score"], m["parts"])
+        (m["listing"]["organization"]["id"], m["listing"]["title"], m["score"], m["parts"])
         for m in top.json()["matches"]
     ]
     assert ranked and ranked[0][0] == makers[0], f"verified: {makers[0]}, members: {makers}, top: {ranked}"
