@@ -81,6 +81,8 @@ class ListingQuery:
     """Only listings whose destination is in one of these countries, or that give none."""
     serves_country: str | None = None
     """Only listings whose ``target_countries`` name this country, or name none."""
+    one_per_organization: bool = False
+    """At most one listing per organization: its best-ranked (Meilisearch's ``distinct``)."""
 
 
 def build_listing_filter(query: ListingQuery, *, now: float | None = None) -> str:
@@ -143,6 +145,8 @@ def listing_search_body(
         body["q"] = query.q
     if query.sort:
         body["sort"] = [_SORTS[query.sort]]
+    if query.one_per_organization:
+        body["distinct"] = "organization_id"
     return body
 
 

@@ -258,24 +258,28 @@ async def _candidate_ids(reader: SearchReader, index: str, subject: asyncpg.Reco
     """Closest goods first: the same HS heading; then the chapter; then, only if that leaves few,
     the best text matches of the title (which cost Meilisearch the most). Only counterparts whose
     countries fit are asked for, the newest first (freshness counts in the score; Meilisearch's
-    own order for a search without words is its internal one)."""
+    own order for a search without words is its internal one). Each level is asked twice: once
+    for one listing per organization, so a seller with hundreds of look-alike lots cannot take
+    every place, and once for the newest listings whoever posted them."""
     own = str(subject["organization_id"])
     found: dict[str, None] = {}
     for prefix in (subject["hs_code"][:4], subject["hs_code"][:2]):
-        query = _counterpart_query(
-            subject,
-            hs_code=prefix,
-            exclude_organization_id=own,
-            sort="created_at",
-            limit=CANDIDATES_PER_QUERY,
-        )
-        found.update(dict.fromkeys(await search_ids(reader, index, query)))
+        for one_each in (True, False):
+            query = _counterpart_query(
+                subject,
+                hs_code=prefix,
+                exclude_organization_id=own,
+                sort="created_at",
+                limit=CANDIDATES_PER_QUERY,
+                one_per_organization=one_each,
+            )
+            found.update(dict.fromkeys(await search_ids(reader, index, query)))
         if len(found) >= CANDIDATES_PER_QUERY:
             break
     if len(found) < TEXT_CANDIDATES_BELOW:
         text = _counterpart_query(subject, q=subject["title"], exclude_organization_id=own, limit=20)
         found.update(dict.fromkeys(await search_ids(reader, index, text)))
-    return [UUID(i) for i in list(found)[: CANDIDATES_PER_QUERY + 20]]
+    return [UUID(i) for i in list(found)[: 2 * CANDIDATES_PER_QUERY + 20]]
 
 
 async def find_matches(

@@ -11,21 +11,24 @@ import httpx
 
 from tests.conftest import Org, demand_body, offer_body
 
-PAPER = "480256"  # a heading no other test module posts (the two tests here see each other's)
+PAPER = "480256"  # a heading no other test module posts (the two tests on it see each other's)
+CARTONS = "481910"  # another, for the test that ranks
 CROWD = 60  # more than one candidate query brings back
 
 
 async def _batch(client: httpx.AsyncClient, org: Org, bodies: list[dict[str, Any]]) -> list[str]:
+    if not bodies:
+        return []
     response = await client.post("/v1/listings/batch", json=bodies, headers=org.headers)
     assert response.status_code == 200, response.text
     assert response.json()["failed"] == 0, response.text
     return [r["id"] for r in response.json()["results"]]
 
 
-async def _all_searchable(client: httpx.AsyncClient, word: str, count: int) -> None:
+async def _all_searchable(client: httpx.AsyncClient, word: str, count: int, hs_code: str) -> None:
     deadline = asyncio.get_running_loop().time() + 60
     while True:
-        found = await client.get("/v1/listings", params={"q": word, "hs_code": PAPER, "limit": 1})
+        found = await client.get("/v1/listings", params={"q": word, "hs_code": hs_code, "limit": 1})
         if "x-search-degraded" not in found.headers and found.json()["estimated_total"] >= count:
             return
         assert asyncio.get_running_loop().time() < deadline, f"only {found.json()['estimated_total']} indexed"
@@ -46,6 +49,7 @@ async def _one_among_many(
     older: tuple[Org, list[dict[str, Any]]],
     fits: tuple[Org, dict[str, Any]],
     newer: tuple[Org, list[dict[str, Any]]],
+    hs_code: str = PAPER,
 ) -> tuple[str, set[str]]:
     """Post a crowd, the one listing that fits, and another crowd; wait until all are searchable.
     Returns the fitting listing's id and the crowd's ids."""
@@ -53,7 +57,7 @@ async def _one_among_many(
     created = await client.post("/v1/listings", json=fits[1], headers=fits[0].headers)
     assert created.status_code == 201, created.text
     crowd += await _batch(client, *newer)
-    await _all_searchable(client, word, len(crowd) + 2)  # and the listing they are matched against
+    await _all_searchable(client, word, len(crowd) + 2, hs_code)  # and the listing they are matched against
     return created.json()["id"], set(crowd)
 
 
@@ -135,3 +139,40 @@ async def test_an_offer_finds_the_one_fitting_demand_among_many_that_cannot_fit(
 
     matched = await _matched_ids(client, seller, offer.json()["id"])
     assert fits in matched and not matched & crowd
+
+
+async def test_a_seller_with_many_look_alike_lots_does_not_crowd_out_the_others(
+    client: httpx.AsyncClient, make_org
+) -> None:
+    """Candidates are asked for one per organization as well as newest first: a small mill's one
+    older, cheaper offer still meets the demand after a big mill posted 60 newer ones."""
+    word = "kp" + secrets.token_hex(3)
+    buyer = await make_org(kind="importer", country="KZ", city="Almaty")
+    small, big = await make_org(), await make_org()
+    demand = await client.post(
+        "/v1/listings",
+        json=demand_body(
+            **_paper(word, 0, incoterm_place="Almaty", hs_code=CARTONS), origin=None, target_countries=[]
+        ),
+        headers=buyer.headers,
+    )
+    assert demand.status_code == 201, demand.text
+
+    def offer(n: int, price: str) -> dict[str, Any]:
+        money = {"amount": price, "currency": "USD", "per": "TNE"}
+        lot = _paper(word, n, incoterm_place="Almaty", hs_code=CARTONS, price=money)
+        return offer_body(**lot, min_order=None, target_countries=[])
+
+    fits, crowd = await _one_among_many(
+        client,
+        word,
+        (big, []),
+        (small, offer(1000, "650.00")),  # under the buyer's 700
+        (big, [offer(n, "800.00") for n in range(1, CROWD + 1)]),
+        CARTONS,
+    )
+    response = await client.get(f"/v1/listings/{demand.json()['id']}/matches", headers=buyer.headers)
+    assert response.status_code == 200, response.text
+    ranked = [m["listing"]["id"] for m in response.json()["matches"]]
+    assert ranked[0] == fits, f"the small mill's offer is not first: {ranked[:3]}"
+    assert set(ranked[1:]) <= crowd

@@ -76,3 +76,12 @@ def test_settings_comparison_ignores_the_order_of_attribute_sets() -> None:
         {"sortableAttributes": ["created_at_ts", "price_amount"], "rankingRules": ["typo", "words"]}, desired
     )
     assert _differs({"sortableAttributes": ["created_at_ts"], "rankingRules": ["words", "typo"]}, desired)
+
+
+def test_one_listing_per_organization_is_meilisearchs_distinct() -> None:
+    from search.queries import listing_search_body
+
+    assert (
+        listing_search_body(ListingQuery(one_per_organization=True), now=0)["distinct"] == "organization_id"
+    )
+    assert "distinct" not in listing_search_body(ListingQuery(), now=0)
