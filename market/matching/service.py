@@ -3,6 +3,7 @@ scores and routes in Python."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -258,22 +259,22 @@ async def _candidate_ids(reader: SearchReader, index: str, subject: asyncpg.Reco
     """Closest goods first: the same HS heading; then the chapter; then, only if that leaves few,
     the best text matches of the title (which cost Meilisearch the most). Only counterparts whose
     countries fit are asked for, the newest first (freshness counts in the score; Meilisearch's
-    own order for a search without words is its internal one). Each level is asked twice: once
-    for one listing per organization, so a seller with hundreds of look-alike lots cannot take
-    every place, and once for the newest listings whoever posted them."""
+    own order for a search without words is its internal one). Each level is asked first for one
+    listing per organization, so a seller with hundreds of look-alike lots cannot take every
+    place; only when that leaves places free (few sellers) for the newest whoever posted them."""
     own = str(subject["organization_id"])
     found: dict[str, None] = {}
-    for prefix in (subject["hs_code"][:4], subject["hs_code"][:2]):
-        for one_each in (True, False):
-            query = _counterpart_query(
-                subject,
-                hs_code=prefix,
-                exclude_organization_id=own,
-                sort="created_at",
-                limit=CANDIDATES_PER_QUERY,
-                one_per_organization=one_each,
-            )
-            found.update(dict.fromkeys(await search_ids(reader, index, query)))
+    levels = (subject["hs_code"][:4], subject["hs_code"][:2])
+    for prefix, one_each in itertools.product(levels, (True, False)):
+        query = _counterpart_query(
+            subject,
+            hs_code=prefix,
+            exclude_organization_id=own,
+            sort="created_at",
+            limit=CANDIDATES_PER_QUERY,
+            one_per_organization=one_each,
+        )
+        found.update(dict.fromkeys(await search_ids(reader, index, query)))
         if len(found) >= CANDIDATES_PER_QUERY:
             break
     if len(found) < TEXT_CANDIDATES_BELOW:
