@@ -1,8 +1,10 @@
 """How listings end: the expiry job (listing.expiring a week ahead, then listing.expired) and renewal.
 
 The job runs in every worker at once without harm: each pass claims due listings with
-``FOR UPDATE SKIP LOCKED`` in batches, and what it records (``status = 'expired'``, or the date
-an owner was warned about) is what makes the next pass skip them, so a pass is idempotent.
+``FOR NO KEY UPDATE SKIP LOCKED`` in batches, and what it records (``status = 'expired'``, or the
+date an owner was warned about) is what makes the next pass skip them, so a pass is idempotent.
+(Not ``FOR UPDATE``: that also waits for, and so skips, every listing that another transaction is
+merely referring to, such as the match recorder writing a match about it.)
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ WITH due AS (
     SELECT id FROM listings
     WHERE status IN ('active', 'paused') AND expires_at <= now()
     ORDER BY expires_at LIMIT $1
-    FOR UPDATE SKIP LOCKED
+    FOR NO KEY UPDATE SKIP LOCKED
 )
 UPDATE listings l SET status = 'expired', version = l.version + 1, updated_at = now()
 FROM due WHERE l.id = due.id
@@ -63,7 +65,7 @@ WITH due AS (
     WHERE status = 'active' AND expires_at > now() AND expires_at <= now() + $2::interval
       AND expiring_notified_for IS DISTINCT FROM expires_at
     ORDER BY expires_at LIMIT $1
-    FOR UPDATE SKIP LOCKED
+    FOR NO KEY UPDATE SKIP LOCKED
 )
 UPDATE listings l SET expiring_notified_for = l.expires_at
 FROM due WHERE l.id = due.id

@@ -114,6 +114,20 @@ async def test_an_expired_listing_leaves_the_counterparts_matches(
     await wait_searchable(client, {"q": word, "side": "offer"}, offer["id"], present=False)
 
 
+async def test_a_listing_another_transaction_refers_to_still_expires(
+    client: httpx.AsyncClient, app: Litestar, make_org
+) -> None:
+    """The match recorder writes rows that point at listings (match_events, events, jobs); while
+    its transaction is open those listings are key-share locked. The pass must not skip them."""
+    org = await make_org()
+    listing = await _post(client, org, offer_body(title=f"Referred plates {letters()}"))
+    await _ends_in(app, listing["id"], "-1 second")
+    async with app.state.pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT 1 FROM listings WHERE id = $1::uuid FOR KEY SHARE", listing["id"])
+        await _pass(app)
+    assert (await _row(app, listing["id"]))["status"] == "expired"
+
+
 async def test_owners_are_warned_once_a_week_ahead_and_again_for_a_renewed_date(
     client: httpx.AsyncClient, app: Litestar, make_org
 ) -> None:
