@@ -43,6 +43,7 @@ from benchmarks.run import (
     err,
     ms,
     out,
+    release,
     run_benchmark,
     run_header,
     server_env,
@@ -391,14 +392,8 @@ async def bench(
             "rounds": rounds,
         }
     finally:
-        procs.stop_all()
         await indexer.stop()
-        with contextlib.suppress(Exception):
-            for uid in (settings.listings_index, settings.commodities_index):
-                await meili_sdk.delete_index_if_exists(uid)
-        await meili.aclose()
-        await meili_sdk.aclose()
-        await pool.close()
+        await release(procs, settings, pool, meili_sdk, meili)
 
 
 def print_report(results: dict[str, Any]) -> None:

@@ -21,7 +21,6 @@ See benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import random
 import sys
@@ -47,6 +46,7 @@ from benchmarks.run import (
     Processes,
     err,
     load_data,
+    release,
     run_benchmark,
     run_header,
     server_env,
@@ -318,13 +318,7 @@ async def bench(
         results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         return results
     finally:
-        procs.stop_all()
-        with contextlib.suppress(Exception):
-            for uid in (settings.listings_index, settings.commodities_index):
-                await meili_sdk.delete_index_if_exists(uid)
-        await meili.aclose()
-        await meili_sdk.aclose()
-        await pool.close()
+        await release(procs, settings, pool, meili_sdk, meili)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

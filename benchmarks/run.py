@@ -141,6 +141,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 # -- subprocesses ----------------------------------------------------------------------------------
 
 
+def log_tail(log: Path, lines: int) -> str:
+    """The last lines of a process's log, or nothing if it cannot be read."""
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -159,10 +167,7 @@ class Server:
         return f"http://{HOST}:{self.port}"
 
     def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+        return log_tail(self.log, lines)
 
 
 @dataclass
@@ -204,6 +209,24 @@ class Processes:
     def stop_all(self) -> None:
         stop_process_groups([server.process for server in reversed(self.servers)])
         self.servers.clear()
+
+
+async def release(
+    procs: Processes,
+    settings: Settings,
+    pool: asyncpg.Pool,
+    sdk: AsyncClient,
+    *clients: httpx.AsyncClient,
+) -> None:
+    """The end of a benchmark run: stop its servers, drop its indexes, close its clients and pool."""
+    procs.stop_all()
+    with contextlib.suppress(Exception):
+        for uid in (settings.listings_index, settings.commodities_index):
+            await sdk.delete_index_if_exists(uid)
+    for client in clients:
+        await client.aclose()
+    await sdk.aclose()
+    await pool.close()
 
 
 def stop_process_groups(processes: Sequence[subprocess.Popen[bytes]], *, grace: float = 15) -> None:
@@ -1001,12 +1024,7 @@ async def bench(
         results["routes"] = bench_routes(args)  # the servers are idle by now
         return results
     finally:
-        procs.stop_all()
-        with contextlib.suppress(Exception):
-            for uid in (settings.listings_index, settings.commodities_index):
-                await meili.delete_index_if_exists(uid)
-        await meili.aclose()
-        await pool.close()
+        await release(procs, settings, pool, meili)
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import secrets
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import httpx
 
 from market.settings import Settings
 from tests.conftest import offer_body
+from tests.live import organization_with_key
 
 __all__ = [
     "CONVERGE_WITHIN",
@@ -179,19 +179,10 @@ class Organization:
 
 async def new_organization(api: httpx.AsyncClient, admin_token: str) -> Organization:
     """An exporter with an API key, made through the API."""
-    admin = {"Authorization": f"Bearer {admin_token}"}
-    body = {
-        "name": f"Fault exporter {secrets.token_hex(4)}",
-        "kind": "exporter",
-        "country": "UZ",
-        "city": "Tashkent",
-        "contact": {"email": "trade@example.uz"},
-    }
-    org = await api.post("/v1/organizations", json=body, headers=admin)
-    assert org.status_code == 201, org.text
-    key = await api.post(f"/v1/organizations/{org.json()['id']}/api-keys", json={}, headers=admin)
-    assert key.status_code == 201, key.text
-    return Organization(org.json()["id"], {"Authorization": f"Bearer {key.json()['secret']}"})
+    org, key = await organization_with_key(
+        api, admin_token, "exporter", country="UZ", city="Tashkent", contact={"email": "trade@example.uz"}
+    )
+    return Organization(org["id"], {"Authorization": f"Bearer {key}"})
 
 
 async def indexer_running(api: httpx.AsyncClient, headers: dict[str, str], settings: Settings) -> None:

