@@ -7,6 +7,11 @@ from typing import Annotated, Literal
 import msgspec
 
 __all__ = [
+    "COUNTRY_PATTERN",
+    "EXTERNAL_REF_PATTERN",
+    "HS_PREFIX_PATTERN",
+    "INCOTERM_PATTERN",
+    "NEAR_PATTERN",
     "TEXT_PATTERN",
     "CityName",
     "CountryCode",
@@ -20,12 +25,38 @@ __all__ = [
     "ShortText",
     "TransportMode",
     "UnitCode",
+    "full_match",
 ]
+
+
+def full_match(body: str) -> str:
+    """A pattern that accepts only values the whole of which ``body`` matches.
+
+    msgspec and Litestar validate with ``re.search``, where ``$`` also matches before a final
+    "\\n", so ``^[0-9]{2}$`` would take "12\\n". ``\\Z`` would fix that but is not ECMA-262, and
+    the OpenAPI document is read by JavaScript and other clients, so the guard is a lookahead
+    after ``$`` that both dialects read alike: in ECMA-262 ``$`` is the end already and the
+    lookahead is a no-op. Digits are written ``[0-9]`` because Python's ``\\d`` also matches
+    Arabic-Indic, fullwidth and other decimal digits.
+    """
+    return f"^(?:{body})$(?!\\n)"
+
+
+HS_PREFIX_PATTERN = full_match("[0-9]{2}(?:[0-9]{2}){0,2}")
+"""HS chapter, heading or subheading: 2, 4 or 6 ASCII digits."""
+COUNTRY_PATTERN = full_match("[A-Z]{2}")
+INCOTERM_PATTERN = full_match("[A-Z]{3}")
+EXTERNAL_REF_PATTERN = full_match("[A-Za-z0-9._:/-]{1,100}")
+"""The caller's own id of a listing; the path parameter of ``/by-ref/`` uses it too."""
+
+_DECIMAL_DEGREES = r"-?[0-9]{1,3}(?:\.[0-9]{1,8})?"
+NEAR_PATTERN = full_match(rf"{_DECIMAL_DEGREES},{_DECIMAL_DEGREES},[0-9]{{1,4}}(?:\.[0-9]{{1,3}})?")
+"""``lat,lon,km`` in plain ASCII decimals; the ranges are checked where the circle is read."""
 
 HsCode = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^\d{4}(\d{2})?$",
+        pattern=full_match("[0-9]{4}(?:[0-9]{2})?"),
         description="Harmonized System heading (4 digits) or subheading (6 digits).",
         examples=["691200"],
     ),
@@ -33,22 +64,22 @@ HsCode = Annotated[
 HsPrefix = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^\d{2}(\d{2}){0,2}$",
+        pattern=HS_PREFIX_PATTERN,
         description="HS chapter, heading or subheading: 2, 4 or 6 digits.",
         examples=["69"],
     ),
 ]
 CountryCode = Annotated[
     str,
-    msgspec.Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 country code.", examples=["UZ"]),
+    msgspec.Meta(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2 country code.", examples=["UZ"]),
 ]
 CurrencyCode = Annotated[
-    str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217 currency code.", examples=["USD"])
+    str, msgspec.Meta(pattern=full_match("[A-Z]{3}"), description="ISO 4217 currency code.", examples=["USD"])
 ]
 UnitCode = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^[A-Z0-9]{2,3}$",
+        pattern=full_match("[A-Z0-9]{2,3}"),
         description="UN/CEFACT Recommendation 20 unit code (TNE, KGM, H87, ...).",
         examples=["TNE"],
     ),
@@ -56,18 +87,18 @@ UnitCode = Annotated[
 IncotermCode = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^[A-Z]{3}$", description="Incoterms 2020 rule (EXW, FCA, DAP, ...).", examples=["DAP"]
+        pattern=INCOTERM_PATTERN, description="Incoterms 2020 rule (EXW, FCA, DAP, ...).", examples=["DAP"]
     ),
 ]
 DecimalString = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^\d{1,13}(\.\d{1,4})?$",
+        pattern=full_match(r"[0-9]{1,13}(?:\.[0-9]{1,4})?"),
         description="A non-negative decimal number written as a string (money is never a float).",
         examples=["235.00"],
     ),
 ]
-TEXT_PATTERN = r"^[^\x00]*$"
+TEXT_PATTERN = full_match(r"[^\x00]*")
 """Free text: anything but NUL, which PostgreSQL cannot keep in text or JSON."""
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
 CityName = Annotated[

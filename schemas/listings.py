@@ -10,6 +10,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from schemas.common import (
+    EXTERNAL_REF_PATTERN,
     TEXT_PATTERN,
     CityName,
     CountryCode,
@@ -44,7 +45,7 @@ ListingStatus = Literal["draft", "active", "paused", "closed", "expired"]
 Amount = Annotated[float, msgspec.Meta(gt=0, le=1e12, examples=[20000])]
 Description = Annotated[str, msgspec.Meta(max_length=5000, pattern=TEXT_PATTERN)]
 Certification = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=TEXT_PATTERN)]
-ExternalRef = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._:/-]{1,100}$", examples=["UZ-CER-2026-001"])]
+ExternalRef = Annotated[str, msgspec.Meta(pattern=EXTERNAL_REF_PATTERN, examples=["UZ-CER-2026-001"])]
 
 
 class Quantity(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

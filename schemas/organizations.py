@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from schemas.common import TEXT_PATTERN, CityName, CountryCode, ShortText
+from schemas.common import TEXT_PATTERN, CityName, CountryCode, ShortText, full_match
 
 __all__ = [
     "ApiKeyCreate",
@@ -28,12 +28,17 @@ ALL_SCOPES: tuple[str, ...] = ("read", "listings:write", "members:write", "webho
 Email = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^[^@\s\x00]{1,64}@[^@\s\x00]+\.[^@\s\x00]+$", max_length=254, examples=["sales@example.uz"]
+        pattern=full_match(r"[^@\s\x00]{1,64}@[^@\s\x00]+\.[^@\s\x00]+"),
+        max_length=254,
+        examples=["sales@example.uz"],
     ),
 ]
-Phone = Annotated[str, msgspec.Meta(pattern=r"^\+?[0-9 ()-]{5,32}$", examples=["+998 71 000 00 00"])]
+Phone = Annotated[
+    str, msgspec.Meta(pattern=full_match(r"\+?[0-9 ()-]{5,32}"), examples=["+998 71 000 00 00"])
+]
 Website = Annotated[
-    str, msgspec.Meta(pattern=r"^https?://[^\s\x00]+$", max_length=300, examples=["https://example.uz"])
+    str,
+    msgspec.Meta(pattern=full_match(r"https?://[^\s\x00]+"), max_length=300, examples=["https://example.uz"]),
 ]
 
 

@@ -15,6 +15,7 @@ from market.glossary import headings_for
 from market.settings import Settings
 from market.vocab import hs_entries, hs_entry, hs_hierarchy
 from schemas.commodities import Commodity, CommodityDetail, CommoditySuggestions
+from schemas.common import HS_PREFIX_PATTERN
 from search.commodities import commodity_document, suggest_commodities
 
 __all__ = ["CommodityController", "commodity_documents"]
@@ -56,7 +57,7 @@ class CommodityController(Controller):
     @get("/{code:str}", operation_id="getCommodity", responses=problem_responses(400, 404))
     async def get_one(
         self,
-        code: Annotated[str, PathParameter(pattern=r"^\d{2}(\d{2}){0,2}$", description="2, 4 or 6 digits")],
+        code: Annotated[str, PathParameter(pattern=HS_PREFIX_PATTERN, description="2, 4 or 6 digits")],
     ) -> CommodityDetail:
         """One HS chapter, heading or subheading, with the entries above it."""
         this = _commodity(code)

@@ -21,6 +21,13 @@ from market.listings.fallback import search_postgres
 from market.listings.openapi import BATCH_MAX_BYTES, BatchOperation
 from market.places import places_within
 from market.settings import Settings
+from schemas.common import (
+    COUNTRY_PATTERN,
+    EXTERNAL_REF_PATTERN,
+    HS_PREFIX_PATTERN,
+    INCOTERM_PATTERN,
+    NEAR_PATTERN,
+)
 from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch, SearchResults
 from search.client import SearchReader, SearchUnavailable
 from search.queries import ListingQuery, SortKey, search_listings
@@ -32,7 +39,7 @@ log = structlog.get_logger(name=__name__)
 DEGRADED_HEADER = "X-Search-Degraded"
 """Set on search answers that came from PostgreSQL because Meilisearch was away."""
 
-Country = Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+Country = Annotated[str | None, QueryParameter(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2")]
 
 
 def parse_near(value: str) -> tuple[float, float, float]:
@@ -113,7 +120,7 @@ class ListingController(Controller):
     )
     async def put_by_ref(
         self,
-        external_ref: Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9._:-]{1,100}$")],
+        external_ref: Annotated[str, PathParameter(pattern=EXTERNAL_REF_PATTERN)],
         data: ListingBody[ListingCreate],
         caller: NamedDependency[Caller],
         pool: NamedDependency[asyncpg.Pool],
@@ -177,15 +184,25 @@ class ListingController(Controller):
         side: Annotated[Literal["offer", "demand"] | None, QueryParameter()] = None,
         hs_code: Annotated[
             str | None,
-            QueryParameter(pattern=r"^\d{2}(\d{2}){0,2}$", description="HS prefix: 2, 4 or 6 digits"),
+            QueryParameter(pattern=HS_PREFIX_PATTERN, description="HS prefix: 2, 4 or 6 digits"),
         ] = None,
         origin_country: Country = None,
         destination_country: Country = None,
-        incoterm: Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{3}$")] = None,
+        incoterm: Annotated[str | None, QueryParameter(pattern=INCOTERM_PATTERN)] = None,
         transport_mode: Annotated[
             Literal["road", "rail", "air", "multimodal"] | None, QueryParameter()
         ] = None,
-        near: Annotated[str | None, QueryParameter(description="lat,lon,km", max_length=64)] = None,
+        near: Annotated[
+            str | None,
+            QueryParameter(
+                pattern=NEAR_PATTERN,
+                max_length=64,
+                description=(
+                    "Circle as lat,lon,km: latitude -90..90, longitude -180..180,"
+                    " radius over 0 and at most 5000 km, e.g. 41.31,69.28,300"
+                ),
+            ),
+        ] = None,
         sort: Annotated[
             SortKey | None, QueryParameter(description="created_at (newest first) or price")
         ] = None,

@@ -12,7 +12,7 @@ from litestar.params import FromPath, QueryParameter
 
 from market.auth import Caller
 from market.errors import ServiceUnavailable, problem_responses
-from market.matching.inbox import read_inbox
+from market.matching.inbox import CURSOR_PATTERN, read_inbox
 from market.matching.service import MatchFilters, find_matches
 from market.settings import Settings
 from schemas.matches import Matches, MatchInbox
@@ -73,7 +73,8 @@ async def match_inbox(
         UUID | None, QueryParameter(description="Only events for this listing of yours")
     ] = None,
     cursor: Annotated[
-        str | None, QueryParameter(max_length=20, description="next_cursor of the previous page")
+        str | None,
+        QueryParameter(max_length=18, pattern=CURSOR_PATTERN, description="next_cursor of the previous page"),
     ] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
 ) -> MatchInbox:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from uuid import UUID
 
 import asyncpg
@@ -9,10 +10,11 @@ import msgspec
 
 from market.errors import InvalidInput
 from market.listings.service import VIEW_SQL
+from schemas.common import full_match
 from schemas.listings import Listing
 from schemas.matches import MatchEvent, MatchInbox
 
-__all__ = ["read_inbox"]
+__all__ = ["CURSOR_PATTERN", "read_inbox"]
 
 # Closed, paused or expired listings on either end drop out of the inbox.
 INBOX_SQL = """
@@ -30,11 +32,15 @@ LIMIT $4
 """
 COUNTERPARTS_SQL = VIEW_SQL.replace("WHERE l.id = $1", "WHERE l.id = any($1::uuid[])")
 
+CURSOR_PATTERN = full_match("[0-9]{1,18}")
+"""An inbox cursor: an event id, at most 18 ASCII digits so it always fits a bigint."""
+
 
 def _cursor(value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.isdigit() or len(value) > 18:
+    # str.isdigit() also takes '²' and '١', which int() then refuses or reads as a number.
+    if re.search(CURSOR_PATTERN, value) is None:
         raise InvalidInput.field("cursor", "use the next_cursor value of the previous page")
     return int(value)
 

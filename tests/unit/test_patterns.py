@@ -1,0 +1,85 @@
+"""Every pattern the API publishes or validates with matches whole values of ASCII digits.
+
+msgspec and Litestar validate with ``re.search``, so the property is stated in those terms: a
+value with a newline appended is accepted only if the pattern matches it whole (free text
+does), and a value with one of its ASCII digits swapped for another script's digit is refused
+unless the pattern takes any character but a few (free text again)."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import schemas
+from market.app import create_app
+
+FOREIGN_DIGITS = ["\u0661", "\u00b2", "\uff11", "\u0967"]  # Arabic-Indic, superscript, fullwidth, Devanagari
+
+
+def _patterns_in(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str):
+                yield value
+            else:
+                yield from _patterns_in(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _patterns_in(item)
+
+
+def _schema_structs() -> list[type[msgspec.Struct]]:
+    found: list[type[msgspec.Struct]] = []
+    for info in pkgutil.iter_modules(schemas.__path__):
+        module = importlib.import_module(f"schemas.{info.name}")
+        for name in getattr(module, "__all__", []):
+            obj = getattr(module, name)
+            if isinstance(obj, type) and issubclass(obj, msgspec.Struct):
+                found.append(obj)
+    return found
+
+
+def all_patterns() -> list[str]:
+    _, components = msgspec.json.schema_components(_schema_structs())
+    document = create_app().openapi_schema.to_schema()
+    return sorted(set(_patterns_in(components)) | set(_patterns_in(document)))
+
+
+PATTERNS = all_patterns()
+
+
+def test_the_enumeration_finds_the_known_patterns() -> None:
+    # guards the enumeration itself: query, path and body patterns must all be in it
+    assert len(PATTERNS) >= 10, PATTERNS
+    assert any("[0-9]{1,18}" in p for p in PATTERNS), PATTERNS  # the matches cursor (query)
+    assert any("[A-Za-z0-9._:/-]" in p for p in PATTERNS), PATTERNS  # by-ref path and body
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_no_pattern_uses_unicode_digit_class(pattern: str) -> None:
+    assert "\\d" not in pattern, f"{pattern!r}: write [0-9]; Python's \\d takes any script's digits"
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_pattern_refuses_a_trailing_newline_and_foreign_digits(pattern: str, data: st.DataObject) -> None:
+    value = data.draw(st.from_regex(pattern, fullmatch=True))
+    assert re.search(pattern, value), value
+    # what the validators accept (search) must be exactly what the pattern matches whole
+    newline = value + "\n"
+    assert (re.search(pattern, newline) is None) == (re.fullmatch(pattern, newline) is None), newline
+    positions = [i for i, ch in enumerate(value) if ch in "0123456789"]
+    if positions and "[^" not in pattern:
+        i = data.draw(st.sampled_from(positions))
+        foreign = data.draw(st.sampled_from(FOREIGN_DIGITS))
+        swapped = value[:i] + foreign + value[i + 1 :]
+        assert re.search(pattern, swapped) is None, f"{pattern!r} took {swapped!r}"
