@@ -107,6 +107,12 @@ def _bad_listing_cases() -> list[Any]:
         ),
         ("target-countries-as-string", offer_body(target_countries="KZ"), "target_countries"),
         ("missing-required-title", without(offer_body(), "title"), "title"),
+        # whole values only, in ASCII digits (re.search lets $ match before a final newline)
+        ("price-trailing-newline", offer_body(price={**price, "amount": "1.80\n"}), "price.amount"),
+        ("price-arabic-indic", offer_body(price={**price, "amount": "\u0661\u0662"}), "price.amount"),
+        ("price-fullwidth", offer_body(price={**price, "amount": "\uff11\uff12"}), "price.amount"),
+        ("external-ref-trailing-newline", offer_body(external_ref="REF-x\n"), "external_ref"),
+        ("hs-trailing-newline", offer_body(hs_code="691200\n"), "hs_code"),
         # HS codes
         ("hs-unknown-999999", offer_body(hs_code="999999"), "hs_code"),
         ("hs-unknown-0000", offer_body(hs_code="0000"), "hs_code"),

@@ -1,5 +1,5 @@
 """The probes of a trailing newline and of other scripts' digits: each is a 4xx naming the field,
-and nothing is written."""
+and nothing is written (the listing-body probes are in test_bad_input's body cases)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from litestar import Litestar
 
 from tests.conftest import offer_body
 from tests.integration.test_bad_input import FIELD_ERROR_STATUSES, assert_problem, snapshot
-
-PRICE = {"currency": "USD", "per": "H87"}
 
 
 @pytest.mark.parametrize(
@@ -30,30 +28,6 @@ async def test_search_refuses_newline_and_foreign_digits(
     client: httpx.AsyncClient, params: dict[str, str], field: str
 ) -> None:
     assert_problem(await client.get("/v1/listings", params=params), FIELD_ERROR_STATUSES, field)
-
-
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        pytest.param(offer_body(price={"amount": "1.80\n", **PRICE}), "price.amount", id="price-newline"),
-        pytest.param(
-            offer_body(price={"amount": "\u0661\u0662", **PRICE}), "price.amount", id="price-arabic"
-        ),
-        pytest.param(
-            offer_body(price={"amount": "\uff11\uff12", **PRICE}), "price.amount", id="price-fullwidth"
-        ),
-        pytest.param(offer_body(external_ref="REF-x\n"), "external_ref", id="ref-newline"),
-        pytest.param(offer_body(hs_code="691200\n"), "hs_code", id="hs-newline"),
-    ],
-)
-async def test_listing_body_refuses_newline_and_foreign_digits(
-    client: httpx.AsyncClient, app: Litestar, make_org: Any, body: dict[str, Any], field: str
-) -> None:
-    org = await make_org()
-    before = await snapshot(app, org.id)
-    response = await client.post("/v1/listings", json=body, headers=org.headers)
-    assert_problem(response, FIELD_ERROR_STATUSES, field)
-    assert await snapshot(app, org.id) == before
 
 
 async def test_put_by_ref_with_a_trailing_newline_makes_no_twin(
