@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from uuid import UUID
 
 import asyncpg
@@ -19,6 +19,7 @@ from market.listings import service
 from market.listings.batch import BatchResults, parse_batch_body, summarize, write_batch
 from market.listings.fallback import search_postgres
 from market.listings.openapi import BATCH_MAX_BYTES, BatchOperation
+from market.params import not_null
 from market.places import places_within
 from market.settings import Settings
 from schemas.common import (
@@ -27,6 +28,7 @@ from schemas.common import (
     HS_PREFIX_PATTERN,
     INCOTERM_PATTERN,
     NEAR_PATTERN,
+    TransportMode,
 )
 from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch, SearchResults
 from search.client import SearchReader, SearchUnavailable
@@ -39,7 +41,10 @@ log = structlog.get_logger(name=__name__)
 DEGRADED_HEADER = "X-Search-Degraded"
 """Set on search answers that came from PostgreSQL because Meilisearch was away."""
 
-Country = Annotated[str | None, QueryParameter(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2")]
+Country = Annotated[
+    str | None,
+    QueryParameter(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2", schema_extra=not_null(str)),
+]
 
 
 def parse_near(value: str) -> tuple[float, float, float]:
@@ -151,7 +156,7 @@ class ListingController(Controller):
         data: JSONBody[ListingPatch],
         caller: NamedDependency[Caller],
         pool: NamedDependency[asyncpg.Pool],
-        if_match: Annotated[str | None, HeaderParameter(name="If-Match")] = None,
+        if_match: Annotated[str | None, HeaderParameter(name="If-Match", schema_extra=not_null(str))] = None,
     ) -> Response[ListingOwner]:
         """Change your listing. Send If-Match with the ETag you read; a stale one gets 412."""
         organization_id = caller.require_organization("listings:write")
@@ -181,21 +186,32 @@ class ListingController(Controller):
         caller: NamedDependency[Caller],
         pool: NamedDependency[asyncpg.Pool],
         q: Annotated[str, QueryParameter(max_length=200, description="Free text, any language")] = "",
-        side: Annotated[Literal["offer", "demand"] | None, QueryParameter()] = None,
+        side: Annotated[
+            Literal["offer", "demand"] | None,
+            QueryParameter(schema_extra=not_null(str, enum=("offer", "demand"))),
+        ] = None,
         hs_code: Annotated[
             str | None,
-            QueryParameter(pattern=HS_PREFIX_PATTERN, description="HS prefix: 2, 4 or 6 digits"),
+            QueryParameter(
+                pattern=HS_PREFIX_PATTERN,
+                description="HS prefix: 2, 4 or 6 digits",
+                schema_extra=not_null(str),
+            ),
         ] = None,
         origin_country: Country = None,
         destination_country: Country = None,
-        incoterm: Annotated[str | None, QueryParameter(pattern=INCOTERM_PATTERN)] = None,
+        incoterm: Annotated[
+            str | None, QueryParameter(pattern=INCOTERM_PATTERN, schema_extra=not_null(str))
+        ] = None,
         transport_mode: Annotated[
-            Literal["road", "rail", "air", "multimodal"] | None, QueryParameter()
+            TransportMode | None,
+            QueryParameter(schema_extra=not_null(str, enum=get_args(TransportMode))),
         ] = None,
         near: Annotated[
             str | None,
             QueryParameter(
                 pattern=NEAR_PATTERN,
+                schema_extra=not_null(str),
                 max_length=64,
                 description=(
                     "Circle as lat,lon,km: latitude -90..90, longitude -180..180,"
@@ -204,7 +220,11 @@ class ListingController(Controller):
             ),
         ] = None,
         sort: Annotated[
-            SortKey | None, QueryParameter(description="created_at (newest first) or price")
+            SortKey | None,
+            QueryParameter(
+                description="created_at (newest first) or price",
+                schema_extra=not_null(str, enum=get_args(SortKey)),
+            ),
         ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
         offset: Annotated[int, QueryParameter(ge=0, le=9900)] = 0,

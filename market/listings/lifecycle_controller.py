@@ -17,6 +17,7 @@ from market.listings import lifecycle
 from market.listings.controller import _with_etag
 from market.listings.lifecycle import ListingRenew
 from market.openapi import OptionalBody
+from market.params import not_null
 from schemas.listings import ListingOwner
 
 __all__ = ["LifecycleController"]
@@ -48,7 +49,7 @@ class LifecycleController(Controller):
         caller: NamedDependency[Caller],
         pool: NamedDependency[asyncpg.Pool],
         data: RenewBody = None,
-        if_match: Annotated[str | None, HeaderParameter(name="If-Match")] = None,
+        if_match: Annotated[str | None, HeaderParameter(name="If-Match", schema_extra=not_null(str))] = None,
     ) -> Response[ListingOwner]:
         """Renew your listing (default 90 days, at most 365); an expired one goes back on the market."""
         organization_id = caller.require_organization("listings:write")

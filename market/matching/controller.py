@@ -14,6 +14,7 @@ from market.auth import Caller
 from market.errors import ServiceUnavailable, problem_responses
 from market.matching.inbox import CURSOR_PATTERN, read_inbox
 from market.matching.service import MatchFilters, find_matches
+from market.params import not_null
 from market.settings import Settings
 from schemas.matches import Matches, MatchInbox
 from search.client import SearchReader, SearchUnavailable
@@ -38,11 +39,22 @@ class MatchController(Controller):
         search_reader: NamedDependency[SearchReader],
         settings: NamedDependency[Settings],
         via: Annotated[
-            str | None, QueryParameter(max_length=100, description="Only routes through this crossing id")
+            str | None,
+            QueryParameter(
+                max_length=100, description="Only routes through this crossing id", schema_extra=not_null(str)
+            ),
         ] = None,
-        mode: Annotated[Literal["road", "rail"] | None, QueryParameter()] = None,
+        mode: Annotated[
+            Literal["road", "rail"] | None, QueryParameter(schema_extra=not_null(str, enum=("road", "rail")))
+        ] = None,
         max_days: Annotated[
-            float | None, QueryParameter(gt=0, le=60, description="Longest route in days")
+            float | None,
+            QueryParameter(
+                gt=0,
+                le=60,
+                description="Longest route in days",
+                schema_extra=not_null(float, exclusive_minimum=0),
+            ),
         ] = None,
         min_score: Annotated[float, QueryParameter(ge=0, le=1)] = 0.0,
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 20,
@@ -70,11 +82,17 @@ async def match_inbox(
     caller: NamedDependency[Caller],
     pool: NamedDependency[asyncpg.Pool],
     listing_id: Annotated[
-        UUID | None, QueryParameter(description="Only events for this listing of yours")
+        UUID | None,
+        QueryParameter(description="Only events for this listing of yours", schema_extra=not_null(UUID)),
     ] = None,
     cursor: Annotated[
         str | None,
-        QueryParameter(max_length=18, pattern=CURSOR_PATTERN, description="next_cursor of the previous page"),
+        QueryParameter(
+            max_length=18,
+            pattern=CURSOR_PATTERN,
+            description="next_cursor of the previous page",
+            schema_extra=not_null(str),
+        ),
     ] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
 ) -> MatchInbox:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args
 from uuid import UUID
 
 import asyncpg
@@ -13,6 +13,7 @@ from litestar.params import FromPath, PathParameter, QueryParameter
 from market.auth import Caller
 from market.errors import problem_responses
 from market.examples import example_body
+from market.params import INT64_MAX, not_null
 from market.settings import Settings
 from market.webhooks import service
 from schemas.webhooks import (
@@ -111,9 +112,20 @@ class WebhookController(Controller):
         webhook_id: FromPath[UUID],
         caller: NamedDependency[Caller],
         pool: NamedDependency[asyncpg.Pool],
-        status: Annotated[DeliveryStatus | None, QueryParameter(description="Only this status")] = None,
+        status: Annotated[
+            DeliveryStatus | None,
+            QueryParameter(
+                description="Only this status", schema_extra=not_null(str, enum=get_args(DeliveryStatus))
+            ),
+        ] = None,
         cursor: Annotated[
-            int | None, QueryParameter(ge=1, le=2**63 - 1, description="next_cursor of the previous page")
+            int | None,
+            QueryParameter(
+                ge=1,
+                le=INT64_MAX,
+                description="next_cursor of the previous page",
+                schema_extra=not_null(int, minimum=1, maximum=INT64_MAX),
+            ),
         ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> DeliveryPage:
@@ -133,7 +145,9 @@ class WebhookController(Controller):
     async def redeliver(
         self,
         webhook_id: FromPath[UUID],
-        delivery_id: Annotated[int, PathParameter(ge=1, le=2**63 - 1)],
+        delivery_id: Annotated[
+            int, PathParameter(ge=1, le=INT64_MAX, schema_extra={"minimum": 1, "maximum": INT64_MAX})
+        ],
         caller: NamedDependency[Caller],
         pool: NamedDependency[asyncpg.Pool],
     ) -> Delivery:

@@ -83,3 +83,46 @@ def test_pattern_refuses_a_trailing_newline_and_foreign_digits(pattern: str, dat
         foreign = data.draw(st.sampled_from(FOREIGN_DIGITS))
         swapped = value[:i] + foreign + value[i + 1 :]
         assert re.search(pattern, swapped) is None, f"{pattern!r} took {swapped!r}"
+
+
+def _parameters() -> list[tuple[str, dict[str, Any]]]:
+    document = create_app().openapi_schema.to_schema()
+    return [
+        (f"{method.upper()} {path} {param['name']}", param)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if isinstance(operation, dict)
+        for param in operation.get("parameters", [])
+    ]
+
+
+def test_no_parameter_is_documented_as_nullable() -> None:
+    # a nullable enum becomes several duplicate enum classes in generated clients
+    nullable = [
+        where
+        for where, param in _parameters()
+        if "oneOf" in param["schema"]
+        or "anyOf" in param["schema"]
+        or isinstance(param["schema"].get("type"), list)
+        or None in param["schema"].get("enum", [])
+    ]
+    assert len(_parameters()) > 20 and not nullable, nullable
+
+
+def test_parameters_state_the_bounds_the_server_enforces() -> None:
+    params = dict(_parameters())
+    max_days = params["GET /v1/listings/{listing_id}/matches max_days"]["schema"]
+    assert max_days["exclusiveMinimum"] == 0 and max_days["maximum"] == 60, max_days
+    delivery = params["POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver delivery_id"][
+        "schema"
+    ]
+    assert delivery["maximum"] == 2**63 - 1 and isinstance(delivery["maximum"], int), delivery
+    near = params["GET /v1/listings near"]
+    assert re.search(near["schema"]["pattern"], "41.31,69.28,300") and "lat,lon,km" in near["description"]
+
+
+def test_certification_items_state_their_length() -> None:
+    components = create_app().openapi_schema.to_schema()["components"]["schemas"]
+    for name in ("ListingCreate", "ListingPatch"):
+        items = components[name]["properties"]["certifications"]["items"]
+        assert items["minLength"] == 1 and items["maxLength"] == 100 and "pattern" in items, (name, items)
