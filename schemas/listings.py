@@ -44,7 +44,19 @@ ListingSide = Literal["offer", "demand"]
 ListingStatus = Literal["draft", "active", "paused", "closed", "expired"]
 Amount = Annotated[float, msgspec.Meta(gt=0, le=1e12, examples=[20000])]
 Description = Annotated[str, msgspec.Meta(max_length=5000, pattern=TEXT_PATTERN)]
+
 Certification = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=TEXT_PATTERN)]
+Certifications = Annotated[
+    list[Certification],
+    msgspec.Meta(
+        max_length=20,
+        # Litestar documents the items of a constrained list without their own constraints;
+        # "extra" is what its msgspec plugin copies onto the generated schema.
+        extra_json_schema={
+            "extra": {"items": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": TEXT_PATTERN}}
+        },
+    ),
+]
 ExternalRef = Annotated[str, msgspec.Meta(pattern=EXTERNAL_REF_PATTERN, examples=["UZ-CER-2026-001"])]
 
 
@@ -104,7 +116,7 @@ class ListingCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     transport_modes: Annotated[list[TransportMode], msgspec.Meta(max_length=4)] = []
     available_from: date | None = None
     available_until: date | None = None
-    certifications: Annotated[list[Certification], msgspec.Meta(max_length=20)] = []
+    certifications: Certifications = []
     expires_at: datetime | None = None
     external_ref: ExternalRef | None = None
     on_behalf_of: UUID | None = None
@@ -129,7 +141,7 @@ class ListingPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     transport_modes: Annotated[list[TransportMode], msgspec.Meta(max_length=4)] | UnsetType = UNSET
     available_from: date | UnsetType | None = UNSET
     available_until: date | UnsetType | None = UNSET
-    certifications: Annotated[list[Certification], msgspec.Meta(max_length=20)] | UnsetType = UNSET
+    certifications: Certifications | UnsetType = UNSET
     expires_at: datetime | UnsetType = UNSET
     external_ref: ExternalRef | UnsetType | None = UNSET
 
