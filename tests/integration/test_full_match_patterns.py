@@ -7,8 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import find
+from hypothesis import strategies as st
 from litestar import Litestar
 
+from market.app import create_app
 from tests.conftest import offer_body
 from tests.integration.test_bad_input import FIELD_ERROR_STATUSES, assert_problem, snapshot
 
@@ -79,3 +82,29 @@ async def test_openapi_states_the_near_form(client: httpx.AsyncClient) -> None:
     document = (await client.get("/schema/openapi.json")).json()
     [near] = [p for p in document["paths"]["/v1/listings"]["get"]["parameters"] if p["name"] == "near"]
     assert "pattern" in near["schema"] and "5000" in near["description"], near
+
+
+def _patterned_query_parameters() -> list[Any]:
+
+    document = create_app().openapi_schema.to_schema()
+    found = []
+    for path, operations in document["paths"].items():
+        operation = operations.get("get")
+        if not isinstance(operation, dict) or "{" in path:
+            continue
+        for param in operation.get("parameters", []):
+            pattern = param["schema"].get("pattern")
+            if param["in"] == "query" and pattern:
+                # hypothesis.find gives the simplest value the pattern accepts, deterministically
+                value = find(st.from_regex(pattern, fullmatch=True), lambda v: True)
+                found.append(pytest.param(path, param["name"], value, id=f"{path}?{param['name']}"))
+    return found
+
+
+@pytest.mark.parametrize(("path", "name", "value"), _patterned_query_parameters())
+async def test_every_patterned_query_parameter_refuses_a_trailing_newline(
+    client: httpx.AsyncClient, make_org: Any, path: str, name: str, value: str
+) -> None:
+    org = await make_org()
+    response = await client.get(path, params={name: value + "\n"}, headers=org.headers)
+    assert_problem(response, FIELD_ERROR_STATUSES, name)
