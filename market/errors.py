@@ -28,9 +28,11 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from schemas.common import TEXT_PATTERN, FieldError, Problem
 
 __all__ = [
+    "NESTING_MESSAGE",
     "Conflict",
     "Forbidden",
     "InvalidInput",
+    "MalformedBody",
     "MarketError",
     "NotFound",
     "PreconditionFailed",
@@ -40,10 +42,12 @@ __all__ = [
     "decode_error",
     "exception_handlers",
     "problem_responses",
+    "too_deep",
 ]
 
 log = structlog.get_logger(name=__name__)
 PROBLEM_JSON = "application/problem+json"
+NESTING_MESSAGE = "the JSON is nested too deeply; send at most a few hundred levels of arrays and objects"
 
 
 class MarketError(Exception):
@@ -62,6 +66,16 @@ class InvalidInput(MarketError):
     @classmethod
     def field(cls, field: str, message: str) -> InvalidInput:
         return cls(f"{field}: {message}", [FieldError(field=field, message=message)])
+
+
+class MalformedBody(MarketError):
+    """A body the decoder cannot read at all (400), as opposed to one that breaks a rule (422)."""
+
+    status, title = 400, "Invalid request"
+
+    @classmethod
+    def nested(cls) -> MalformedBody:
+        return cls(f"body: {NESTING_MESSAGE}", [FieldError(field="body", message=NESTING_MESSAGE)])
 
 
 class Unauthorized(MarketError):
@@ -293,6 +307,17 @@ def _text_not_storable(request: Request[Any, Any, Any], exc: Exception) -> Respo
     return _market_error(request, InvalidInput.field("body", _NUL_MESSAGE))
 
 
+def too_deep(exc: RecursionError) -> bool:
+    """msgspec refuses JSON nested deeper than the interpreter's recursion limit with this error."""
+    return "deserializ" in str(exc)
+
+
+def _nested_too_deeply(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Problem]:
+    if not too_deep(exc):
+        return _unexpected_error(request, exc)
+    return _market_error(request, MalformedBody.nested())
+
+
 _TITLES = {
     400: "Bad request",
     401: "Unauthorized",
@@ -313,6 +338,7 @@ exception_handlers: dict[Any, Any] = {
     HTTPException: _http_error,
     asyncpg.exceptions.CharacterNotInRepertoireError: _text_not_storable,  # NUL in text
     asyncpg.exceptions.UntranslatableCharacterError: _text_not_storable,  # NUL in JSON
+    RecursionError: _nested_too_deeply,  # a body nested deeper than msgspec decodes
     **dict.fromkeys((*_DATABASE_AWAY, asyncpg.InterfaceError, OSError), _database_unavailable),
     Exception: _unexpected_error,
 }

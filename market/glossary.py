@@ -24,9 +24,11 @@ import msgspec
 from market.vocab import hs_entry
 
 __all__ = [
+    "MAX_QUERY_WORDS",
     "GlossaryEntry",
     "headings_for",
     "load_glossary",
+    "normalize_words",
     "search_terms",
     "terms_for",
     "uz_cyrillic_to_latin",
@@ -133,6 +135,11 @@ def _normalize(text: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", folded).split())
 
 
+def normalize_words(text: str) -> list[str]:
+    """The words glossary matching compares (see ``_normalize``)."""
+    return _normalize(text).split()
+
+
 def _check(entry: GlossaryEntry) -> None:
     if not re.fullmatch(r"\d{4}", entry.hs) or hs_entry(entry.hs) is None:
         raise ValueError(f"glossary: {entry.hs!r} is not an HS heading")
@@ -168,42 +175,67 @@ def terms_for(hs_code: str) -> list[str]:
     return list(dict.fromkeys(t.lower() for t in terms))
 
 
+MAX_QUERY_WORDS = 256
+"""Words of a query (or of a title plus description) that ``headings_for`` reads; the rest are ignored,
+so a 5,000-character description costs what its first 256 words cost."""
+
+_MIN_PREFIX = 3  # a query word shorter than this matches only whole terms
+
+
+class _TermIndex(msgspec.Struct, frozen=True):
+    """The glossary turned around, so a query costs lookups per word instead of a scan of every term."""
+
+    exact: dict[tuple[str, ...], dict[str, int]]
+    """Normalized term words -> {heading: length of the term}."""
+    prefix: dict[str, dict[str, int]]
+    """Start of a term word (3 letters or more) -> {heading: minus the length of its shortest such term}."""
+    longest: int
+    """Words in the longest term."""
+
+
 @lru_cache(maxsize=1)
-def _term_index() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(heading, normalized term words) for every term of every heading."""
-    return tuple(
-        (heading, tuple(_normalize(term).split()))
-        for heading in load_glossary()
-        for term in terms_for(heading)
-    )
+def _term_index() -> _TermIndex:
+    exact: dict[tuple[str, ...], dict[str, int]] = {}
+    prefix: dict[str, dict[str, int]] = {}
+    for heading in load_glossary():
+        for term in terms_for(heading):
+            words = tuple(normalize_words(term))
+            if not words:
+                continue
+            size = len(" ".join(words))
+            exact.setdefault(words, {})[heading] = size
+            for word in words:
+                for end in range(_MIN_PREFIX, len(word) + 1):
+                    found = prefix.setdefault(word[:end], {})
+                    found[heading] = max(found.get(heading, -size), -size)
+    return _TermIndex(exact=exact, prefix=prefix, longest=max(len(t) for t in exact))
 
 
-def _contains(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
-    return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
-
-
-def _match_rank(query: tuple[str, ...], term: tuple[str, ...]) -> tuple[int, int]:
-    """(strength, tie-break): 3 the query is the term, 2 the query holds the whole term, 1 a word of the
-    term starts with a query word of 3 letters or more ("мука" in "мука ржаная"); 0 no match."""
-    if term == query:
-        return 3, len(" ".join(term))
-    if term and _contains(query, term):
-        return 2, len(" ".join(term))
-    if any(len(q) >= 3 and t.startswith(q) for q in query for t in term):
-        return 1, -len(" ".join(term))  # here the shorter term is the closer match
-    return 0, 0
+def _better(best: dict[str, tuple[int, int]], found: dict[str, int], strength: int) -> None:
+    for heading, tie in found.items():
+        rank = (strength, tie)
+        if rank > best.get(heading, (0, 0)):
+            best[heading] = rank
 
 
 def headings_for(text: str) -> list[str]:
-    """The headings whose terms match a free-text query in any language, best match first."""
-    query = tuple(_normalize(text).split())
+    """The headings whose terms match a free-text query in any language, best match first.
+
+    Rank 3: the query is the term; 2: the query holds the whole term (longer terms first); 1: a word of
+    the term starts with a query word of 3 letters or more, "мука" in "мука ржаная" (shorter terms
+    first). Only the first ``MAX_QUERY_WORDS`` words count."""
+    query = tuple(normalize_words(text)[:MAX_QUERY_WORDS])
     if not query:
         return []
+    index = _term_index()
     best: dict[str, tuple[int, int]] = {}
-    for heading, term in _term_index():
-        rank = _match_rank(query, term)
-        if rank[0] and rank > best.get(heading, (0, 0)):
-            best[heading] = rank
+    for word in dict.fromkeys(query):
+        if len(word) >= _MIN_PREFIX:
+            _better(best, index.prefix.get(word, {}), 1)
+    for start in range(len(query)):
+        for end in range(start + 1, min(start + index.longest, len(query)) + 1):
+            _better(best, index.exact.get(query[start:end], {}), 2)
+    _better(best, index.exact.get(query, {}), 3)
     return sorted(best, key=lambda h: (-best[h][0], -best[h][1], h))
 
 

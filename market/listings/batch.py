@@ -20,7 +20,7 @@ import msgspec
 import structlog
 
 from market.auth import Caller
-from market.errors import InvalidInput, MarketError, decode_error
+from market.errors import NESTING_MESSAGE, InvalidInput, MalformedBody, MarketError, decode_error, too_deep
 from market.events import emit
 from market.listings import service
 from market.listings.validation import check_listing
@@ -87,6 +87,10 @@ def parse_batch_body(body: bytes, content_type: str) -> list[Any]:
     else:
         try:
             items = msgspec.json.decode(body, type=list[msgspec.Raw])
+        except RecursionError as exc:
+            if not too_deep(exc):
+                raise
+            raise MalformedBody.nested() from None
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise InvalidInput.field(
                 "body",
@@ -133,6 +137,10 @@ def _decode(index: int, raw: Any) -> _Item | BatchItemResult:
         return _failed(
             index, raw, [FieldError(field="body", message=f"item {index} is not valid JSON ({exc})")]
         )
+    except RecursionError as exc:
+        if not too_deep(exc):
+            raise
+        return _failed(index, raw, [FieldError(field="body", message=f"item {index}: {NESTING_MESSAGE}")])
     except MarketError as exc:
         return _failed(index, raw, exc.errors or [FieldError(field="body", message=exc.detail)])
     return _Item(index, data)

@@ -7,10 +7,14 @@ import re
 from importlib import resources
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from market.glossary import (
+    MAX_QUERY_WORDS,
     headings_for,
     load_glossary,
+    normalize_words,
     terms_for,
     uz_cyrillic_to_latin,
     uz_latin_to_cyrillic,
@@ -148,3 +152,49 @@ def test_loanwords_follow_the_simple_rules() -> None:
     assert uz_latin_to_cyrillic("sement") == "семент"
     assert uz_cyrillic_to_latin("цемент") == "tsement"
     assert uz_latin_to_cyrillic("nemis") == "немис"
+
+
+def _scan(text: str) -> list[str]:
+    """The glossary match by brute force, every query word against every term: the reference the
+    index must agree with."""
+    query = tuple(normalize_words(text)[:MAX_QUERY_WORDS])
+    best: dict[str, tuple[int, int]] = {}
+    for heading in load_glossary():
+        for raw in terms_for(heading):
+            term = tuple(normalize_words(raw))
+            size = len(" ".join(term))
+            n = len(term)
+            if term == query:
+                rank = (3, size)
+            elif term and any(query[i : i + n] == term for i in range(len(query) - n + 1)):
+                rank = (2, size)
+            elif any(len(q) >= 3 and t.startswith(q) for q in query for t in term):
+                rank = (1, -size)
+            else:
+                continue
+            if rank > best.get(heading, (0, 0)):
+                best[heading] = rank
+    return sorted(best, key=lambda h: (-best[h][0], -best[h][1], h))
+
+
+def _glossary_words() -> list[str]:
+    return sorted({w for h in load_glossary() for t in terms_for(h) for w in normalize_words(t)})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_glossary_words()), st.integers(min_value=1, max_value=12)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_index_agrees_with_a_scan_of_every_term(parts: list[tuple[str, int]]) -> None:
+    text = " ".join(word[:cut] for word, cut in parts)
+    assert headings_for(text) == _scan(text)
+
+
+def test_only_the_first_words_count() -> None:
+    filler = " ".join(["zzq"] * MAX_QUERY_WORDS)
+    assert headings_for(filler + " cement") == []
+    assert headings_for("cement " + filler)[0] == "2523"
