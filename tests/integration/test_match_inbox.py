@@ -69,12 +69,13 @@ async def test_both_sides_get_an_event_and_closed_listings_drop_out(
     assert offered.status_code == 201
     offer_id, demand_id = offered.json()["id"], wanted.json()["id"]
 
-    mine = await _wait_for_events(client, exporter, 1)
+    # Other tests' demands may match this offer too: wait for the event about this demand.
+    mine = await _wait_for_events(client, exporter, 1, about=demand_id)
     event = next(e for e in mine["events"] if e["counterpart"]["id"] == demand_id)
     assert (
         event["listing_id"] == offer_id and event["score"] >= 0.5 and "same HS 2523" in event["explanation"]
     )
-    theirs = await _wait_for_events(client, importer, 1)
+    theirs = await _wait_for_events(client, importer, 1, about=offer_id)
     assert any(e["counterpart"]["id"] == offer_id and e["listing_id"] == demand_id for e in theirs["events"])
     # Each side also gets one match.created event (what webhooks deliver), naming both listings.
     created = await app.state.pool.fetch(
