@@ -126,21 +126,23 @@ async def test_inbox_pages_with_a_cursor_and_needs_a_key(client: httpx.AsyncClie
         )
         ids.append(created.json()["id"])
     counterpart = await make_org(kind="importer", country="KZ")
-    demand = await client.post(
-        "/v1/listings",
-        json=demand_body(
-            title="Plates wanted", hs_code="691200", quantity={"amount": 1000, "unit": "H87"}, price=None
-        ),
-        headers=counterpart.headers,
-    )
-    # Write the events directly: this test is about paging, not about the recorder.
+    # Write the events directly: this test is about paging, not about the recorder. One event per
+    # organization pair and counterpart listing, so each offer gets a demand of its own.
     for listing_id in ids:
+        demand = await client.post(
+            "/v1/listings",
+            json=demand_body(
+                title="Plates wanted", hs_code="691200", quantity={"amount": 1000, "unit": "H87"}, price=None
+            ),
+            headers=counterpart.headers,
+        )
         await app.state.pool.execute(
-            "INSERT INTO match_events (organization_id, listing_id, counterpart_id, score, explanation)"
-            " VALUES ($1, $2, $3, 0.8, 'test')",
+            "INSERT INTO match_events (organization_id, listing_id, counterpart_id, score, explanation,"
+            " counterpart_organization_id) VALUES ($1, $2, $3, 0.8, 'test', $4) ON CONFLICT DO NOTHING",
             exporter.id,
             listing_id,
             demand.json()["id"],
+            counterpart.id,
         )
     first = await _inbox(client, exporter, limit="2")
     assert len(first["events"]) == 2 and first["next_cursor"]
