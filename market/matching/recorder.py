@@ -8,6 +8,7 @@ events are written.
 
 from __future__ import annotations
 
+from typing import NamedTuple
 from uuid import UUID
 
 import asyncpg
@@ -17,12 +18,24 @@ from market.events import notify_events
 from market.matching.service import MatchFilters, find_matches
 from search.client import SearchReader, SearchUnavailable
 
-__all__ = ["EVENT_MIN_SCORE", "MAX_ATTEMPTS", "MatchRecorder"]
+__all__ = [
+    "EVENT_MIN_SCORE",
+    "MAX_ATTEMPTS",
+    "MAX_EVENTS_PER_LISTING",
+    "InboxEvent",
+    "MatchRecorder",
+    "best_per_organization_pair",
+]
 
 log = structlog.get_logger(name=__name__)
 
 EVENT_MIN_SCORE = 0.5
 """Weaker suggestions stay available on demand (GET /v1/listings/{id}/matches) but fill no inbox."""
+
+MAX_EVENTS_PER_LISTING = 20
+"""Inbox events (and match.created webhooks) a listing can gather: the top counterpart organizations
+by score. Twenty is what a person reads and acts on for one listing; the full ranked list stays
+available on demand (GET /v1/listings/{id}/matches), so nothing is hidden, only not pushed."""
 
 # A job waits until every listing written up to its own write is in the search index, so that
 # two listings posted a moment apart still find each other (candidates come from the index).
@@ -35,15 +48,34 @@ WHERE j.failed_at IS NULL
   )
 ORDER BY j.id LIMIT $1 FOR UPDATE OF j SKIP LOCKED
 """
-# New pairs also become match.created events (for webhooks), in the same statement; a pair seen
-# again only has its score refreshed. Events name both listings and their external references,
-# so an integration can map them to its own records.
+# New pairs also become match.created events (for webhooks), in the same statement. One event per
+# organization pair and listing: a listing's inbox names each counterpart organization once (by its
+# best listing), and an organization hears about a counterpart listing once (through its own best
+# listing). A better listing of an organization already named replaces the one shown, in place
+# (same event id, no second match.created); a listing holds at most MAX_EVENTS_PER_LISTING events.
+# Events name both listings and their external references, so an integration can map them.
 RECORD_SQL = """
-WITH recorded AS (
-    INSERT INTO match_events (organization_id, listing_id, counterpart_id, score, explanation)
-    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::real[], $5::text[])
-    ON CONFLICT (listing_id, counterpart_id) DO UPDATE
-    SET score = excluded.score, explanation = excluded.explanation
+WITH incoming AS (
+    SELECT u.*, row_number() OVER (PARTITION BY u.listing_id ORDER BY u.score DESC) AS rank
+    FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::real[], $5::text[], $6::uuid[])
+         AS u (organization_id, listing_id, counterpart_id, score, explanation, counterpart_org)
+    WHERE NOT EXISTS (
+        SELECT 1 FROM match_events m
+        WHERE m.organization_id = u.organization_id AND m.counterpart_id = u.counterpart_id
+          AND m.listing_id <> u.listing_id
+    )
+), recorded AS (
+    INSERT INTO match_events (organization_id, listing_id, counterpart_id, score, explanation,
+                              counterpart_organization_id)
+    SELECT i.organization_id, i.listing_id, i.counterpart_id, i.score, i.explanation, i.counterpart_org
+    FROM incoming i
+    WHERE EXISTS (SELECT 1 FROM match_events m WHERE m.listing_id = i.listing_id
+                    AND m.counterpart_organization_id = i.counterpart_org)
+       OR i.rank + (SELECT count(*) FROM match_events m WHERE m.listing_id = i.listing_id) <= $7
+    ON CONFLICT (listing_id, counterpart_organization_id) DO UPDATE
+    SET counterpart_id = excluded.counterpart_id, score = excluded.score,
+        explanation = excluded.explanation
+    WHERE excluded.score > match_events.score OR excluded.counterpart_id = match_events.counterpart_id
     RETURNING id, organization_id, listing_id, counterpart_id, score, explanation, (xmax = 0) AS inserted
 )
 INSERT INTO events (organization_id, type, listing_id, data)
@@ -75,6 +107,34 @@ MAX_ATTEMPTS = 5
 TRANSIENT = (SearchUnavailable, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
 
 
+class InboxEvent(NamedTuple):
+    """One match as one organization's inbox would show it."""
+
+    owner: UUID
+    listing: UUID
+    counterpart: UUID
+    counterpart_organization: UUID
+    score: float
+    explanation: str
+
+
+def best_per_organization_pair(candidates: list[InboxEvent]) -> list[InboxEvent]:
+    """Keep, of matches found in one pass, the best per (listing, counterpart organization) and
+    then per (owner, counterpart listing): two jobs in one batch (an offer and the demand it
+    matches) find the same pair from both ends, and look-alike lots of one seller are one event."""
+    by_listing: dict[tuple[UUID, UUID], InboxEvent] = {}
+    for event in candidates:
+        key = (event.listing, event.counterpart_organization)
+        if key not in by_listing or by_listing[key].score < event.score:
+            by_listing[key] = event
+    by_owner: dict[tuple[UUID, UUID], InboxEvent] = {}
+    for event in by_listing.values():
+        key = (event.owner, event.counterpart)
+        if key not in by_owner or by_owner[key].score < event.score:
+            by_owner[key] = event
+    return list(by_owner.values())
+
+
 class MatchRecorder:
     """Drains ``match_jobs`` into ``match_events``."""
 
@@ -91,9 +151,7 @@ class MatchRecorder:
             jobs = await conn.fetch(CLAIM_SQL, self.batch_size)
             if not jobs:
                 return 0
-            # (listing, counterpart) -> (inbox owner, score, explanation); two jobs in one batch
-            # (an offer and the demand it matches) find the same pairs from both ends.
-            events: dict[tuple[UUID, UUID], tuple[UUID, float, str]] = {}
+            candidates: list[InboxEvent] = []
             failed: dict[UUID, str] = {}
             for job in {j["listing_id"]: j for j in jobs}.values():
                 if job["status"] != "active":
@@ -116,23 +174,25 @@ class MatchRecorder:
                     continue
                 for match in found.matches:
                     # One event in each inbox: the new listing's owner, and the counterpart's.
-                    events[(job["listing_id"], match.listing.id)] = (
-                        job["organization_id"],
-                        match.score,
-                        match.explanation,
-                    )
-                    events[(match.listing.id, job["listing_id"])] = (
-                        match.listing.organization.id,
-                        match.score,
-                        match.explanation,
-                    )
-            if events:
-                owners = [owner for owner, _, _ in events.values()]
-                mine = [pair[0] for pair in events]
-                theirs = [pair[1] for pair in events]
-                scores = [score for _, score, _ in events.values()]
-                reasons = [reason for _, _, reason in events.values()]
-                await conn.execute(RECORD_SQL, owners, mine, theirs, scores, reasons)
+                    their_org = match.listing.organization.id
+                    mine = (job["listing_id"], job["organization_id"])
+                    theirs = (match.listing.id, their_org)
+                    for (listing, owner), (counterpart, other) in ((mine, theirs), (theirs, mine)):
+                        candidates.append(
+                            InboxEvent(owner, listing, counterpart, other, match.score, match.explanation)
+                        )
+            rows = best_per_organization_pair(candidates)
+            if rows:
+                await conn.execute(
+                    RECORD_SQL,
+                    [r.owner for r in rows],
+                    [r.listing for r in rows],
+                    [r.counterpart for r in rows],
+                    [r.score for r in rows],
+                    [r.explanation for r in rows],
+                    [r.counterpart_organization for r in rows],
+                    MAX_EVENTS_PER_LISTING,
+                )
                 await notify_events(conn)
             await conn.execute(DONE_SQL, [j["id"] for j in jobs if j["listing_id"] not in failed])
             for listing_id, error in failed.items():
@@ -140,7 +200,7 @@ class MatchRecorder:
                 set_aside = await conn.fetchval(FAILED_SQL, ids, error, MAX_ATTEMPTS)
                 if set_aside:
                     log.error("match job set aside", listing_id=str(listing_id), attempts=MAX_ATTEMPTS)
-        log.debug("match jobs recorded", jobs=len(jobs), events=len(events))
+        log.debug("match jobs recorded", jobs=len(jobs), events=len(candidates))
         return len(jobs)
 
     async def drain(self) -> int:

@@ -20,6 +20,8 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
+from market.webhooks.special_addresses import CARRIES_IPV4, special_block
+
 __all__ = [
     "PinnedResolver",
     "UnsafeUrl",
@@ -35,7 +37,6 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 MAX_URL_LENGTH = 2048
 RESOLVE_TIMEOUT = 5.0
 USER_AGENT = "market-webhooks/1"
-SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT (RFC 6598)
 NAT64 = ipaddress.ip_network("64:ff9b::/96")  # the well-known NAT64 prefix (RFC 6052)
 # Labels that are all digits or 0x-hex: inet_aton() reads "2130706433", "0x7f.1" or "0177.0.0.1"
 # as 127.0.0.1. No real host name looks like that, so such hosts are refused outright.
@@ -58,13 +59,12 @@ class WebhookTarget:
 
 
 def _embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
-    """The IPv4 address inside an IPv4-mapped, 6to4 or NAT64 IPv6 address."""
+    """The IPv4 address inside an IPv4-mapped or NAT64 IPv6 address (6to4 and Teredo are refused
+    whole by the special-purpose table)."""
     if isinstance(ip, ipaddress.IPv4Address):
         return None
     if ip.ipv4_mapped is not None:
         return ip.ipv4_mapped
-    if ip.sixtofour is not None:
-        return ip.sixtofour
     if ip in NAT64:
         return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return None
@@ -78,16 +78,11 @@ def address_problem(ip: IPAddress, *, allow_loopback: bool = False) -> str | Non
         return f"{problem} (embedded in {ip})" if problem else None
     if ip.is_loopback:
         return None if allow_loopback else "a loopback address"
-    checks = (
-        (ip.is_unspecified, "the unspecified address"),
-        (ip.is_link_local, "a link-local address"),
-        (ip.is_multicast, "a multicast address"),
-        (ip in SHARED, "a shared (carrier-grade NAT) address"),
-        (ip.is_private, "a private address"),
-        (ip.is_reserved, "a reserved address"),
-        (not ip.is_global, "not a public address"),
-    )
-    return next((reason for failed, reason in checks if failed), None)
+    block = special_block(ip)
+    if block is not None and block.network not in CARRIES_IPV4:
+        return f"a special-purpose address ({block.name}, {block.network})"
+    # The table is the whole rule: is_global and friends differ between Python versions.
+    return None
 
 
 def check_url(url: str, *, allow_loopback: bool = False) -> WebhookTarget:

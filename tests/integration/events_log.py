@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import Litestar
 
-__all__ = ["events_about", "wait_for_events"]
+__all__ = ["events_about", "wait_for_events", "wait_recorded"]
 
 EVENTS_SQL = """
 SELECT organization_id::text, type, data FROM events
@@ -30,3 +30,14 @@ async def wait_for_events(
         assert asyncio.get_running_loop().time() < deadline, f"no {type} event for {listing_id}: {found}"
         await asyncio.sleep(0.1)
     return found
+
+
+async def wait_recorded(app: Litestar, listing_ids: list[str], *, within: float = 120) -> None:
+    """Wait until the match recorder has taken every job of these listings (their events are in)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while await app.state.pool.fetchval(
+        "SELECT count(*) FROM match_jobs WHERE listing_id = any($1::uuid[]) AND failed_at IS NULL",
+        listing_ids,
+    ):
+        assert asyncio.get_running_loop().time() < deadline, "match jobs still waiting"
+        await asyncio.sleep(0.2)

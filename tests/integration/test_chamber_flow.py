@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import Org, demand_body, offer_body
+from tests.integration.events_log import wait_recorded
 from tests.integration.webhook_receiver import Receiver
 
 REBAR = "721420"  # a chapter the other matching tests leave alone
@@ -142,6 +143,19 @@ async def test_a_chamber_imports_its_members_listings_and_hears_of_their_matches
     assert all(e.payload["data"]["counterpart"]["id"] == demand_id for e in events)
     assert all(e.payload["data"]["listing"]["external_ref"].startswith(word) for e in events)
     assert len({e.message_id for e in events}) == len(events)  # one message per match
+    # 980 look-alike lots of three members make one match.created per member, not one per lot.
+    offers = await app.state.pool.fetch(
+        "SELECT id::text FROM listings WHERE external_ref LIKE $1", f"{word}-%"
+    )
+    await wait_recorded(app, [demand_id, *(r["id"] for r in offers)])
+    heard = await app.state.pool.fetch(
+        "SELECT organization_id::text AS org FROM events WHERE type = 'match.created'"
+        " AND organization_id = any($1::uuid[]) AND data->'counterpart'->>'id' = $2",
+        makers,
+        demand_id,
+    )
+    assert sorted(r["org"] for r in heard) == sorted(makers)
+    assert len(events) <= len(makers)
     # The verified member's offers rank with its chamber's word behind them.
     top = await client.get(f"/v1/listings/{demand_id}/matches", params={"limit": 5}, headers=builder.headers)
     assert top.status_code == 200

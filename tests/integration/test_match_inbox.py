@@ -69,12 +69,13 @@ async def test_both_sides_get_an_event_and_closed_listings_drop_out(
     assert offered.status_code == 201
     offer_id, demand_id = offered.json()["id"], wanted.json()["id"]
 
-    mine = await _wait_for_events(client, exporter, 1)
+    # Other tests' demands may match this offer too: wait for the event about this demand.
+    mine = await _wait_for_events(client, exporter, 1, about=demand_id)
     event = next(e for e in mine["events"] if e["counterpart"]["id"] == demand_id)
     assert (
         event["listing_id"] == offer_id and event["score"] >= 0.5 and "same HS 2523" in event["explanation"]
     )
-    theirs = await _wait_for_events(client, importer, 1)
+    theirs = await _wait_for_events(client, importer, 1, about=offer_id)
     assert any(e["counterpart"]["id"] == offer_id and e["listing_id"] == demand_id for e in theirs["events"])
     # Each side also gets one match.created event (what webhooks deliver), naming both listings.
     created = await app.state.pool.fetch(
@@ -125,21 +126,23 @@ async def test_inbox_pages_with_a_cursor_and_needs_a_key(client: httpx.AsyncClie
         )
         ids.append(created.json()["id"])
     counterpart = await make_org(kind="importer", country="KZ")
-    demand = await client.post(
-        "/v1/listings",
-        json=demand_body(
-            title="Plates wanted", hs_code="691200", quantity={"amount": 1000, "unit": "H87"}, price=None
-        ),
-        headers=counterpart.headers,
-    )
-    # Write the events directly: this test is about paging, not about the recorder.
+    # Write the events directly: this test is about paging, not about the recorder. One event per
+    # organization pair and counterpart listing, so each offer gets a demand of its own.
     for listing_id in ids:
+        demand = await client.post(
+            "/v1/listings",
+            json=demand_body(
+                title="Plates wanted", hs_code="691200", quantity={"amount": 1000, "unit": "H87"}, price=None
+            ),
+            headers=counterpart.headers,
+        )
         await app.state.pool.execute(
-            "INSERT INTO match_events (organization_id, listing_id, counterpart_id, score, explanation)"
-            " VALUES ($1, $2, $3, 0.8, 'test')",
+            "INSERT INTO match_events (organization_id, listing_id, counterpart_id, score, explanation,"
+            " counterpart_organization_id) VALUES ($1, $2, $3, 0.8, 'test', $4) ON CONFLICT DO NOTHING",
             exporter.id,
             listing_id,
             demand.json()["id"],
+            counterpart.id,
         )
     first = await _inbox(client, exporter, limit="2")
     assert len(first["events"]) == 2 and first["next_cursor"]

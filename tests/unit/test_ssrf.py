@@ -8,8 +8,12 @@ import socket
 import aiohttp
 import pytest
 from aiohttp import web
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
+from market.webhooks.special_addresses import CARRIES_IPV4, SPECIAL_BLOCKS, SpecialBlock, special_block
 from market.webhooks.ssrf import (
+    IPAddress,
     PinnedResolver,
     UnsafeUrl,
     address_problem,
@@ -186,3 +190,75 @@ async def test_the_delivery_client_never_connects_to_a_refused_name() -> None:
                 assert response.status == 204
     finally:
         await runner.cleanup()
+
+
+def _first_middle_last(block: SpecialBlock) -> list[IPAddress]:
+    net = block.network
+    return [net[0], net[net.num_addresses // 2], net[-1]]
+
+
+def _ipv6_forms(ip: ipaddress.IPv4Address) -> list[ipaddress.IPv6Address]:
+    """IPv4-mapped, IPv4-compatible and NAT64 spellings of an IPv4 address."""
+    return [
+        ipaddress.IPv6Address(f"::ffff:{ip}"),
+        ipaddress.IPv6Address(int(ip)),
+        ipaddress.IPv6Address(int(ipaddress.IPv6Address("64:ff9b::")) | int(ip)),
+    ]
+
+
+REFUSED_WHOLE = [b for b in SPECIAL_BLOCKS if b.network not in CARRIES_IPV4]
+
+
+@pytest.mark.parametrize("block", REFUSED_WHOLE, ids=lambda b: str(b.network))
+def test_every_special_purpose_block_is_refused_first_middle_and_last(block: SpecialBlock) -> None:
+    for ip in _first_middle_last(block):
+        if ip.is_loopback:
+            continue  # loopback has its own setting, tested above
+        assert address_problem(ip) is not None, f"{ip} in {block.network} ({block.name})"
+
+
+@pytest.mark.parametrize(
+    "block", [b for b in REFUSED_WHOLE if b.network.version == 4], ids=lambda b: str(b.network)
+)
+def test_every_ipv4_block_is_refused_in_its_ipv6_forms(block: SpecialBlock) -> None:
+    for ip in _first_middle_last(block):
+        assert isinstance(ip, ipaddress.IPv4Address)
+        for form in _ipv6_forms(ip):
+            assert address_problem(form) is not None, f"{form} ({ip} in {block.network})"
+
+
+def test_the_reported_gap_is_closed() -> None:
+    assert address_problem(ipaddress.ip_address("192.0.0.192")) is not None
+    with pytest.raises(UnsafeUrl):
+        check_url("https://192.0.0.192/hook")
+
+
+def _inside(block: SpecialBlock) -> st.SearchStrategy[IPAddress]:
+    net = block.network
+    return st.integers(0, net.num_addresses - 1).map(lambda n: net[n])
+
+
+@given(st.sampled_from(REFUSED_WHOLE).flatmap(_inside))
+def test_any_address_inside_a_listed_block_is_refused(ip: IPAddress) -> None:
+    assert address_problem(ip, allow_loopback=False) is not None
+
+
+def _outside_every_block(ip: IPAddress) -> bool:
+    return special_block(ip) is None
+
+
+@given(
+    st.one_of(
+        st.ip_addresses(v=4),
+        st.ip_addresses(v=6),
+        st.ip_addresses(v=4).map(lambda ip: ipaddress.IPv6Address(f"::ffff:{ip}")),
+        st.ip_addresses(v=4).map(lambda ip: ipaddress.IPv6Address(f"64:ff9b::{ip}")),
+    )
+)
+def test_an_address_outside_every_block_is_allowed(ip: IPAddress) -> None:
+    embedded = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+    if isinstance(ip, ipaddress.IPv6Address) and ip in CARRIES_IPV4[1]:
+        embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    judged = embedded or ip
+    assume(_outside_every_block(judged) and (embedded is not None or _outside_every_block(ip)))
+    assert address_problem(ip) is None, ip
