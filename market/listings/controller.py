@@ -28,6 +28,7 @@ from schemas.common import (
     HS_PREFIX_PATTERN,
     INCOTERM_PATTERN,
     NEAR_PATTERN,
+    TEXT_PATTERN,
     TransportMode,
 )
 from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch, SearchResults
@@ -185,7 +186,12 @@ class ListingController(Controller):
         settings: NamedDependency[Settings],
         caller: NamedDependency[Caller],
         pool: NamedDependency[asyncpg.Pool],
-        q: Annotated[str, QueryParameter(max_length=200, description="Free text, any language")] = "",
+        q: Annotated[
+            str,
+            QueryParameter(
+                max_length=200, pattern=TEXT_PATTERN, description="Free text, any language (no NUL)"
+            ),
+        ] = "",
         side: Annotated[
             Literal["offer", "demand"] | None,
             QueryParameter(schema_extra=not_null(str, enum=("offer", "demand"))),
