@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from litestar import Litestar
 
 from market.app import create_app
+from schemas.common import TEXT_PATTERN
 from tests.conftest import offer_body
 from tests.integration.test_bad_input import FIELD_ERROR_STATUSES, assert_problem, snapshot
 
@@ -85,7 +86,6 @@ async def test_openapi_states_the_near_form(client: httpx.AsyncClient) -> None:
 
 
 def _patterned_query_parameters() -> list[Any]:
-
     document = create_app().openapi_schema.to_schema()
     found = []
     for path, operations in document["paths"].items():
@@ -94,7 +94,8 @@ def _patterned_query_parameters() -> list[Any]:
             continue
         for param in operation.get("parameters", []):
             pattern = param["schema"].get("pattern")
-            if param["in"] == "query" and pattern:
+            # free text keeps its newlines by design; every other pattern must refuse a final one
+            if param["in"] == "query" and pattern and pattern != TEXT_PATTERN:
                 # hypothesis.find gives the simplest value the pattern accepts, deterministically
                 value = find(st.from_regex(pattern, fullmatch=True), lambda v: True)
                 found.append(pytest.param(path, param["name"], value, id=f"{path}?{param['name']}"))
