@@ -23,6 +23,7 @@ from meilisearch_python_sdk import AsyncClient
 
 from market.alerts import AlertMatcher
 from market.alerts.controller import AlertController
+from market.allow import allow_every_method
 from market.commodities.controller import CommodityController, commodity_documents
 from market.db import create_pool
 from market.deps import dependencies
@@ -176,7 +177,9 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
         app_config.dependencies.update(dependencies)
         app_config.exception_handlers.update(exception_handlers)
         app_config.lifespan.append(lifespan)
-        app_config.middleware.extend([access_log, rate_limits(self.settings), idempotency])
+        app_config.middleware.extend(
+            [access_log, allow_every_method, rate_limits(self.settings), idempotency]
+        )
         app_config.state.update({"settings": self.settings})
         app_config.openapi_config = OpenAPIConfig(
             title="market",
