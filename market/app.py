@@ -13,11 +13,11 @@ import structlog
 from litestar import Litestar, get
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
-from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins import CLIPluginProtocol, InitPluginProtocol
+from litestar.plugins import CLIPluginProtocol, InitPluginProtocol, ReceiveRoutePlugin
 from litestar.response import Redirect
+from litestar.routes import BaseRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from meilisearch_python_sdk import AsyncClient
 
@@ -25,6 +25,7 @@ from market.alerts import AlertMatcher
 from market.alerts.controller import AlertController
 from market.allow import allow_every_method
 from market.commodities.controller import CommodityController, commodity_documents
+from market.contract import ContractConfig, complete_route
 from market.db import create_pool
 from market.deps import dependencies
 from market.devstack import dev_admin_token, provide_services
@@ -151,7 +152,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
             await state.pool.close()
 
 
-class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
+class MarketPlugin(InitPluginProtocol, CLIPluginProtocol, ReceiveRoutePlugin):
     """Wires routes, dependencies, error mapping, OpenAPI, lifespan and the ``market`` CLI."""
 
     def __init__(self, settings: Settings) -> None:
@@ -181,7 +182,7 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
             [access_log, allow_every_method, rate_limits(self.settings), idempotency]
         )
         app_config.state.update({"settings": self.settings})
-        app_config.openapi_config = OpenAPIConfig(
+        app_config.openapi_config = ContractConfig(
             title="market",
             version="1.0.0",
             description=(
@@ -189,6 +190,7 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
                 "HS-coded search. Errors are RFC 9457 application/problem+json."
             ),
             path="/schema",
+            use_handler_docstrings=True,
             render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin()],
             components=Components(
                 security_schemes={
@@ -202,6 +204,9 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
             security=[{"ApiKey": []}],
         )
         return app_config
+
+    def receive_route(self, route: BaseRoute) -> None:
+        complete_route(route)
 
     def on_cli_init(self, cli: Group) -> None:
         from market.cli import register_commands

@@ -13,6 +13,8 @@ import httpx
 import pytest
 
 from market.app import create_app
+from market.idempotency import IDEMPOTENCY_KEY, KEY_MAX_LENGTH, KEY_PATTERN, REPLAYED_HEADER
+from market.listings.controller import DEGRADED_HEADER
 
 APP = create_app()
 DOCUMENT: dict[str, Any] = APP.openapi_schema.to_schema()
@@ -62,3 +64,54 @@ def test_the_paths_with_several_methods_are_covered() -> None:
     # guards the parametrization: the bug showed only where one path has several handlers
     several = [path for path, item in DOCUMENT["paths"].items() if sum(m in METHODS for m in item) > 1]
     assert "/v1/listings" in several and len(several) >= 4, several
+
+
+def test_every_operation_has_a_sentence_summary() -> None:
+    not_sentences = [
+        (method.upper(), path, summary)
+        for path, method, operation in operations()
+        if not (summary := operation.get("summary", ""))
+        or not summary[0].isupper()
+        or len(summary.split()) < 3
+        or re.search(r"\b[A-Z][a-z]+[A-Z]", summary)
+    ]
+    assert len(operations()) > 30 and not not_sentences, not_sentences
+
+
+def test_every_post_declares_the_idempotency_key_the_middleware_reads() -> None:
+    posts = [(path, operation) for path, method, operation in operations() if method == "post"]
+    assert len(posts) >= 8, posts
+    for path, operation in posts:
+        found = [p for p in operation.get("parameters", []) if p["name"] == IDEMPOTENCY_KEY]
+        assert len(found) == 1, path
+        (param,) = found
+        assert param["in"] == "header" and param["required"] is False, param
+        assert param["schema"]["pattern"] == KEY_PATTERN and param["schema"]["maxLength"] == KEY_MAX_LENGTH
+        assert param["description"] and re.search(KEY_PATTERN, param["example"]), param
+        for status in ("400", "409", "413", "422"):  # what the middleware itself may answer
+            assert status in operation["responses"], (path, status)
+    others = [p["name"] for _, m, o in operations() if m != "post" for p in o.get("parameters", [])]
+    assert IDEMPOTENCY_KEY not in others
+
+
+def test_responses_declare_the_headers_the_server_sends() -> None:
+    for path, method, operation in operations():
+        for status, response in operation["responses"].items():
+            headers = response.get("headers", {})
+            assert {"RateLimit", "RateLimit-Policy"} <= set(headers), (path, method, status)
+            if status == "429":
+                assert headers["Retry-After"]["required"] is True, (path, status)
+            if method == "post" and status in {"200", "201", "202"}:
+                assert REPLAYED_HEADER in headers, (path, status)
+    listings = DOCUMENT["paths"]
+    for path, method, status in [
+        ("/v1/listings", "post", "201"),
+        ("/v1/listings/{listing_id}", "get", "200"),
+        ("/v1/listings/{listing_id}", "patch", "200"),
+        ("/v1/listings/by-ref/{external_ref}", "put", "200"),
+        ("/v1/listings/by-ref/{external_ref}", "put", "201"),
+        ("/v1/listings/{listing_id}/renew", "post", "200"),
+    ]:
+        assert listings[path][method]["responses"][status]["headers"]["ETag"]["required"], (path, method)
+    search = listings["/v1/listings"]["get"]["responses"]["200"]["headers"]
+    assert search[DEGRADED_HEADER]["schema"]["enum"] == ["postgresql"]
