@@ -181,6 +181,18 @@ def _array(node: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _say_plainly(published: dict[str, Any]) -> None:
+    """Rewrite two shapes of Litestar's that generated clients read badly."""
+    if len(published.get("oneOf", [])) == 1:  # an UNSET-able field
+        published.update(published.pop("oneOf")[0])
+    kinds = published.get("type")
+    if isinstance(kinds, list) and "null" in kinds and None in published.get("enum", []):
+        # `type: [null, string]` with null among the values became three enum classes per field
+        values = [v for v in published.pop("enum") if v is not None]
+        other = [kind for kind in published.pop("type") if kind != "null"]
+        published["oneOf"] = [{"type": other[0], "enum": values}, {"type": "null"}]
+
+
 def _complete_components(components: dict[str, Any]) -> None:
     structs = {name: s for name, s in document_structs().items() if name in components}
     _, exact = msgspec.json.schema_components(structs.values(), ref_template="#/components/schemas/{name}")
@@ -189,9 +201,7 @@ def _complete_components(components: dict[str, Any]) -> None:
         if struct.__struct_config__.forbid_unknown_fields:
             component["additionalProperties"] = False
         for published in component.get("properties", {}).values():
-            # Litestar writes an UNSET-able field as a oneOf of one: say it plainly
-            if len(published.get("oneOf", [])) == 1:
-                published.update(published.pop("oneOf")[0])
+            _say_plainly(published)
         for field, schema in exact.get(name, {}).get("properties", {}).items():
             checked, published = _array(schema), component.get("properties", {}).get(field)
             if checked is None or published is None:
