@@ -49,9 +49,16 @@ INCOTERM_PATTERN = full_match("[A-Z]{3}")
 EXTERNAL_REF_PATTERN = full_match("[A-Za-z0-9._:/-]{1,100}")
 """The caller's own id of a listing; the path parameter of ``/by-ref/`` uses it too."""
 
-_DECIMAL_DEGREES = r"-?[0-9]{1,3}(?:\.[0-9]{1,8})?"
-NEAR_PATTERN = full_match(rf"{_DECIMAL_DEGREES},{_DECIMAL_DEGREES},[0-9]{{1,4}}(?:\.[0-9]{{1,3}})?")
-"""``lat,lon,km`` in plain ASCII decimals; the ranges are checked where the circle is read."""
+_DECIMALS = r"(?:\.[0-9]{1,8})?"
+_LATITUDE = rf"-?(?:90(?:\.0{{1,8}})?|[0-8]?[0-9]{_DECIMALS})"
+_LONGITUDE = rf"-?(?:180(?:\.0{{1,8}})?|(?:1[0-7][0-9]|[0-9]?[0-9]){_DECIMALS})"
+_RADIUS_KM = (  # over 0 and at most 5000, up to 3 decimals: 5000, 1..4999.999, or 0.001..0.999
+    r"(?:5000(?:\.0{1,3})?|(?:[1-4][0-9]{3}|[1-9][0-9]{0,2})(?:\.[0-9]{1,3})?"
+    r"|0\.(?:[1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))"
+)
+NEAR_PATTERN = full_match(f"{_LATITUDE},{_LONGITUDE},{_RADIUS_KM}")
+"""``lat,lon,km`` in plain ASCII decimals, the ranges included: latitude -90..90, longitude
+-180..180, a radius over 0 and at most 5000 km (the pattern is what the server checks)."""
 
 HsCode = Annotated[
     str,
