@@ -118,6 +118,10 @@ def _response_headers(operation_id: str, method: str, status: str) -> dict[str, 
 
 
 def _declare_operation(operation: dict[str, Any], method: str) -> None:
+    if "428" in operation["responses"]:  # the change is refused without If-Match: it is required
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "header" and parameter["name"] == "If-Match":
+                parameter["required"] = True
     if method == "post":
         parameters = operation.setdefault("parameters", [])
         if all(p["name"] != IDEMPOTENCY_KEY for p in parameters):
@@ -162,7 +166,7 @@ def complete_route(route: BaseRoute) -> None:
 
 
 def document_structs() -> dict[str, type[msgspec.Struct]]:
-    """The app's Structs by class name, for names that only one Struct has (as components are named)."""
+    """The app's Structs by class name, as Litestar names components (schemas/ wins a shared name)."""
     found: dict[str, list[type[msgspec.Struct]]] = {}
     pending = list(msgspec.Struct.__subclasses__())
     while pending:
@@ -170,7 +174,15 @@ def document_structs() -> dict[str, type[msgspec.Struct]]:
         pending.extend(struct.__subclasses__())
         if struct.__module__.split(".")[0] in {"market", "schemas", "search"}:
             found.setdefault(struct.__name__, []).append(struct)
-    return {name: structs[0] for name, structs in found.items() if len(structs) == 1}
+    # The API's own Structs live in schemas/; a market module may reuse a name for an inner one.
+    public = {
+        name: [s for s in structs if s.__module__.startswith("schemas.")] for name, structs in found.items()
+    }
+    return {
+        name: (public[name] if len(structs) > 1 else structs)[0]
+        for name, structs in found.items()
+        if len(structs) == 1 or len(public[name]) == 1
+    }
 
 
 def _array(node: dict[str, Any]) -> dict[str, Any] | None:
