@@ -12,6 +12,7 @@ __all__ = [
     "HS_PREFIX_PATTERN",
     "INCOTERM_PATTERN",
     "NEAR_PATTERN",
+    "SPACE_OR_CONTROL",
     "TEXT_PATTERN",
     "CityName",
     "CountryCode",
@@ -41,6 +42,11 @@ def full_match(body: str) -> str:
     """
     return f"^(?:{body})$(?!\\n)"
 
+
+SPACE_OR_CONTROL = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+"""For a character class: every character Python's or ECMA-262's ``\\s`` calls space (they differ:
+Python's takes U+001C-U+001F and U+0085, ECMA-262's U+FEFF), and the C0 and C1 controls. Patterns
+write this instead of ``\\s`` so that clients and the server refuse the same values."""
 
 HS_PREFIX_PATTERN = full_match("[0-9]{2}(?:[0-9]{2}){0,2}")
 """HS chapter, heading or subheading: 2, 4 or 6 ASCII digits."""
