@@ -43,6 +43,7 @@ from market.organizations.controller import OrganizationController
 from market.ratelimit import rate_limits
 from market.routes.controller import RouteController
 from market.settings import Settings, get_settings
+from market.strict_body import StrictBodyRequest
 from market.webhooks.controller import WebhookController
 from market.webhooks.dispatcher import WebhookDispatcher
 from search import COMMODITY_SETTINGS, LISTING_SETTINGS, OutboxIndexer, ensure_index
@@ -182,6 +183,7 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol, ReceiveRoutePlugin):
             [access_log, allow_every_method, rate_limits(self.settings), idempotency]
         )
         app_config.state.update({"settings": self.settings})
+        app_config.request_class = StrictBodyRequest
         app_config.openapi_config = ContractConfig(
             title="market",
             version="1.0.0",
