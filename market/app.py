@@ -40,6 +40,7 @@ from market.logging import configure_logging
 from market.matching.controller import MatchController, match_inbox
 from market.matching.recorder import MatchRecorder
 from market.organizations.controller import OrganizationController
+from market.params import refuse_null_for_absent
 from market.ratelimit import rate_limits
 from market.routes.controller import RouteController
 from market.settings import Settings, get_settings
@@ -184,6 +185,7 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol, ReceiveRoutePlugin):
         )
         app_config.state.update({"settings": self.settings})
         app_config.request_class = StrictBodyRequest
+        app_config.before_request = refuse_null_for_absent
         app_config.openapi_config = ContractConfig(
             title="market",
             version="1.0.0",
