@@ -115,3 +115,11 @@ def test_responses_declare_the_headers_the_server_sends() -> None:
         assert listings[path][method]["responses"][status]["headers"]["ETag"]["required"], (path, method)
     search = listings["/v1/listings"]["get"]["responses"]["200"]["headers"]
     assert search[DEGRADED_HEADER]["schema"]["enum"] == ["postgresql"]
+
+
+def test_if_match_is_required_where_a_change_without_it_is_428() -> None:
+    needing = [(path, method, o) for path, method, o in operations() if "428" in o["responses"]]
+    assert needing, "no operation documents 428"
+    for path, method, operation in needing:
+        (if_match,) = [p for p in operation["parameters"] if p["name"] == "If-Match"]
+        assert if_match["in"] == "header" and if_match["required"] is True, (method, path, if_match)
