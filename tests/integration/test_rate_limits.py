@@ -12,7 +12,7 @@ import pytest
 
 from market.app import create_app
 from market.settings import Settings
-from tests.conftest import running
+from tests.conftest import asgi_client, running
 
 
 @pytest.fixture
@@ -28,8 +28,7 @@ async def limited(settings: Settings, make_org, app) -> AsyncIterator[tuple[http
         rate_limit_auth_failures="4/minute",
     )
     async with running(create_app(small), small, drop_indexes=False) as application:
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://market.test") as http:
+        async with asgi_client(application) as http:
             yield http, org
 
 
@@ -106,8 +105,7 @@ async def test_concurrent_requests_with_a_proven_key_are_not_taken_for_guessing(
     org = await make_org()
     small = msgspec.structs.replace(settings, run_indexer=False, rate_limit_auth_failures="2/minute")
     async with running(create_app(small), small, drop_indexes=False) as application:
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://market.test") as client:
+        async with asgi_client(application) as client:
             assert (await client.get("/v1/organizations/me", headers=org.headers)).status_code == 200
             burst = [client.get("/v1/organizations/me", headers=org.headers) for _ in range(30)]
             assert {a.status_code for a in await asyncio.gather(*burst)} == {200}
@@ -117,8 +115,7 @@ async def test_credentials_are_checked_with_rate_limits_off(settings: Settings, 
     org = await make_org()
     off = msgspec.structs.replace(settings, run_indexer=False, rate_limit_enabled=False)
     async with running(create_app(off), off, drop_indexes=False) as application:
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://market.test") as client:
+        async with asgi_client(application) as client:
             bogus = await client.get(
                 "/v1/commodities", params={"q": "wheat"}, headers={"Authorization": "Bearer x1"}
             )
