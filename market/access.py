@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Litestar
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
+from litestar.routes import BaseRoute
 from litestar.types import Scope
 
 from market.auth import ANONYMOUS, Caller
@@ -70,9 +70,9 @@ def security_of(handler: HTTPRouteHandler, path: str) -> list[dict[str, list[str
     return [{}, {_SCHEME: []}]  # anonymous, or a key that must be valid (a wrong one is 401)
 
 
-def declare_security(app: Litestar) -> None:
-    """Give every operation its own security requirement, from the same ``opt`` the guard reads."""
-    for route in app.routes:
-        for handler in getattr(route, "route_handlers", ()):
-            if isinstance(handler, HTTPRouteHandler) and handler.include_in_schema:
-                handler.security = security_of(handler, route.path)
+def declare_security(route: BaseRoute) -> None:
+    """Give a route's operations their own security requirement, from the ``opt`` the guard reads
+    (called for every route as it is registered, before the document is generated)."""
+    for handler in getattr(route, "route_handlers", ()):
+        if isinstance(handler, HTTPRouteHandler) and handler.include_in_schema:
+            handler.security = security_of(handler, route.path)

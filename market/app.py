@@ -16,8 +16,9 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins import CLIPluginProtocol, InitPluginProtocol
+from litestar.plugins import CLIPluginProtocol, InitPluginProtocol, ReceiveRoutePlugin
 from litestar.response import Redirect
+from litestar.routes import BaseRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from meilisearch_python_sdk import AsyncClient
 
@@ -151,7 +152,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
             await state.pool.close()
 
 
-class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
+class MarketPlugin(InitPluginProtocol, CLIPluginProtocol, ReceiveRoutePlugin):
     """Wires routes, dependencies, error mapping, OpenAPI, lifespan and the ``market`` CLI."""
 
     def __init__(self, settings: Settings) -> None:
@@ -201,6 +202,9 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
         )
         return app_config
 
+    def receive_route(self, route: BaseRoute) -> None:
+        declare_security(route)
+
     def on_cli_init(self, cli: Group) -> None:
         from market.cli import register_commands
 
@@ -212,11 +216,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
     # logging_config=None: our structlog setup stays in charge (Litestar's default would replace it).
-    app = Litestar(
+    return Litestar(
         plugins=[MarketPlugin(settings)],
         debug=False,
         logging_config=None,
         request_max_body_size=settings.max_body_bytes,
     )
-    declare_security(app)
-    return app
