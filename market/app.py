@@ -21,6 +21,7 @@ from litestar.response import Redirect
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from meilisearch_python_sdk import AsyncClient
 
+from market.access import declare_security, scope_guard
 from market.alerts import AlertMatcher
 from market.alerts.controller import AlertController
 from market.commodities.controller import CommodityController, commodity_documents
@@ -28,6 +29,7 @@ from market.db import create_pool
 from market.deps import dependencies
 from market.devstack import dev_admin_token, provide_services
 from market.errors import exception_handlers
+from market.gate import gate
 from market.glossary import search_terms
 from market.health import health, ready
 from market.idempotency import idempotency
@@ -38,7 +40,6 @@ from market.logging import configure_logging
 from market.matching.controller import MatchController, match_inbox
 from market.matching.recorder import MatchRecorder
 from market.organizations.controller import OrganizationController
-from market.ratelimit import rate_limits
 from market.routes.controller import RouteController
 from market.settings import Settings, get_settings
 from market.webhooks.controller import WebhookController
@@ -176,7 +177,8 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
         app_config.dependencies.update(dependencies)
         app_config.exception_handlers.update(exception_handlers)
         app_config.lifespan.append(lifespan)
-        app_config.middleware.extend([access_log, rate_limits(self.settings), idempotency])
+        app_config.middleware.extend([access_log, gate(self.settings), idempotency])
+        app_config.guards.append(scope_guard)
         app_config.state.update({"settings": self.settings})
         app_config.openapi_config = OpenAPIConfig(
             title="market",
@@ -196,7 +198,6 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
                     )
                 }
             ),
-            security=[{"ApiKey": []}],
         )
         return app_config
 
@@ -211,9 +212,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
     # logging_config=None: our structlog setup stays in charge (Litestar's default would replace it).
-    return Litestar(
+    app = Litestar(
         plugins=[MarketPlugin(settings)],
         debug=False,
         logging_config=None,
         request_max_body_size=settings.max_body_bytes,
     )
+    declare_security(app)
+    return app
