@@ -17,7 +17,7 @@ from market.listings.import_files import (
     read_csv,
     read_ndjson,
 )
-from market.listings.importer import RejectsWriter, rejects_path_for
+from market.listings.rejects import RejectsWriter, rejects_path_for
 from market.listings.validation import check_listing
 from schemas.listings import ListingCreate
 
