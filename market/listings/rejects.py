@@ -11,7 +11,24 @@ import msgspec
 
 from market.listings.import_files import FORMAT_BY_SUFFIX, ImportFileError
 
-__all__ = ["RejectsWriter", "check_rejects_path", "rejects_path_for"]
+__all__ = ["FORMULA_STARTS", "RejectsWriter", "check_rejects_path", "rejects_path_for", "spreadsheet_safe"]
+
+# OWASP, "CSV Injection" (https://owasp.org/www-community/attacks/CSV_Injection): a cell that
+# begins with one of these is read by Excel, LibreOffice or Google Sheets as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """The cell as a spreadsheet will show it but never run it: one that begins with = + - @, a
+    tab or a carriage return gets a leading single quote, as OWASP advises (the quote marks the
+    cell as text and is shown before the original text, which is otherwise unchanged).
+
+    The rejects file echoes what a file or the server said (an ``external_ref`` such as
+    ``=HYPERLINK(...)``, a message quoting a cell), and is a report for people to read, not data
+    to import again; so a cell that really is a negative number showing as ``'-5`` is the price
+    of never running one, and an acceptable one.
+    """
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 def rejects_path_for(source: Path) -> Path:
@@ -34,7 +51,8 @@ def check_rejects_path(path: Path, source: Path) -> None:
 
 class RejectsWriter:
     """Rejected rows as CSV (or NDJSON for a ``.ndjson``/``.jsonl`` path): line, external_ref,
-    field, message; one record per field error, written as they come.
+    field, message; one record per field error, written as they come. CSV cells go through
+    ``spreadsheet_safe``, since a CSV file is opened in a spreadsheet; NDJSON keeps them exact.
 
     The file is created with the first reject, so an import without rejects writes none; and
     ``close`` then removes a rejects report an earlier import left at that path (a file that
@@ -64,7 +82,7 @@ class RejectsWriter:
             record = dict(zip(self.FIELDS, (line, external_ref, field, message), strict=True))
             out.write(msgspec.json.encode(record).decode() + "\n")
         else:
-            self._csv.writerow((line, external_ref or "", field, message))
+            self._csv.writerow((line, *map(spreadsheet_safe, (external_ref or "", field, message))))
 
     def _left_by_an_earlier_import(self) -> bool:
         try:

