@@ -97,7 +97,7 @@ def not_text(head: bytes, *, whole: bool) -> str | None:
             return f"{name} text (what Excel saves as 'Unicode Text')"
     if b"\x00" in head:
         utf16 = _utf16_without_bom(head)
-        return f"{utf16} text without a byte-order mark" if utf16 else "a binary file"
+        return f"{utf16} text without a byte-order mark" if utf16 else "a binary file (it holds NUL bytes)"
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=whole)
     except UnicodeDecodeError:

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from market.listings.file_sniff import SNIFF_BYTES, byte_lines, delimiter_of, line_end, not_text
-from market.listings.import_files import COLUMNS, ImportFileError, read_csv
+from market.listings.import_files import COLUMNS, ImportFileError, read_csv, read_ndjson
 
 HEADER = "external_ref,side,title,quantity_amount,origin_country,origin_city"
 ROWS = "R-1,offer,Тарелки керамические,100,UZ,Ташкент\nR-2,demand,Пшеница,5000,KZ,Костанай\n"
@@ -73,6 +73,15 @@ def test_reading_it_fails_at_once_with_how_to_save_it(kind: str) -> None:
     message = str(info.value)
     assert named in message and "not CSV UTF-8 text" in message and "nothing was imported" in message
     assert "'CSV UTF-8 (Comma delimited) (*.csv)'" in message and "'Unicode (UTF-8)'" in message
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "utf-16 with BOM", "binary with NUL"])
+def test_an_ndjson_file_that_is_not_utf8_text_fails_at_once_too(kind: str) -> None:
+    data, named = NOT_TEXT[kind]
+    with pytest.raises(ImportFileError) as info:
+        read_ndjson(io.BytesIO(data))
+    message = str(info.value)
+    assert named in message and "not UTF-8 NDJSON" in message and "one JSON object per line" in message
 
 
 _TEXT_CHARS = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
