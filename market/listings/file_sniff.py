@@ -47,8 +47,10 @@ def _workbook(head: bytes) -> str:
     # The first entry names the kind: ODF stores its "mimetype" first, OOXML has xl/ parts.
     if b"opendocument.spreadsheet" in head:
         return "a LibreOffice/OpenOffice spreadsheet (.ods) saved under another name"
-    if b"xl/" in head or b"[Content_Types].xml" in head:
+    if b"xl/" in head:
         return "an Excel workbook (.xlsx) saved under another name"
+    if b"word/" in head:
+        return "a Word document (.docx), not a spreadsheet"
     return "a ZIP archive (perhaps an .xlsx or .ods workbook renamed)"
 
 
