@@ -194,7 +194,11 @@ def register_commands(cli: click.Group) -> None:
     @click.option("--organization", metavar="ORG", help="Whose listings these are: an id or exact name.")
     @click.option("--chamber", metavar="ORG", help="A chamber importing for its members (on_behalf_of).")
     @click.option("--format", "file_format", type=click.Choice(["csv", "ndjson"]), help="Default: by suffix")
-    @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), help="Default: FILE.rejects")
+    @click.option(
+        "--rejects",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Where rejected rows go, written only if any (default: FILE.rejects.csv).",
+    )
     @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 1000))
     @click.option("--strict", is_flag=True, help="Exit with status 1 if any row was rejected.")
     def import_listings(
