@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import shutil
+from collections.abc import AsyncIterator
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -13,7 +16,7 @@ import pytest
 
 from market.app import create_app
 from market.assets import AssetError, NpmFiles, ensure_npm_files
-from market.docs_ui import DOCS_CSP, SWAGGER_UI_FILES
+from market.docs_ui import DOCS_CSP, SWAGGER_UI_FILES, swagger_ui_dir
 from market.settings import Settings
 from tests.conftest import running
 
@@ -140,18 +143,36 @@ async def test_the_starter_script_asks_no_outside_validator(client: httpx.AsyncC
     assert "http" not in script.replace("validator.swagger.io", "")
 
 
-async def test_without_the_files_docs_says_how_to_get_them(settings: Settings, tmp_path: Path) -> None:
-    # prod never fetches: the page says what to run instead of serving a page without its UI.
-    missing = msgspec.structs.replace(settings, env="prod", docs_ui_dir=str(tmp_path / "none"))
-    async with running(create_app(missing), missing, drop_indexes=False) as app:
+@contextlib.asynccontextmanager
+async def prod_client(settings: Settings, docs_ui_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """An app as the image runs it: MARKET_ENV=prod (never fetches) and MARKET_DOCS_UI_DIR set."""
+    prod = msgspec.structs.replace(settings, env="prod", docs_ui_dir=str(docs_ui_dir))
+    async with running(create_app(prod), prod, drop_indexes=False) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://market.test") as http:
-            answer = await http.get("/docs")
-            assert answer.status_code == 503
-            assert answer.headers["content-type"].startswith("application/problem+json")
-            assert "market docs fetch" in answer.json()["detail"]
-            assert (await http.get("/schema/openapi.json")).status_code == 200
+            yield http
+
+
+async def test_without_the_files_docs_says_how_to_get_them(settings: Settings, tmp_path: Path) -> None:
+    # The page says what to run instead of serving a page without its UI (a white page).
+    async with prod_client(settings, tmp_path / "none") as http:
+        answer = await http.get("/docs")
+        assert answer.status_code == 503
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert "market docs fetch" in answer.json()["detail"]
+        assert (await http.get("/schema/openapi.json")).status_code == 200
     assert not (tmp_path / "none").exists()
+
+
+async def test_a_directory_filled_at_build_time_is_served(settings: Settings, tmp_path: Path) -> None:
+    shutil.copytree(swagger_ui_dir(settings), tmp_path / "ui")  # what `market docs fetch` leaves
+    async with prod_client(settings, tmp_path / "ui") as http:
+        assert (await http.get("/docs")).status_code == 200
+        bundle = await http.get("/docs/swagger-ui-5.35.0/swagger-ui-bundle.js")
+        assert (
+            bundle.status_code == 200
+            and bundle.content == (tmp_path / "ui/swagger-ui-bundle.js").read_bytes()
+        )
 
 
 def test_npm_s_download_is_refused_when_it_differs_from_the_pin(tmp_path: Path) -> None:
