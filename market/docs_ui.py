@@ -51,7 +51,7 @@ SWAGGER_UI_FILES = NpmFiles(
         f"package/{name}": name
         for name in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "LICENSE", "NOTICE")
     },
-    why="the Swagger UI of /docs; `market docs fetch` fetches it",
+    why="the Swagger UI of /docs",
 )
 """What ``/docs`` needs of swagger-ui-dist (Apache-2.0: its LICENSE and NOTICE go along)."""
 

@@ -182,3 +182,15 @@ def test_npm_s_download_is_refused_when_it_differs_from_the_pin(tmp_path: Path) 
     with pytest.raises(AssetError, match="does not match its pinned checksum"):
         ensure_npm_files(wrong, tmp_path / "ui")
     assert not (tmp_path / "ui").exists()
+
+
+def test_an_unreachable_registry_is_named_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A machine with no network and no npm cache: the error says what failed and what to do.
+    monkeypatch.setenv("npm_config_registry", "http://127.0.0.1:9/")
+    monkeypatch.setenv("npm_config_cache", str(tmp_path / "npm-cache"))
+    monkeypatch.setenv("npm_config_fetch_retries", "0")
+    with pytest.raises(AssetError, match=r"ECONNREFUSED.*registry is reachable"):
+        ensure_npm_files(SWAGGER_UI_FILES, tmp_path / "ui")
+    assert not (tmp_path / "ui").exists()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from market.assets import AssetError, NpmFiles, install_npm_files, integrity_of, is_installed
+from market.assets import AssetError, NpmFiles, install_npm_files, integrity_of, is_installed, npm_failure
 
 
 def make_tarball(path: Path, files: dict[str, bytes], *, symlink: str | None = None) -> Path:
@@ -101,3 +101,22 @@ def test_a_link_member_is_not_followed(tmp_path: Path) -> None:
         install_npm_files(pinned(tarball, "ui.js"), tarball, target)
     assert not (target / "ui.js").exists()
     assert not is_installed(pinned(tarball, "ui.js"), target)
+
+
+NPM_OFFLINE = """npm error code ECONNREFUSED
+npm error syscall connect
+npm error FetchError: request to http://127.0.0.1:9/swagger-ui-dist failed, reason: connect ECONNREFUSED
+npm error     at ClientRequest.<anonymous> (/usr/lib/node_modules/npm/lib/index.js:130:14)
+npm error   code: 'ECONNREFUSED',
+npm error If you are behind a proxy, please make sure that the 'proxy' config is set properly.
+"""
+
+
+def test_npm_s_failure_is_told_without_its_stack_trace() -> None:
+    assert npm_failure(NPM_OFFLINE) == (
+        "code ECONNREFUSED; FetchError: request to http://127.0.0.1:9/swagger-ui-dist failed, "
+        "reason: connect ECONNREFUSED"
+    )
+    assert npm_failure("npm ERR! code E404\nnpm ERR! 404 Not Found") == "code E404"
+    assert npm_failure("something odd\n") == "something odd"
+    assert npm_failure("") == "no output"
