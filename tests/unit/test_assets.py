@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,16 @@ def test_npm_s_failure_is_told_without_its_stack_trace() -> None:
     assert npm_failure("npm ERR! code E404\nnpm ERR! 404 Not Found") == "code E404"
     assert npm_failure("something odd\n") == "something odd"
     assert npm_failure("") == "no output"
+
+
+def test_installs_running_at_once_leave_whole_files(tmp_path: Path) -> None:
+    # Two servers starting together on a fresh machine both install into the same directory.
+    content = bytes(range(256)) * 16384  # 4 MiB: long enough for the writers to overlap
+    tarball = make_tarball(tmp_path / "p.tgz", {"ui.js": content, "ui.css": content[::-1]})
+    files = pinned(tarball, "ui.js", "ui.css")
+    target = tmp_path / "ui"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda _: install_npm_files(files, tarball, target), range(16)))
+    assert (target / "ui.js").read_bytes() == content
+    assert (target / "ui.css").read_bytes() == content[::-1]
+    assert sorted(p.name for p in target.iterdir()) == [".integrity", "ui.css", "ui.js"]
