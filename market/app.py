@@ -26,7 +26,7 @@ from market.commodities.controller import CommodityController, commodity_documen
 from market.db import create_pool
 from market.deps import dependencies
 from market.devstack import dev_admin_token, provide_services
-from market.docs_ui import SwaggerUI, prepare_swagger_ui
+from market.docs_ui import SwaggerUI
 from market.errors import exception_handlers
 from market.glossary import search_terms
 from market.health import health, ready
@@ -113,8 +113,6 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
             )
         if settings.admin_token is None and settings.env == "dev":
             settings = msgspec.structs.replace(settings, admin_token=dev_admin_token(settings))
-        if settings.env == "dev":
-            await prepare_swagger_ui(settings)
         state.settings = settings
         assert settings.database_url and settings.meili_url
         state.pool = await create_pool(

@@ -252,6 +252,7 @@ def register_commands(cli: click.Group) -> None:
 
         with backends(get_settings()) as settings:
             asyncio.run(migrate(settings))
+            fetch_docs_ui(settings)
             if not no_demo:
                 orgs, listings = asyncio.run(load_demo_data(settings))
                 console.print(f"demo data: {orgs} organization(s) and {listings} listing(s) created")
@@ -267,6 +268,17 @@ def register_commands(cli: click.Group) -> None:
             with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while shutting down
                 server.run()
             console.print("stopped; the services started for this run are stopping too")
+
+
+def fetch_docs_ui(settings: Settings) -> None:
+    """Fetch the pinned Swagger UI once, before serving; without it only /docs is missing, so go on."""
+    from market.assets import AssetError
+    from market.docs_ui import ensure_swagger_ui
+
+    try:
+        ensure_swagger_ui(settings)
+    except AssetError as exc:
+        console.print(f"[yellow]/docs will answer 503:[/yellow] {exc}")
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:

@@ -2,9 +2,12 @@
 
 The files come from the npm package swagger-ui-dist, checked against its published integrity
 (``market.assets``) and kept in ``MARKET_DOCS_UI_DIR`` (default: under the state directory).
-In dev they are fetched when the app starts, if missing; a production image fetches them at
-build time with ``market docs fetch``. The page references nothing but this origin: its script
-is a file, not inline, so it runs under the strict Content-Security-Policy it is sent with.
+``market dev`` (``make run``) and the test suite fetch them before they start, if missing; a
+production image fetches them at build time with ``market docs fetch``. The app itself never
+fetches: without the files ``/docs`` answers 503 saying what to run.
+
+The page references nothing but this origin: its script is a file, not inline, so it runs
+under the strict Content-Security-Policy it is sent with.
 
 Litestar's ``SwaggerRenderPlugin`` takes local ``js_url``/``css_url`` values, but its page
 embeds the schema in an inline script (refused by ``script-src 'self'``), loads its favicon
@@ -13,19 +16,17 @@ from a CDN and cannot set response headers; hence a page of our own.
 
 from __future__ import annotations
 
-import asyncio
 import html
 from importlib.resources import files as package_files
 from pathlib import Path
 
-import structlog
 from litestar import MediaType, Response, get
 from litestar.datastructures import CacheControlHeader
 from litestar.handlers import HTTPRouteHandler
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 
-from market.assets import AssetError, NpmFiles, ensure_npm_files, is_installed
+from market.assets import NpmFiles, ensure_npm_files, is_installed
 from market.errors import ServiceUnavailable
 from market.settings import Settings
 
@@ -35,11 +36,8 @@ __all__ = [
     "SWAGGER_UI_FILES",
     "SwaggerUI",
     "ensure_swagger_ui",
-    "prepare_swagger_ui",
     "swagger_ui_dir",
 ]
-
-log = structlog.get_logger(name=__name__)
 
 SWAGGER_UI_VERSION = "5.35.0"
 SWAGGER_UI_FILES = NpmFiles(
@@ -86,14 +84,6 @@ def swagger_ui_dir(settings: Settings) -> Path:
 def ensure_swagger_ui(settings: Settings) -> Path:
     """The directory of the Swagger UI files, fetched with npm if they are not there yet."""
     return ensure_npm_files(SWAGGER_UI_FILES, swagger_ui_dir(settings))
-
-
-async def prepare_swagger_ui(settings: Settings) -> None:
-    """Dev fetches the files once, at start; without them only /docs is missing, so go on."""
-    try:
-        await asyncio.to_thread(ensure_swagger_ui, settings)
-    except AssetError as exc:
-        log.warning("swagger ui unavailable: /docs answers 503", reason=str(exc))
 
 
 class SwaggerUI:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,7 +18,7 @@ import msgspec
 import pytest
 
 from market.app import create_app
-from market.assets import AssetError, NpmFiles, ensure_npm_files
+from market.assets import AssetError, NpmFiles, ensure_npm_files, is_installed
 from market.docs_ui import DOCS_CSP, SWAGGER_UI_FILES, swagger_ui_dir
 from market.settings import Settings
 from tests.conftest import running
@@ -194,3 +197,22 @@ def test_an_unreachable_registry_is_named_and_leaves_nothing(
     with pytest.raises(AssetError, match=r"ECONNREFUSED.*registry is reachable"):
         ensure_npm_files(SWAGGER_UI_FILES, tmp_path / "ui")
     assert not (tmp_path / "ui").exists()
+
+
+def market_docs_fetch(**env: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-c", "from market.cli import main; main()", "docs", "fetch"]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MARKET_")}
+    return subprocess.run(
+        command, env={**clean, **env}, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_the_build_step_fills_the_directory_it_is_told(tmp_path: Path) -> None:
+    # The image's `RUN market docs fetch` with MARKET_DOCS_UI_DIR set.
+    done = market_docs_fetch(MARKET_DOCS_UI_DIR=str(tmp_path / "ui"))
+    assert done.returncode == 0, done.stderr
+    assert is_installed(SWAGGER_UI_FILES, tmp_path / "ui")
+    offline = market_docs_fetch(
+        MARKET_DOCS_UI_DIR=str(tmp_path / "ui"), npm_config_registry="http://127.0.0.1:9/"
+    )
+    assert offline.returncode == 0, "files already there: nothing to fetch"
