@@ -16,10 +16,12 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins import CLIPluginProtocol, InitPluginProtocol
+from litestar.plugins import CLIPluginProtocol, InitPluginProtocol, ReceiveRoutePlugin
+from litestar.routes import BaseRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from meilisearch_python_sdk import AsyncClient
 
+from market.access import declare_security, scope_guard
 from market.alerts import AlertMatcher
 from market.alerts.controller import AlertController
 from market.commodities.controller import CommodityController, commodity_documents
@@ -28,6 +30,7 @@ from market.deps import dependencies
 from market.devstack import dev_admin_token, provide_services
 from market.docs_ui import SwaggerUI
 from market.errors import exception_handlers
+from market.gate import gate
 from market.glossary import search_terms
 from market.health import health, ready
 from market.idempotency import idempotency
@@ -38,7 +41,6 @@ from market.logging import configure_logging
 from market.matching.controller import MatchController, match_inbox
 from market.matching.recorder import MatchRecorder
 from market.organizations.controller import OrganizationController
-from market.ratelimit import rate_limits
 from market.routes.controller import RouteController
 from market.settings import Settings, get_settings
 from market.webhooks.controller import WebhookController
@@ -148,7 +150,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
             await state.pool.close()
 
 
-class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
+class MarketPlugin(InitPluginProtocol, CLIPluginProtocol, ReceiveRoutePlugin):
     """Wires routes, dependencies, error mapping, OpenAPI, lifespan and the ``market`` CLI."""
 
     def __init__(self, settings: Settings) -> None:
@@ -174,7 +176,8 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
         app_config.dependencies.update(dependencies)
         app_config.exception_handlers.update(exception_handlers)
         app_config.lifespan.append(lifespan)
-        app_config.middleware.extend([access_log, rate_limits(self.settings), idempotency])
+        app_config.middleware.extend([access_log, gate(self.settings), idempotency])
+        app_config.guards.append(scope_guard)
         app_config.state.update({"settings": self.settings})
         app_config.openapi_config = OpenAPIConfig(
             title="market",
@@ -196,9 +199,11 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol):
                     )
                 }
             ),
-            security=[{"ApiKey": []}],
         )
         return app_config
+
+    def receive_route(self, route: BaseRoute) -> None:
+        declare_security(route)
 
     def on_cli_init(self, cli: Group) -> None:
         from market.cli import register_commands

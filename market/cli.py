@@ -244,13 +244,19 @@ def register_commands(cli: click.Group) -> None:
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", default=8000, show_default=True, type=int)
     @click.option("--no-demo", is_flag=True, help="Do not load the demo data.")
-    def dev(host: str, port: int, no_demo: bool) -> None:
+    @click.option(
+        "--no-loopback-webhooks", is_flag=True, help="Refuse webhooks to 127.0.0.1 as production does."
+    )
+    def dev(host: str, port: int, no_demo: bool, no_loopback_webhooks: bool) -> None:
         """Start services, migrate, load demo data and serve: what `make run` does."""
         import uvicorn
 
         from market.app import create_app
 
         with backends(get_settings()) as settings:
+            if not no_loopback_webhooks:
+                # Webhooks are tried out with a receiver on the same machine (README, docs/webhooks.md).
+                settings = msgspec.structs.replace(settings, webhook_allow_loopback=True)
             asyncio.run(migrate(settings))
             fetch_docs_ui(settings)
             if not no_demo:

@@ -10,7 +10,7 @@ import copy
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import msgspec
@@ -101,10 +101,17 @@ async def app(settings: Settings) -> AsyncIterator[Litestar]:
         yield application
 
 
+@contextlib.asynccontextmanager
+async def asgi_client(application: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client that calls the app in this process."""
+    transport = httpx.ASGITransport(app=cast(Any, application))  # Litestar types its ASGI call more narrowly
+    async with httpx.AsyncClient(transport=transport, base_url="http://market.test") as http:
+        yield http
+
+
 @pytest.fixture(scope="session")
 async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://market.test") as http:
+    async with asgi_client(app) as http:
         yield http
 
 

@@ -21,7 +21,7 @@ from market.app import create_app
 from market.assets import AssetError, NpmFiles, ensure_npm_files, is_installed
 from market.docs_ui import DOCS_CSP, SWAGGER_UI_FILES, swagger_ui_dir
 from market.settings import Settings
-from tests.conftest import running
+from tests.conftest import asgi_client, running
 
 URL_IN_CSS = re.compile(r"url\(\s*['\"]?([^'\")]*)", re.IGNORECASE)
 ATTRIBUTES_WITH_URLS = {"src", "href", "action", "formaction", "poster", "data", "data-openapi-url"}
@@ -148,12 +148,10 @@ async def test_the_starter_script_asks_no_outside_validator(client: httpx.AsyncC
 
 @contextlib.asynccontextmanager
 async def prod_client(settings: Settings, docs_ui_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
-    """An app as the image runs it: MARKET_ENV=prod (never fetches) and MARKET_DOCS_UI_DIR set."""
+    """An app as the image runs it: MARKET_ENV=prod and MARKET_DOCS_UI_DIR set."""
     prod = msgspec.structs.replace(settings, env="prod", docs_ui_dir=str(docs_ui_dir))
-    async with running(create_app(prod), prod, drop_indexes=False) as app:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://market.test") as http:
-            yield http
+    async with running(create_app(prod), prod, drop_indexes=False) as app, asgi_client(app) as http:
+        yield http
 
 
 async def test_without_the_files_docs_says_how_to_get_them(settings: Settings, tmp_path: Path) -> None:
