@@ -10,14 +10,13 @@ from typing import TYPE_CHECKING
 
 import msgspec
 import structlog
-from litestar import Litestar, get
+from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import CLIPluginProtocol, InitPluginProtocol, ReceiveRoutePlugin
-from litestar.response import Redirect
 from litestar.routes import BaseRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from meilisearch_python_sdk import AsyncClient
@@ -29,6 +28,7 @@ from market.commodities.controller import CommodityController, commodity_documen
 from market.db import create_pool
 from market.deps import dependencies
 from market.devstack import dev_admin_token, provide_services
+from market.docs_ui import SwaggerUI
 from market.errors import exception_handlers
 from market.gate import gate
 from market.glossary import search_terms
@@ -57,10 +57,8 @@ __all__ = ["MarketPlugin", "create_app"]
 
 log = structlog.get_logger(name="market.access")
 
-
-@get("/docs", include_in_schema=False)
-async def docs_redirect() -> Redirect:
-    return Redirect("/schema/swagger")
+OPENAPI_PATH = "/schema"
+"""Where Litestar serves the OpenAPI document (``/schema/openapi.json``); the docs UI is /docs."""
 
 
 def access_log(app: ASGIApp) -> ASGIApp:
@@ -172,7 +170,7 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol, ReceiveRoutePlugin):
                 match_inbox,
                 health,
                 ready,
-                docs_redirect,
+                *SwaggerUI(self.settings, openapi_url=f"{OPENAPI_PATH}/openapi.json").route_handlers(),
             ]
         )
         app_config.dependencies.update(dependencies)
@@ -188,8 +186,10 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol, ReceiveRoutePlugin):
                 "Cross-border trade matchmaking for Central Asia: export offers, import demands, "
                 "HS-coded search. Errors are RFC 9457 application/problem+json."
             ),
-            path="/schema",
-            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin()],
+            path=OPENAPI_PATH,
+            # The docs UI is /docs (market.docs_ui), served from pinned local files; /schema
+            # itself serves the document only.
+            render_plugins=[JsonRenderPlugin()],
             components=Components(
                 security_schemes={
                     "ApiKey": SecurityScheme(

@@ -189,6 +189,22 @@ def register_commands(cli: click.Group) -> None:
             orgs, listings = asyncio.run(load_demo_data(settings))
         console.print(f"demo data: {orgs} organization(s) and {listings} listing(s) created")
 
+    @cli.group(name="docs")
+    def docs_group() -> None:
+        """The interactive API docs at /docs."""
+
+    @docs_group.command(name="fetch")
+    def docs_fetch() -> None:
+        """Fetch the pinned Swagger UI files with npm and check them (once; /docs then works offline)."""
+        from market.assets import AssetError
+        from market.docs_ui import ensure_swagger_ui
+
+        try:
+            directory = ensure_swagger_ui(get_settings())
+        except AssetError as exc:
+            raise click.ClickException(str(exc)) from None
+        console.print(f"Swagger UI files in {directory}")
+
     @cli.command(name="import")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--organization", metavar="ORG", help="Whose listings these are: an id or exact name.")
@@ -246,6 +262,7 @@ def register_commands(cli: click.Group) -> None:
                 # Webhooks are tried out with a receiver on the same machine (README, docs/webhooks.md).
                 settings = msgspec.structs.replace(settings, webhook_allow_loopback=True)
             asyncio.run(migrate(settings))
+            fetch_docs_ui(settings)
             if not no_demo:
                 orgs, listings = asyncio.run(load_demo_data(settings))
                 console.print(f"demo data: {orgs} organization(s) and {listings} listing(s) created")
@@ -261,6 +278,17 @@ def register_commands(cli: click.Group) -> None:
             with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while shutting down
                 server.run()
             console.print("stopped; the services started for this run are stopping too")
+
+
+def fetch_docs_ui(settings: Settings) -> None:
+    """Fetch the pinned Swagger UI once, before serving; without it only /docs is missing, so go on."""
+    from market.assets import AssetError
+    from market.docs_ui import ensure_swagger_ui
+
+    try:
+        ensure_swagger_ui(settings)
+    except AssetError as exc:
+        console.print(f"[yellow]/docs will answer 503:[/yellow] {exc}")
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:

