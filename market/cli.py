@@ -214,15 +214,15 @@ def register_commands(cli: click.Group) -> None:
 
     @cli.command(name="dev")
     @click.option("--host", default="127.0.0.1", show_default=True)
-    @click.option("--port", default=8000, show_default=True, type=int)
+    @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
     @click.option("--no-demo", is_flag=True, help="Do not load the demo data.")
     def dev(host: str, port: int, no_demo: bool) -> None:
         """Start services, migrate, load demo data and serve: what `make run` does."""
-        import uvicorn
-
         from market.app import create_app
+        from market.server import listen, serve
 
-        with backends(get_settings()) as settings:
+        sock = listen(host, port)  # before anything starts: a taken port is the first thing said
+        with contextlib.closing(sock), backends(get_settings()) as settings:
             asyncio.run(migrate(settings))
             if not no_demo:
                 orgs, listings = asyncio.run(load_demo_data(settings))
@@ -233,12 +233,23 @@ def register_commands(cli: click.Group) -> None:
                 f"PostgreSQL:  {settings.database_url}\nMeilisearch: {settings.meili_url}\n"
                 "Ctrl-C stops the server and the services it started.\n"
             )
-            server = uvicorn.Server(
-                uvicorn.Config(create_app(settings), host=host, port=port, access_log=False, log_config=None)
-            )
             with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while shutting down
-                server.run()
+                serve(create_app(settings), settings, sock)
             console.print("stopped; the services started for this run are stopping too")
+
+    @cli.command(name="run")
+    @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+    @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+    def run(host: str, port: int) -> None:
+        """Serve the API with uvicorn, one process (production: docs/deployment.md)."""
+        from market.app import create_app
+        from market.server import listen, serve
+
+        sock = listen(host, port)
+        # In dev without URLs, the services are found or started here, not in the app's lifespan
+        # (whose event loop the embedded services' set-up cannot run in).
+        with backends(get_settings()) as settings:
+            serve(create_app(settings), settings, sock)
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:
@@ -253,10 +264,10 @@ use the services of a running `market dev`, or start their own; with DATABASE_UR
 set (production: docs/deployment.md) they use those.
 """
 
-MARKET_COMMANDS = ["dev", "db", "demo", "import", "listings", "search", "worker"]
-"""market's own commands, in the order its help lists them."""
-LITESTAR_COMMANDS = ["run", "info", "routes", "schema", "version"]
-"""The Litestar commands worth keeping: `market run` serves in production."""
+MARKET_COMMANDS = ["dev", "run", "db", "demo", "import", "listings", "search", "worker"]
+"""market's own commands, in the order its help lists them (`run` replaces Litestar's)."""
+LITESTAR_COMMANDS = ["info", "routes", "schema", "version"]
+"""The Litestar commands worth keeping."""
 
 
 def market_cli() -> click.Group:
