@@ -12,12 +12,11 @@ import contextlib
 import os
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import pytest
 
 from benchmarks.run import free_port
 from market.devstack import ensure_meilisearch_binary
@@ -83,15 +82,6 @@ async def watching(http: httpx.AsyncClient) -> AsyncIterator[Watcher]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-
-
-@pytest.fixture
-def processes(tmp_path: Path) -> Iterator[Processes]:
-    started = Processes(tmp_path / "logs")
-    try:
-        yield started
-    finally:
-        started.stop_all()
 
 
 async def market(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

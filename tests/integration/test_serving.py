@@ -91,15 +91,6 @@ async def _budgets(api: Proc, forwarded_for: list[str]) -> list[str]:
     return seen
 
 
-@pytest.fixture
-def processes(tmp_path: Path) -> Iterator[Processes]:
-    started = Processes(tmp_path / "logs")
-    try:
-        yield started
-    finally:
-        started.stop_all()
-
-
 async def test_x_forwarded_for_from_loopback_is_not_believed_by_default(
     processes: Processes, settings: Settings, app
 ) -> None:
