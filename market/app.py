@@ -22,7 +22,6 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from meilisearch_python_sdk import AsyncClient
 
 from market.access import declare_security, scope_guard
-from market.alerts import AlertMatcher
 from market.alerts.controller import AlertController
 from market.commodities.controller import CommodityController, commodity_documents
 from market.db import create_pool
@@ -31,24 +30,20 @@ from market.devstack import dev_admin_token, provide_services
 from market.docs_ui import SwaggerUI
 from market.errors import exception_handlers
 from market.gate import gate
-from market.glossary import search_terms
 from market.health import health, ready
 from market.idempotency import idempotency
 from market.listings.controller import ListingController
-from market.listings.lifecycle import ListingLifecycle
 from market.listings.lifecycle_controller import LifecycleController
 from market.logging import configure_logging
+from market.loops import LoopResources, start_loops
 from market.matching.controller import MatchController, match_inbox
-from market.matching.recorder import MatchRecorder
 from market.organizations.controller import OrganizationController
 from market.routes.controller import RouteController
 from market.settings import Settings, get_settings
 from market.webhooks.controller import WebhookController
-from market.webhooks.dispatcher import WebhookDispatcher
-from search import COMMODITY_SETTINGS, LISTING_SETTINGS, OutboxIndexer, ensure_index
+from search import COMMODITY_SETTINGS, LISTING_SETTINGS, ensure_index
 from search.client import SearchReader, meili_client
 from search.commodities import load_commodities
-from search.indexer import drain_on_notify
 
 if TYPE_CHECKING:
     from click import Group
@@ -122,23 +117,12 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         )
         state.meili = meili_client(settings.meili_url, settings.meili_api_key)
         state.search_reader = SearchReader(settings.meili_url, settings.meili_api_key)
-        indexer_task: asyncio.Future[tuple[None, None, None, None, None]] | None = None
+        indexer_task: asyncio.Future[list[None]] | None = None
         try:
             await prepare_indexes(settings, state.meili)
             if settings.run_indexer:
-                indexer = OutboxIndexer(
-                    state.pool, state.meili, settings.listings_index, terms_for=search_terms
-                )
-                recorder = MatchRecorder(state.pool, state.search_reader, settings.listings_index)
-                alerts = AlertMatcher(state.pool, state.meili, settings.listings_index)
-                lifecycle = ListingLifecycle(state.pool)
-                indexer_task = asyncio.gather(
-                    indexer.run_forever(),
-                    drain_on_notify(state.pool, recorder.drain, name="match recorder"),
-                    drain_on_notify(state.pool, alerts.drain, name="alert matcher"),
-                    lifecycle.run_forever(interval_seconds=settings.expiry_interval_seconds),
-                    WebhookDispatcher.from_settings(state.pool, settings).run_forever(),
-                )
+                resources = LoopResources(state.pool, state.meili, state.search_reader, settings)
+                indexer_task = asyncio.gather(*start_loops(resources))
             yield
         finally:
             if indexer_task is not None:

@@ -10,6 +10,7 @@ import copy
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 import httpx
@@ -23,8 +24,20 @@ from market.devstack import Services, ensure_meilisearch_binary, provide_service
 from market.docs_ui import ensure_swagger_ui
 from market.examples import FLOUR_DEMAND, UZ_PLATES_OFFER
 from market.settings import Settings, settings_from_env
+from tests.faults.processes import Processes
 
 ADMIN_TOKEN = "test-admin-" + secrets.token_urlsafe(16)
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Processes]:
+    """Processes a test starts as the console script (``market dev``, ``market run``...), ended
+    (SIGTERM, then SIGKILL) when it ends; their logs are under ``tmp_path/logs``."""
+    started = Processes(tmp_path / "logs")
+    try:
+        yield started
+    finally:
+        started.stop_all()
 
 
 @pytest.fixture(scope="session")
