@@ -17,6 +17,11 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 
+# npm fetches the pinned Swagger UI of /docs below (builder only: the runtime has no npm).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends npm \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /src
 COPY pyproject.toml requirements.lock ./
 COPY market ./market
@@ -26,6 +31,11 @@ COPY search ./search
 # Non-editable install of the runtime dependencies at the locked versions; no dev extra.
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install -c requirements.lock .
+
+# The Swagger UI files, checked against their pinned integrity, go into the venv: the API then
+# serves /docs with no network (docs/deployment.md).
+ENV MARKET_DOCS_UI_DIR=/opt/venv/share/market/swagger-ui
+RUN market docs fetch
 
 # ---- runtime: the venv and nothing else from the source tree
 FROM ${PYTHON_IMAGE} AS runtime
@@ -37,7 +47,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/venv/bin:$PATH \
     MARKET_ENV=prod \
-    MARKET_LOG_FORMAT=json
+    MARKET_LOG_FORMAT=json \
+    MARKET_DOCS_UI_DIR=/opt/venv/share/market/swagger-ui
 
 RUN groupadd --system --gid 10001 market \
     && useradd --system --uid 10001 --gid 10001 --no-create-home \

@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-run: install  ## services + migrations + demo data + API on http://127.0.0.1:8000
-	$(BIN)/market dev
+PORT ?= 8000
+
+run: install  ## services + migrations + demo data + API on http://127.0.0.1:$(PORT) (make run PORT=8001)
+	$(BIN)/market dev --port $(PORT)
 
 test: install lint  ## the whole suite against real PostgreSQL and Meilisearch
 	$(BIN)/pytest

@@ -32,7 +32,6 @@ import subprocess
 import sys
 import time
 import uuid
-import warnings
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -1049,7 +1048,6 @@ def run_benchmark(
     write ``args.output`` and print the report. Ctrl-C or SIGTERM stops whatever was started, in
     order, and answers None."""
     configure_logging("WARNING", "console")
-    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     signal.signal(signal.SIGTERM, _raise_interrupt)  # stop servers and services in order, as on Ctrl-C
     base = settings_from_env()
     settings = msgspec.structs.replace(

@@ -10,18 +10,17 @@ from typing import TYPE_CHECKING
 
 import msgspec
 import structlog
-from litestar import Litestar, get
+from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import CLIPluginProtocol, InitPluginProtocol, ReceiveRoutePlugin
-from litestar.response import Redirect
 from litestar.routes import BaseRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from meilisearch_python_sdk import AsyncClient
 
-from market.alerts import AlertMatcher
+from market.access import declare_security, scope_guard
 from market.alerts.controller import AlertController
 from market.allow import allow_every_method
 from market.commodities.controller import CommodityController, commodity_documents
@@ -29,28 +28,25 @@ from market.contract import ContractConfig, complete_route
 from market.db import create_pool
 from market.deps import dependencies
 from market.devstack import dev_admin_token, provide_services
+from market.docs_ui import SwaggerUI
 from market.errors import exception_handlers
-from market.glossary import search_terms
+from market.gate import gate
 from market.health import health, ready
 from market.idempotency import idempotency
 from market.listings.controller import ListingController
-from market.listings.lifecycle import ListingLifecycle
 from market.listings.lifecycle_controller import LifecycleController
 from market.logging import configure_logging
+from market.loops import LoopResources, start_loops
 from market.matching.controller import MatchController, match_inbox
-from market.matching.recorder import MatchRecorder
 from market.organizations.controller import OrganizationController
 from market.params import refuse_null_for_absent
-from market.ratelimit import rate_limits
 from market.routes.controller import RouteController
 from market.settings import Settings, get_settings
 from market.strict_body import StrictBodyRequest
 from market.webhooks.controller import WebhookController
-from market.webhooks.dispatcher import WebhookDispatcher
-from search import COMMODITY_SETTINGS, LISTING_SETTINGS, OutboxIndexer, ensure_index
+from search import COMMODITY_SETTINGS, LISTING_SETTINGS, ensure_index
 from search.client import SearchReader, meili_client
 from search.commodities import load_commodities
-from search.indexer import drain_on_notify
 
 if TYPE_CHECKING:
     from click import Group
@@ -59,10 +55,8 @@ __all__ = ["MarketPlugin", "create_app"]
 
 log = structlog.get_logger(name="market.access")
 
-
-@get("/docs", include_in_schema=False)
-async def docs_redirect() -> Redirect:
-    return Redirect("/schema/swagger")
+OPENAPI_PATH = "/schema"
+"""Where Litestar serves the OpenAPI document (``/schema/openapi.json``); the docs UI is /docs."""
 
 
 def access_log(app: ASGIApp) -> ASGIApp:
@@ -126,23 +120,12 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         )
         state.meili = meili_client(settings.meili_url, settings.meili_api_key)
         state.search_reader = SearchReader(settings.meili_url, settings.meili_api_key)
-        indexer_task: asyncio.Future[tuple[None, None, None, None, None]] | None = None
+        indexer_task: asyncio.Future[list[None]] | None = None
         try:
             await prepare_indexes(settings, state.meili)
             if settings.run_indexer:
-                indexer = OutboxIndexer(
-                    state.pool, state.meili, settings.listings_index, terms_for=search_terms
-                )
-                recorder = MatchRecorder(state.pool, state.search_reader, settings.listings_index)
-                alerts = AlertMatcher(state.pool, state.meili, settings.listings_index)
-                lifecycle = ListingLifecycle(state.pool)
-                indexer_task = asyncio.gather(
-                    indexer.run_forever(),
-                    drain_on_notify(state.pool, recorder.drain, name="match recorder"),
-                    drain_on_notify(state.pool, alerts.drain, name="alert matcher"),
-                    lifecycle.run_forever(interval_seconds=settings.expiry_interval_seconds),
-                    WebhookDispatcher.from_settings(state.pool, settings).run_forever(),
-                )
+                resources = LoopResources(state.pool, state.meili, state.search_reader, settings)
+                indexer_task = asyncio.gather(*start_loops(resources))
             yield
         finally:
             if indexer_task is not None:
@@ -174,15 +157,14 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol, ReceiveRoutePlugin):
                 match_inbox,
                 health,
                 ready,
-                docs_redirect,
+                *SwaggerUI(self.settings, openapi_url=f"{OPENAPI_PATH}/openapi.json").route_handlers(),
             ]
         )
         app_config.dependencies.update(dependencies)
         app_config.exception_handlers.update(exception_handlers)
         app_config.lifespan.append(lifespan)
-        app_config.middleware.extend(
-            [access_log, allow_every_method, rate_limits(self.settings), idempotency]
-        )
+        app_config.middleware.extend([access_log, allow_every_method, gate(self.settings), idempotency])
+        app_config.guards.append(scope_guard)
         app_config.state.update({"settings": self.settings})
         app_config.request_class = StrictBodyRequest
         app_config.before_request = refuse_null_for_absent
@@ -193,9 +175,11 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol, ReceiveRoutePlugin):
                 "Cross-border trade matchmaking for Central Asia: export offers, import demands, "
                 "HS-coded search. Errors are RFC 9457 application/problem+json."
             ),
-            path="/schema",
+            path=OPENAPI_PATH,
             use_handler_docstrings=True,
-            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin()],
+            # The docs UI is /docs (market.docs_ui), served from pinned local files; /schema
+            # itself serves the document only.
+            render_plugins=[JsonRenderPlugin()],
             components=Components(
                 security_schemes={
                     "ApiKey": SecurityScheme(
@@ -205,11 +189,11 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol, ReceiveRoutePlugin):
                     )
                 }
             ),
-            security=[{"ApiKey": []}],
         )
         return app_config
 
     def receive_route(self, route: BaseRoute) -> None:
+        declare_security(route)
         complete_route(route)
 
     def on_cli_init(self, cli: Group) -> None:

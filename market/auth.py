@@ -11,19 +11,18 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 import asyncpg
-from litestar import Request
 
 from market.errors import Forbidden, Unauthorized
 
-__all__ = ["Caller", "generate_api_key", "hash_api_key", "resolve_caller"]
+__all__ = ["ANONYMOUS", "Caller", "authenticate", "generate_api_key", "hash_api_key"]
 
 KEY_PREFIX = "mk_"
+ADMIN_CREDENTIAL = "admin"
 _LOOKUP_SQL = """
-SELECT k.organization_id, k.scopes, o.kind
+SELECT k.id, k.organization_id, k.scopes, o.kind
 FROM api_keys k JOIN organizations o ON o.id = k.organization_id
 WHERE k.key_hash = $1 AND k.revoked_at IS NULL
 """
@@ -41,42 +40,54 @@ def hash_api_key(secret: str) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who is asking: anonymous, the platform admin, or an organization's key."""
+    """Who is asking: anonymous, the platform admin, or an organization's key.
+
+    ``credential`` names the resolved credential (the key's id, or ``admin``), however the header
+    was spelled: rate limits and idempotency records are kept per credential."""
 
     organization_id: UUID | None = None
     organization_kind: str | None = None
     scopes: frozenset[str] = frozenset()
     is_admin: bool = False
+    credential: str | None = None
 
     @property
     def is_anonymous(self) -> bool:
         return not self.is_admin and self.organization_id is None
 
-    def require_organization(self, scope: str | None = None) -> UUID:
-        """The caller's organization id; 401 without a key, 403 without the scope."""
+    def require_scope(self, scope: str) -> None:
+        """401 without a credential; 403 for an organization's key without ``scope`` (an empty
+        scope asks for any credential). The admin holds every scope."""
+        if self.is_anonymous:
+            raise Unauthorized("send an API key as 'Authorization: Bearer mk_...'")
+        if scope and not self.is_admin and scope not in self.scopes:
+            raise Forbidden(f"this API key lacks the '{scope}' scope; issue a key that has it")
+
+    def require_organization(self) -> UUID:
+        """The caller's organization id; 401 without a key, 403 for the admin token."""
         if self.organization_id is None:
             if self.is_admin:
                 raise Forbidden("this endpoint acts as an organization: use an organization's API key")
             raise Unauthorized("send an organization API key as 'Authorization: Bearer mk_...'")
-        if scope is not None and scope not in self.scopes:
-            raise Forbidden(f"this API key lacks the '{scope}' scope")
         return self.organization_id
 
 
 ANONYMOUS = Caller()
 
 
-async def resolve_caller(
-    request: Request[Any, Any, Any], pool: asyncpg.Pool, admin_token: str | None
-) -> Caller:
-    """Read ``Authorization: Bearer ...``: none is anonymous; a wrong one is 401, never ignored."""
-    header = request.headers.get("authorization")
-    if not header:
-        return ANONYMOUS
-    scheme, _, token = header.partition(" ")
+def parse_bearer(header: str) -> str:
+    """The token of ``Authorization: Bearer <token>``; the scheme is case-insensitive (RFC 9110)
+    and extra spaces are allowed, so every spelling names the same credential."""
+    scheme, _, token = header.strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("use 'Authorization: Bearer <api key>'")
+    return token
+
+
+async def authenticate(header: str, pool: asyncpg.Pool, admin_token: str | None) -> Caller:
+    """The caller a presented ``Authorization`` header names; a wrong one is 401, never ignored."""
+    token = parse_bearer(header)
     if token.startswith(KEY_PREFIX):
         row = await pool.fetchrow(_LOOKUP_SQL, hash_api_key(token))
         if row is None:
@@ -85,7 +96,8 @@ async def resolve_caller(
             organization_id=row["organization_id"],
             organization_kind=row["kind"],
             scopes=frozenset(row["scopes"]),
+            credential=str(row["id"]),
         )
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
-        return Caller(is_admin=True, scopes=frozenset({"admin"}))
+        return Caller(is_admin=True, scopes=frozenset({"admin"}), credential=ADMIN_CREDENTIAL)
     raise Unauthorized("this token is not valid")

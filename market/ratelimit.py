@@ -1,10 +1,9 @@
-"""Rate limits per API key and per anonymous client address, with the IETF RateLimit headers.
+"""Rate limit budgets, with the IETF RateLimit headers; ``market.gate`` applies them.
 
-Each credential (a digest of the ``Authorization`` header) has its own budget; requests without
-one share their client address's budget. Failed authentications also count against the address,
-so guessing keys from one address stops quickly. Every answer carries ``RateLimit-Policy`` and
-``RateLimit`` (draft-ietf-httpapi-ratelimit-headers); a refusal is 429 problem+json with
-``Retry-After``.
+Each resolved credential has its own budget; requests without one share their client address's
+budget. Failed authentications also count against the address, so guessing keys from one address
+stops quickly. Every answer carries ``RateLimit-Policy`` and ``RateLimit``
+(draft-ietf-httpapi-ratelimit-headers); a refusal is 429 problem+json with ``Retry-After``.
 
 The budget is a GCRA (generic cell rate algorithm, the token bucket kept as one "theoretical
 arrival time" per client): a client may burst its whole budget, then gets one request every
@@ -16,7 +15,6 @@ up to N times the budget.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import time
@@ -24,14 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import msgspec
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Send
 
-from market.settings import Settings
 from schemas.common import Problem
 
-__all__ = ["Budget", "RateLimiter", "parse_rate", "rate_limits"]
+__all__ = ["Budget", "RateLimiter", "parse_rate", "refuse"]
 
-_UNLIMITED = frozenset({"/health", "/ready"})
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
 
@@ -88,6 +84,12 @@ class RateLimiter:
             retry_after=0 if allowed else max(1, math.ceil(new_tat - now - self.window)),
         )
 
+    def refund(self, key: str, *, cost: int = 1) -> None:
+        """Give back what ``hit`` took: a reservation that was not needed after all."""
+        tat = self._tat.get(key)
+        if tat is not None:
+            self._tat[key] = tat - self.window / self.amount * cost
+
     def peek(self, key: str) -> Budget:
         """The budget without spending any of it."""
         now = self.clock()
@@ -108,65 +110,7 @@ class RateLimiter:
             self._tat = {k: t for k, t in self._tat.items() if t > now}
 
 
-def _header(scope: Scope, name: bytes) -> bytes | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return value
-    return None
-
-
-def rate_limits(settings: Settings) -> type:
-    """Middleware class bound to the configured limits."""
-    per_key = RateLimiter.parse(settings.rate_limit_key)
-    anonymous = RateLimiter.parse(settings.rate_limit_anonymous)
-    auth_failures = RateLimiter.parse(settings.rate_limit_auth_failures)
-    policies = {
-        name: f'"{name}";q={limiter.amount};w={limiter.window}'.encode()
-        for name, limiter in (("key", per_key), ("address", anonymous))
-    }
-
-    class RateLimit:
-        def __init__(self, app: ASGIApp) -> None:
-            self.app = app
-
-        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http" or scope["path"] in _UNLIMITED or not settings.rate_limit_enabled:
-                await self.app(scope, receive, send)
-                return
-            client = scope.get("client")
-            address = client[0] if client else "unknown"
-            credential = _header(scope, b"authorization")
-            if credential:
-                guessing = auth_failures.peek(address)
-                if not guessing.allowed:
-                    await _refuse(
-                        send, guessing.retry_after, "too many failed authentications from your address"
-                    )
-                    return
-                name, budget = "key", per_key.hit(hashlib.sha256(credential).hexdigest())
-            else:
-                name, budget = "address", anonymous.hit(address)
-            headers = [
-                (b"ratelimit-policy", policies[name]),
-                (b"ratelimit", f'"{name}";r={budget.remaining};t={budget.reset}'.encode()),
-            ]
-            if not budget.allowed:
-                await _refuse(send, budget.retry_after, f"this {name}'s budget is spent", headers)
-                return
-
-            async def send_with_headers(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    message["headers"] = [*message.get("headers", ()), *headers]
-                    if message["status"] == 401 and credential:
-                        auth_failures.hit(address)
-                await send(message)
-
-            await self.app(scope, receive, send_with_headers)
-
-    return RateLimit
-
-
-async def _refuse(
+async def refuse(
     send: Send, wait: int, reason: str, headers: list[tuple[bytes, bytes]] | None = None
 ) -> None:
     problem = Problem(

@@ -5,14 +5,20 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
 __all__ = ["Settings", "get_settings"]
 
 _ENV_PREFIXES = ("MARKET_",)
-_PLAIN_NAMES = {"DATABASE_URL": "database_url", "MEILI_URL": "meili_url", "MEILI_API_KEY": "meili_api_key"}
+_PLAIN_NAMES = {
+    "DATABASE_URL": "database_url",
+    "MEILI_URL": "meili_url",
+    "MEILI_API_KEY": "meili_api_key",
+    "MEILI_BINARY": "meili_binary",
+    "FORWARDED_ALLOW_IPS": "forwarded_allow_ips",  # uvicorn's own name for it
+}
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -32,6 +38,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """``dev`` may start embedded services and generate secrets; ``prod`` never does."""
     state_dir: str = ".market"
     """Where the embedded services keep their data (``MARKET_STATE_DIR``)."""
+    docs_ui_dir: str | None = None
+    """Where the pinned Swagger UI files of ``/docs`` are (``MARKET_DOCS_UI_DIR``); default: a
+    directory under ``state_dir``. ``market docs fetch`` fills it; dev fills it at start."""
     index_prefix: str = "market"
     """Prefix of the Meilisearch index names (``MARKET_INDEX_PREFIX``)."""
     run_indexer: bool = True
@@ -51,6 +60,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Time allowed for one webhook attempt, start to finish (``MARKET_WEBHOOK_TIMEOUT_SECONDS``)."""
     webhook_retry_scale: float = 1.0
     """Multiplies the webhook retry waits: 5 s, 30 s, 2 min... (``MARKET_WEBHOOK_RETRY_SCALE``)."""
+    forwarded_allow_ips: str = ""
+    """Reverse proxies whose ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed: addresses
+    or networks, comma-separated, or ``*`` (``MARKET_FORWARDED_ALLOW_IPS``, or uvicorn's
+    ``FORWARDED_ALLOW_IPS``). Empty: none, and the client address is the connection's."""
+    limit_concurrency: Annotated[int, msgspec.Meta(ge=1)] = 1000
+    """Open connections (or requests in flight) per process beyond which uvicorn answers 503 at
+    once instead of queueing (``MARKET_LIMIT_CONCURRENCY``)."""
+    keep_alive_seconds: Annotated[int, msgspec.Meta(ge=1)] = 5
+    """An idle keep-alive connection is closed after this many seconds
+    (``MARKET_KEEP_ALIVE_SECONDS``)."""
     rate_limit_enabled: bool = True
     """Apply the rate limits below (``MARKET_RATE_LIMIT_ENABLED``)."""
     rate_limit_key: str = "1200/minute"
@@ -84,13 +103,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     """Build settings from environment variables (``MARKET_*`` plus the plain service URLs)."""
     env = os.environ if environ is None else environ
-    values: dict[str, str] = {}
+    # A plain name (DATABASE_URL, FORWARDED_ALLOW_IPS...) gives way to its MARKET_ spelling.
+    values = {field: env[name] for name, field in _PLAIN_NAMES.items() if name in env}
     for name, value in env.items():
-        if name in _PLAIN_NAMES:
-            values[_PLAIN_NAMES[name]] = value
-        elif name == "MEILI_BINARY":
-            values["meili_binary"] = value
-        elif name.startswith(_ENV_PREFIXES):
+        if name.startswith(_ENV_PREFIXES) and value != "":
             values[name.removeprefix("MARKET_").lower()] = value
     known = set(Settings.__struct_fields__)
     return msgspec.convert(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from uuid import UUID
 
 import msgspec
@@ -22,8 +22,12 @@ __all__ = [
 ]
 
 OrganizationKind = Literal["exporter", "importer", "trader", "chamber"]
-Scope = Literal["read", "listings:write", "members:write", "webhooks:write"]
-ALL_SCOPES: tuple[str, ...] = ("read", "listings:write", "members:write", "webhooks:write")
+Scope = Literal["read", "listings:write", "members:write", "webhooks:write", "keys:write", "crossings:write"]
+"""What a key may do: ``read`` (private reads, alerts), ``listings:write`` (offers and demands),
+``members:write`` (a chamber's members: create, verify, their keys), ``webhooks:write``,
+``keys:write`` (issue and revoke keys) and ``crossings:write`` (a chamber's border crossings)."""
+ALL_SCOPES: tuple[str, ...] = get_args(Scope)
+CHAMBER_SCOPES = frozenset({"members:write", "crossings:write"})
 
 Email = Annotated[
     str,

@@ -10,7 +10,8 @@ import copy
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 import httpx
 import msgspec
@@ -20,10 +21,23 @@ from litestar import Litestar
 from market.app import create_app
 from market.db import apply_migrations, connect
 from market.devstack import Services, ensure_meilisearch_binary, provide_services
+from market.docs_ui import ensure_swagger_ui
 from market.examples import FLOUR_DEMAND, UZ_PLATES_OFFER
 from market.settings import Settings, settings_from_env
+from tests.faults.processes import Processes
 
 ADMIN_TOKEN = "test-admin-" + secrets.token_urlsafe(16)
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Processes]:
+    """Processes a test starts as the console script (``market dev``, ``market run``...), ended
+    (SIGTERM, then SIGKILL) when it ends; their logs are under ``tmp_path/logs``."""
+    started = Processes(tmp_path / "logs")
+    try:
+        yield started
+    finally:
+        started.stop_all()
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +45,7 @@ def services() -> Iterator[Services]:
     base = settings_from_env()
     # The Meilisearch binary is shared with `make run`; the data of the test services is not.
     binary = str(ensure_meilisearch_binary(base))
+    ensure_swagger_ui(base)  # what `make run` fetches too: /docs is tested with the real files
     base = msgspec.structs.replace(base, state_dir=f"{base.state_dir}/test", meili_binary=binary)
     with provide_services(base, database="market_test", reset_database=True) as found:
         yield found
@@ -99,10 +114,17 @@ async def app(settings: Settings) -> AsyncIterator[Litestar]:
         yield application
 
 
+@contextlib.asynccontextmanager
+async def asgi_client(application: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client that calls the app in this process."""
+    transport = httpx.ASGITransport(app=cast(Any, application))  # Litestar types its ASGI call more narrowly
+    async with httpx.AsyncClient(transport=transport, base_url="http://market.test") as http:
+        yield http
+
+
 @pytest.fixture(scope="session")
 async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://market.test") as http:
+    async with asgi_client(app) as http:
         yield http
 
 

@@ -1,21 +1,24 @@
 """The app as a real server: uvicorn in a subprocess on a free loopback port, on the suite's
-PostgreSQL and Meilisearch, started the way the benchmarks start it. For tests that need what the
-in-process client cannot give: real HTTP, or everything the process writes to its output."""
+PostgreSQL and Meilisearch, started the way the benchmarks start it (``serve``) or the way
+``make run`` starts it (``serve_dev``). For tests that need what the in-process client cannot
+give: real HTTP, or everything the process writes to its output."""
 
 from __future__ import annotations
 
 import contextlib
 import secrets
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from benchmarks.run import Processes, Server, server_env, wait_ready
+from benchmarks.run import Processes, Server, free_port, server_env, stop_process_groups, wait_ready
 from market.settings import Settings
 
-__all__ = ["organization_with_key", "serve"]
+__all__ = ["dev_environment", "organization_with_key", "serve", "serve_dev", "start_process"]
 
 
 @contextlib.asynccontextmanager
@@ -32,6 +35,52 @@ async def serve(settings: Settings, log_dir: Path, name: str, **env: str) -> Asy
         yield server
     finally:
         processes.stop_all()
+
+
+def dev_environment(settings: Settings) -> dict[str, str]:
+    """The environment of a developer's shell pointed at the suite's PostgreSQL and Meilisearch:
+    no other ``MARKET_*`` setting than the index names, so every command runs with its defaults."""
+    served = server_env(settings)
+    plain = {name: value for name, value in served.items() if not name.startswith("MARKET_")}
+    return {**plain, "MARKET_INDEX_PREFIX": settings.index_prefix}
+
+
+def start_process(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``command`` in ``cwd`` with all its output in ``log``, in a process group of its own (so
+    ``stop_process_groups`` stops what it started in the background too)."""
+    with open(log, "wb") as fh:
+        return subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+@contextlib.asynccontextmanager
+async def serve_dev(settings: Settings, workdir: Path, *options: str) -> AsyncIterator[Server]:
+    """``market dev`` itself, as ``make run`` starts it (plus ``options``), in ``workdir`` (where it
+    generates ``.market/admin_token``), on the suite's services; ``server.log`` holds its output."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-c",
+        "from market.cli import main; main()",
+        "dev",
+        "--port",
+        str(port),
+        *options,
+    ]
+    process = start_process(command, workdir, dev_environment(settings), workdir / "market-dev.log")
+    try:
+        server = Server("market dev", port, process, workdir / "market-dev.log")
+        await wait_ready(server, "/ready")
+        yield server
+    finally:
+        stop_process_groups([process])
 
 
 def _as_environment(settings: Settings) -> dict[str, str]:

@@ -14,6 +14,7 @@ from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from market.access import requires
 from market.alerts import service
 from market.auth import Caller
 from market.errors import problem_responses
@@ -49,6 +50,7 @@ class AlertController(Controller):
         operation_id="createAlert",
         responses=problem_responses(400, 401, 403, 409, 413, 422),
         status_code=201,
+        **requires(SCOPE),
     )
     async def create(
         self,
@@ -57,25 +59,30 @@ class AlertController(Controller):
         pool: NamedDependency[asyncpg.Pool],
     ) -> Alert:
         """Save a search: new listings of other organizations that fit it raise alert.matched."""
-        organization_id = caller.require_organization(SCOPE)
+        organization_id = caller.require_organization()
         async with pool.acquire() as conn:
             return await service.create_alert(conn, organization_id, data)
 
-    @get("/", operation_id="listAlerts", responses=problem_responses(401, 403))
+    @get("/", operation_id="listAlerts", responses=problem_responses(401, 403), **requires(SCOPE))
     async def list_all(
         self, caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
     ) -> AlertList:
         """Your saved searches, oldest first."""
-        organization_id = caller.require_organization(SCOPE)
+        organization_id = caller.require_organization()
         async with pool.acquire() as conn:
             return await service.list_alerts(conn, organization_id)
 
-    @get("/{alert_id:uuid}", operation_id="getAlert", responses=problem_responses(400, 401, 403, 404))
+    @get(
+        "/{alert_id:uuid}",
+        operation_id="getAlert",
+        responses=problem_responses(400, 401, 403, 404),
+        **requires(SCOPE),
+    )
     async def get_one(
         self, alert_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
     ) -> Alert:
         """One of your saved searches."""
-        organization_id = caller.require_organization(SCOPE)
+        organization_id = caller.require_organization()
         async with pool.acquire() as conn:
             return await service.get_alert(conn, organization_id, alert_id)
 
@@ -84,11 +91,12 @@ class AlertController(Controller):
         operation_id="deleteAlert",
         responses=problem_responses(400, 401, 403, 404),
         status_code=204,
+        **requires(SCOPE),
     )
     async def remove(
         self, alert_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
     ) -> None:
         """Delete one of your saved searches: it stops raising alerts at once."""
-        organization_id = caller.require_organization(SCOPE)
+        organization_id = caller.require_organization()
         async with pool.acquire() as conn:
             await service.delete_alert(conn, organization_id, alert_id)

@@ -7,6 +7,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from market.db.locks import hold_organization_limit
 from market.errors import Conflict, InvalidInput, NotFound
 from market.listings.controller import near_places
 from market.vocab import hs_entry, is_country, is_incoterm
@@ -27,8 +28,6 @@ __all__ = [
 MAX_ALERTS = 100
 """Saved searches per organization: each one is checked against every new listing."""
 
-# One creator at a time per organization, so two concurrent requests cannot pass the limit.
-LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, 4))"
 COUNT_SQL = "SELECT count(*) FROM alerts WHERE organization_id = $1"
 INSERT_SQL = """
 INSERT INTO alerts (organization_id, name, filters, place_ids) VALUES ($1, $2, $3, $4)
@@ -100,7 +99,7 @@ def alert_query(
 async def create_alert(conn: asyncpg.Connection, organization_id: UUID, data: AlertCreate) -> Alert:
     filters, place_ids = check_filters(data.filters)
     async with conn.transaction():
-        await conn.execute(LOCK_SQL, organization_id)
+        await hold_organization_limit(conn, "alerts", organization_id)
         if await conn.fetchval(COUNT_SQL, organization_id) >= MAX_ALERTS:
             raise Conflict(
                 f"an organization may keep {MAX_ALERTS} alerts and you have that many; delete one first"

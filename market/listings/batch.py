@@ -321,7 +321,7 @@ async def write_batch(pool: asyncpg.Pool, caller: Caller, items: Sequence[Any]) 
     ``items`` are decoded JSON values (objects shaped like a POST /v1/listings body), raw JSON
     bytes, or ``Unparsable`` markers for input that could not be read.
     """
-    caller_org = caller.require_organization("listings:write")
+    caller_org = caller.require_organization()
     if len(items) > MAX_BATCH:
         raise _too_many(len(items))
     results: dict[int, BatchItemResult] = {}

@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, QueryParameter
 
+from market.access import requires
 from market.auth import Caller
 from market.errors import InvalidInput, ServiceUnavailable, problem_responses
 from market.examples import ListingBody
@@ -82,6 +83,7 @@ class ListingController(Controller):
         operation_id="createListing",
         responses=problem_responses(400, 401, 403, 409, 413, 422),
         status_code=201,
+        **requires("listings:write"),
     )
     async def create(
         self,
@@ -90,7 +92,7 @@ class ListingController(Controller):
         pool: NamedDependency[asyncpg.Pool],
     ) -> Response[ListingOwner]:
         """Post an export offer or an import demand."""
-        organization_id = caller.require_organization("listings:write")
+        organization_id = caller.require_organization()
         async with pool.acquire() as conn:
             listing = await service.create_listing(conn, organization_id, data)
         return _with_etag(listing, 201)  # type: ignore[return-value]
@@ -102,6 +104,7 @@ class ListingController(Controller):
         status_code=200,
         request_max_body_size=BATCH_MAX_BYTES,
         operation_class=BatchOperation,
+        **requires("listings:write"),
     )
     async def batch(
         self,
@@ -110,7 +113,7 @@ class ListingController(Controller):
         pool: NamedDependency[asyncpg.Pool],
     ) -> BatchResults:
         """Create or update up to 1,000 listings; one result per item, in input order."""
-        caller.require_organization("listings:write")
+        caller.require_organization()
         items = parse_batch_body(await request.body(), request.content_type[0])
         return summarize(await write_batch(pool, caller, items))
 
@@ -123,6 +126,7 @@ class ListingController(Controller):
             ),
             **problem_responses(400, 401, 403, 409, 413, 422),
         },
+        **requires("listings:write"),
     )
     async def put_by_ref(
         self,
@@ -132,7 +136,7 @@ class ListingController(Controller):
         pool: NamedDependency[asyncpg.Pool],
     ) -> Response[ListingOwner]:
         """Create or replace your listing with this external reference (201 created, 200 replaced)."""
-        organization_id = caller.require_organization("listings:write")
+        organization_id = caller.require_organization()
         async with pool.acquire() as conn:
             listing, created = await service.put_by_ref(conn, organization_id, external_ref, data)
         return _with_etag(listing, 201 if created else 200)  # type: ignore[return-value]
@@ -150,6 +154,7 @@ class ListingController(Controller):
         "/{listing_id:uuid}",
         operation_id="updateListing",
         responses=problem_responses(400, 401, 403, 404, 409, 412, 413, 422, 428),
+        **requires("listings:write"),
     )
     async def update(
         self,
@@ -160,7 +165,7 @@ class ListingController(Controller):
         if_match: Annotated[str | None, HeaderParameter(name="If-Match", schema_extra=not_null(str))] = None,
     ) -> Response[ListingOwner]:
         """Change your listing. Send If-Match with the ETag you read; a stale one gets 412."""
-        organization_id = caller.require_organization("listings:write")
+        organization_id = caller.require_organization()
         async with pool.acquire() as conn:
             listing = await service.patch_listing(conn, listing_id, organization_id, data, if_match)
         return _with_etag(listing)  # type: ignore[return-value]
@@ -170,12 +175,13 @@ class ListingController(Controller):
         operation_id="closeListing",
         responses=problem_responses(400, 401, 403, 404),
         status_code=204,
+        **requires("listings:write"),
     )
     async def close(
         self, listing_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
     ) -> None:
         """Close your listing: it leaves search and matching for good."""
-        organization_id = caller.require_organization("listings:write")
+        organization_id = caller.require_organization()
         async with pool.acquire() as conn:
             await service.close_listing(conn, listing_id, organization_id)
 

@@ -5,17 +5,30 @@ A CSV column is a field of ``POST /v1/listings``; a nested field is ``<object>_<
 (``quantity.amount`` is ``quantity_amount``, ``price.per`` is ``price_per``), and a list is one cell
 with ``;`` between items. An empty cell means "not given". A row that cannot even be read (bad
 JSON, a number that is not one, a broken quote) comes out with its errors instead of a body.
+Before that, ``market.listings.file_sniff`` tells from the first bytes whether the file is text at
+all, and how a CSV file's lines end and its cells are separated.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any, Literal, NamedTuple
 
 import msgspec
+
+from market.listings.file_sniff import (
+    SAVE_AS_CSV_UTF8,
+    SAVE_AS_NDJSON,
+    SNIFF_BYTES,
+    byte_lines,
+    delimiter_of,
+    line_end,
+    not_text,
+)
 
 __all__ = [
     "COLUMNS",
@@ -32,6 +45,7 @@ __all__ = [
 
 Format = Literal["csv", "ndjson"]
 FORMAT_BY_SUFFIX: dict[str, Format] = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson"}
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".numbers"})
 LIST_SEPARATOR = ";"
 
 
@@ -103,7 +117,9 @@ def _cell(kind: str, text: str) -> Any:
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"'{text}' is not a number") from None
+        # European spreadsheets write 1,80 and 20 000; the API reads 1.80 and 20000 only.
+        hint = "; write decimals with a dot and no thousands separators" if {",", " "} & set(text) else ""
+        raise ValueError(f"'{text}' is not a number{hint}") from None
     if not number.is_finite():
         raise ValueError(f"'{text}' is not a number")
     if kind == "decimal":
@@ -151,7 +167,7 @@ def _header(cells: list[str], chamber: bool) -> list[str]:
     return header
 
 
-def _lines(raw: IO[bytes], bad: set[int], on_bytes: Callable[[int], object]) -> Iterator[str]:
+def _lines(raw: Iterable[bytes], bad: set[int], on_bytes: Callable[[int], object]) -> Iterator[str]:
     """Decoded lines, counting bytes; a line that is not UTF-8 is noted (and decoded anyhow)."""
     for number, data in enumerate(raw, start=1):
         on_bytes(len(data))
@@ -164,13 +180,31 @@ def _lines(raw: IO[bytes], bad: set[int], on_bytes: Callable[[int], object]) -> 
             yield data.decode(errors="replace")
 
 
+def _head(raw: IO[bytes], expected: str, advice: str) -> bytes:
+    """The first bytes of the file, refused at once (naming what the file is) when not UTF-8 text."""
+    head = raw.read(SNIFF_BYTES)
+    found = not_text(head, whole=len(head) < SNIFF_BYTES)
+    if found:
+        raise ImportFileError(
+            f"the file is {found}, not {expected}; nothing was imported. To import it, {advice}"
+        )
+    return head
+
+
 def read_csv(raw: IO[bytes], *, chamber: bool, on_bytes: Callable[[int], object] = int) -> Iterator[Row]:
-    """Rows of a CSV file with a header row. The header is checked at once: ImportFileError
-    names unknown columns before any row is read."""
+    """Rows of a CSV file with a header row, delimited by commas, semicolons or tabs, lines
+    ending in LF, CRLF or CR. What the file is and its header are checked at once:
+    ImportFileError names a file that is not CSV text, or unknown columns, before any row is read."""
+    head = _head(raw, "CSV UTF-8 text", SAVE_AS_CSV_UTF8)
     bad: set[int] = set()
-    reader = csv.reader(_lines(raw, bad, on_bytes), strict=True)
-    header = _header(next(reader, []), chamber)
-    return _csv_records(reader, header, bad)
+    lines = _lines(byte_lines(head, raw, line_end(head)), bad, on_bytes)
+    first = next(lines, "")
+    reader = csv.reader(chain([first], lines), strict=True, delimiter=delimiter_of(first, COLUMNS))
+    try:
+        cells = next(reader, [])
+    except csv.Error as exc:
+        raise ImportFileError(f"the header row is not valid CSV ({exc}); {SAVE_AS_CSV_UTF8}") from None
+    return _csv_records(reader, _header(cells, chamber), bad)
 
 
 def _csv_records(reader: Any, header: list[str], bad: set[int]) -> Iterator[Row]:
@@ -193,9 +227,14 @@ def _csv_records(reader: Any, header: list[str], bad: set[int]) -> Iterator[Row]
 
 
 def read_ndjson(raw: IO[bytes], *, on_bytes: Callable[[int], object] = int) -> Iterator[Row]:
-    """Rows of an NDJSON file: one listing body (a JSON object) per line; blank lines skipped."""
+    """Rows of an NDJSON file: one listing body (a JSON object) per line; blank lines skipped.
+    A file that is not UTF-8 text (a workbook, UTF-16) is refused at once with ImportFileError."""
+    return _ndjson_records(byte_lines(_head(raw, "UTF-8 NDJSON", SAVE_AS_NDJSON), raw, b"\n"), on_bytes)
+
+
+def _ndjson_records(lines: Iterable[bytes], on_bytes: Callable[[int], object]) -> Iterator[Row]:
     decoder = msgspec.json.Decoder()
-    for line, data in enumerate(raw, start=1):
+    for line, data in enumerate(lines, start=1):
         on_bytes(len(data))
         if not data.strip():
             continue
@@ -215,6 +254,11 @@ def format_of(source: Path, given: str | None) -> Format:
     if given in ("csv", "ndjson"):
         return given  # type: ignore[return-value]
     found = FORMAT_BY_SUFFIX.get(source.suffix.lower())
+    if source.suffix.lower() in WORKBOOK_SUFFIXES and given is None:
+        raise ImportFileError(
+            f"{source.name} is a spreadsheet workbook, not a CSV file; nothing was imported. "
+            f"To import it, {SAVE_AS_CSV_UTF8}"
+        )
     if found is None:
         raise ImportFileError(
             f"cannot tell the format of {source.name} from its extension; pass --format csv or ndjson"

@@ -1,15 +1,14 @@
 """``market import FILE``: listings from a CSV or NDJSON file, in chunks through ``write_batch``.
 
-Rows that cannot be read (``market.listings.import_files``) are rejected at once and never reach
-the database; every other row goes through the same batch path as ``POST /v1/listings/batch``,
-each one atomic on its own. Rejects are written as they happen, one record per field error,
-keyed by the input's line number.
+Rows that cannot be read (``market.listings.import_files``) are rejected and never reach the
+database; every other row goes through the same batch path as ``POST /v1/listings/batch``, each
+one atomic on its own. Rejects are written chunk by chunk in the input's line order, whichever
+stage refused a row (reading, checking, the database), one record per field error.
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -18,66 +17,24 @@ from pathlib import Path
 from uuid import UUID
 
 import asyncpg
-import msgspec
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
 from market.auth import Caller
 from market.db import create_pool
 from market.listings.batch import MAX_BATCH, write_batch
-from market.listings.import_files import (
-    FORMAT_BY_SUFFIX,
-    ImportFileError,
-    Row,
-    column_for,
-    format_of,
-    read_csv,
-    read_ndjson,
-)
+from market.listings.import_files import ImportFileError, Row, column_for, format_of, read_csv, read_ndjson
+from market.listings.rejects import RejectsWriter, check_rejects_path, rejects_path_for
 from schemas.common import FieldError
 
 __all__ = [
     "ImportFileError",
     "ImportRequest",
     "ImportSummary",
-    "RejectsWriter",
     "acting_caller",
     "import_rows",
-    "rejects_path_for",
     "run_import",
 ]
-
-
-def rejects_path_for(source: Path) -> Path:
-    """``listings.csv`` -> ``listings.rejects.csv``, next to the input."""
-    return source.with_name(f"{source.stem if source.suffix else source.name}.rejects.csv")
-
-
-class RejectsWriter:
-    """Rejected rows as CSV (or NDJSON for a ``.ndjson``/``.jsonl`` path): line, external_ref,
-    field, message; one record per field error, written as they come."""
-
-    FIELDS = ("line", "external_ref", "field", "message")
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.count = 0
-        self._file = path.open("w", encoding="utf-8", newline="")
-        self._ndjson = FORMAT_BY_SUFFIX.get(path.suffix.lower()) == "ndjson"
-        self._csv = csv.writer(self._file)
-        if not self._ndjson:
-            self._csv.writerow(self.FIELDS)
-
-    def add(self, line: int, external_ref: str | None, field: str, message: str) -> None:
-        self.count += 1
-        if self._ndjson:
-            record = dict(zip(self.FIELDS, (line, external_ref, field, message), strict=True))
-            self._file.write(msgspec.json.encode(record).decode() + "\n")
-        else:
-            self._csv.writerow((line, external_ref or "", field, message))
-
-    def close(self) -> None:
-        self._file.close()
 
 
 @dataclass
@@ -109,16 +66,23 @@ async def import_rows(
     batch_size: int = MAX_BATCH,
     on_rows: Callable[[int], None] = lambda _n: None,
 ) -> ImportSummary:
-    """Write the rows in chunks of ``batch_size``; ``csv_fields`` names errors by CSV column."""
+    """Write the rows in chunks of ``batch_size`` (unreadable rows count towards a chunk but are
+    not sent); ``csv_fields`` names errors by CSV column. Rejects come out in the rows' order."""
     summary = ImportSummary()
     started = time.perf_counter()
     name: Callable[[str], str] = column_for if csv_fields else (lambda f: "" if f == "body" else f)
     chunk: list[Row] = []
 
     async def flush() -> None:
-        results = await write_batch(pool, caller, [row.item for row in chunk])
-        for result in results:
-            row = chunk[result.index]
+        readable = [row.item for row in chunk if row.item is not None]
+        results = iter(await write_batch(pool, caller, readable) if readable else [])
+        for row in chunk:  # write_batch answers in input order: zip it back with the readable rows
+            if row.item is None:
+                summary.failed += 1
+                for field, message in row.errors:
+                    rejects.add(row.line, row.external_ref, field, message)
+                continue
+            result = next(results)
             if result.status == "error":
                 summary.failed += 1
                 ref = result.external_ref or row.external_ref
@@ -133,12 +97,6 @@ async def import_rows(
         chunk.clear()
 
     for row in rows:
-        if row.item is None:
-            summary.rows += 1
-            summary.failed += 1
-            for field, message in row.errors:
-                rejects.add(row.line, row.external_ref, field, message)
-            continue
         chunk.append(row)
         if len(chunk) >= batch_size:
             await flush()
@@ -195,8 +153,7 @@ async def _run_import(
 ) -> tuple[ImportSummary, Path]:
     fmt = format_of(request.source, request.format)
     rejects_path = request.rejects or rejects_path_for(request.source)
-    if rejects_path.resolve() == request.source.resolve():
-        raise ImportFileError("the rejects file would overwrite the input: pass another --rejects PATH")
+    check_rejects_path(rejects_path, request.source)
     pool = await create_pool(database_url, min_size=1, max_size=2)
     try:
         async with pool.acquire() as conn:

@@ -10,6 +10,7 @@ from litestar import Controller, Response, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter
 
+from market.access import requires
 from market.auth import Caller
 from market.errors import problem_responses
 from market.examples import example_body
@@ -42,6 +43,7 @@ class LifecycleController(Controller):
         status_code=200,
         responses=problem_responses(400, 401, 403, 404, 409, 412, 413, 422),
         operation_class=OptionalBody,
+        **requires("listings:write"),
     )
     async def renew(
         self,
@@ -52,7 +54,7 @@ class LifecycleController(Controller):
         if_match: Annotated[str | None, HeaderParameter(name="If-Match", schema_extra=not_null(str))] = None,
     ) -> Response[ListingOwner]:
         """Renew your listing (default 90 days, at most 365); an expired one goes back on the market."""
-        organization_id = caller.require_organization("listings:write")
+        organization_id = caller.require_organization()
         async with pool.acquire() as conn:
             listing = await lifecycle.renew_listing(
                 conn, listing_id, organization_id, data or ListingRenew(), if_match

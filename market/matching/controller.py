@@ -10,6 +10,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
+from market.access import requires
 from market.auth import Caller
 from market.errors import ServiceUnavailable, problem_responses
 from market.matching.inbox import CURSOR_PATTERN, read_inbox
@@ -77,6 +78,7 @@ class MatchController(Controller):
     operation_id="matchInbox",
     tags=["matching"],
     responses=problem_responses(400, 401, 403, 422),
+    **requires("read"),
 )
 async def match_inbox(
     caller: NamedDependency[Caller],
@@ -97,6 +99,6 @@ async def match_inbox(
     limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
 ) -> MatchInbox:
     """Your match inbox: counterparts found for your active listings, newest first."""
-    organization_id = caller.require_organization("read")
+    organization_id = caller.require_organization()
     async with pool.acquire() as conn:
         return await read_inbox(conn, organization_id, cursor=cursor, listing_id=listing_id, limit=limit)

@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.openapi.spec import OpenAPIResponse, Operation, Schema
 from litestar.params import FromPath, JSONBody
 
+from market.access import requires
 from market.auth import Caller
 from market.errors import problem_responses
 from market.examples import OrganizationBody
@@ -48,6 +49,7 @@ class OrganizationController(Controller):
         operation_id="createOrganization",
         status_code=201,
         responses=problem_responses(400, 401, 403, 409, 413, 422),
+        **requires("members:write"),
     )
     async def create(
         self,
@@ -59,7 +61,7 @@ class OrganizationController(Controller):
         async with pool.acquire() as conn:
             return await service.create_organization(conn, caller, data)
 
-    @get("/me", operation_id="getMyOrganization", responses=problem_responses(401, 403))
+    @get("/me", operation_id="getMyOrganization", responses=problem_responses(401, 403), **requires())
     async def me(
         self, caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
     ) -> OrganizationPrivate:
@@ -93,6 +95,7 @@ class OrganizationController(Controller):
         responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
         operation_class=OptionalBody,
         opt={SECRET_RESPONSE: True},  # the secret is shown once: never stored for replay
+        **requires("keys:write"),
     )
     async def create_key(
         self,
@@ -110,6 +113,7 @@ class OrganizationController(Controller):
         operation_id="verifyOrganization",
         status_code=200,
         responses=problem_responses(400, 401, 403, 404),
+        **requires("members:write"),
     )
     async def verify(
         self,
@@ -126,6 +130,7 @@ class OrganizationController(Controller):
         operation_id="revokeApiKey",
         status_code=204,
         responses=problem_responses(400, 401, 403, 404),
+        **requires("keys:write"),
     )
     async def revoke_key(
         self,

@@ -12,6 +12,7 @@ from market.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from market.vocab import is_country
 from schemas.organizations import (
     ALL_SCOPES,
+    CHAMBER_SCOPES,
     ApiKeyCreate,
     ApiKeyCreated,
     OrganizationCreate,
@@ -41,19 +42,20 @@ async def create_organization(
     conn: asyncpg.Connection, caller: Caller, data: OrganizationCreate
 ) -> OrganizationPrivate:
     """Admins create any organization; a chamber creates members (never another chamber)."""
+    if not is_country(data.country):
+        raise InvalidInput.field("country", f"'{data.country}' is not an ISO 3166-1 alpha-2 code")
     if caller.is_admin:
         member_of = None
     elif caller.organization_kind == "chamber":
-        caller.require_organization("members:write")
+        caller.require_scope("members:write")
         if data.kind == "chamber":
             raise Forbidden("a chamber cannot create another chamber")
+        await _require_own_country(conn, caller, data.country)
         member_of = caller.organization_id
     elif caller.is_anonymous:
         raise Unauthorized("creating organizations needs the admin token or a chamber's API key")
     else:
         raise Forbidden("only the platform admin or a chamber of commerce can create organizations")
-    if not is_country(data.country):
-        raise InvalidInput.field("country", f"'{data.country}' is not an ISO 3166-1 alpha-2 code")
     row = await conn.fetchrow(
         INSERT_SQL, data.name, data.kind, data.country, data.city, data.contact, member_of
     )
@@ -69,9 +71,19 @@ async def get_organization(
     return msgspec.convert(row, OrganizationPrivate if with_contact else OrganizationPublic)
 
 
+async def _require_own_country(conn: asyncpg.Connection, caller: Caller, country: str) -> None:
+    """A chamber speaks for the firms of its own country only."""
+    own = await conn.fetchval("SELECT country FROM organizations WHERE id = $1", caller.organization_id)
+    if country != own:
+        raise Forbidden(
+            f"a chamber registers and verifies organizations of its own country ({own}), not {country}"
+        )
+
+
 def default_scopes(kind: str) -> list[str]:
-    """Every scope that fits an organization of this kind (members:write is for chambers)."""
-    return [s for s in ALL_SCOPES if s != "members:write" or kind == "chamber"]
+    """Every scope that fits an organization of this kind (members:write and crossings:write are
+    for chambers)."""
+    return [s for s in ALL_SCOPES if s not in CHAMBER_SCOPES or kind == "chamber"]
 
 
 async def create_api_key(
@@ -80,10 +92,12 @@ async def create_api_key(
     """The admin, the organization itself, or its chamber may issue a key."""
     row = await _managed_row(conn, caller, organization_id, own_ok=True)
     scopes = data.scopes or default_scopes(row["kind"])
-    if caller.organization_id == organization_id:
-        missing = set(scopes) - set(caller.scopes)
-        if missing:
-            raise Forbidden(f"a key cannot grant scopes it lacks: {', '.join(sorted(missing))}")
+    missing = set() if caller.is_admin else set(scopes) - set(caller.scopes)
+    if missing:  # the organization's own key and its chamber's alike: never wider than the minter
+        raise Forbidden(
+            f"a key cannot grant scopes it lacks: {', '.join(sorted(missing))}; "
+            "name narrower scopes or use a key that has them"
+        )
     secret, prefix, digest = generate_api_key()
     key = await conn.fetchrow(INSERT_KEY_SQL, organization_id, data.name, prefix, digest, sorted(set(scopes)))
     return msgspec.convert({**dict(key), "secret": secret}, ApiKeyCreated)
@@ -106,7 +120,9 @@ async def _managed_row(
 ) -> asyncpg.Record:
     """The organization, if the caller may manage it: the admin, its chamber (with
     ``members:write``) or, with ``own_ok``, itself. Anyone else gets 404, so existence never leaks."""
-    row = await conn.fetchrow("SELECT member_of, kind FROM organizations WHERE id = $1", organization_id)
+    row = await conn.fetchrow(
+        "SELECT member_of, kind, country FROM organizations WHERE id = $1", organization_id
+    )
     if row is None:
         raise NotFound(f"no organization with id {organization_id}")
     if caller.is_admin:
@@ -116,7 +132,7 @@ async def _managed_row(
         return row
     if row["member_of"] != caller.organization_id:
         raise NotFound(f"no organization with id {organization_id}")
-    caller.require_organization("members:write")
+    caller.require_scope("members:write")
     return row
 
 
@@ -127,7 +143,8 @@ async def verify_member(
     platform admin can verify in a chamber's place."""
     if caller.is_admin:
         raise Forbidden("verification is a chamber's word: use the member's chamber key")
-    await _managed_row(conn, caller, organization_id)
+    member = await _managed_row(conn, caller, organization_id)
+    await _require_own_country(conn, caller, member["country"])
     async with conn.transaction():
         row = await conn.fetchrow(VERIFY_SQL, organization_id, caller.organization_id)
         await conn.execute(REINDEX_ORG_SQL, organization_id)

@@ -9,6 +9,7 @@ from litestar import Controller, get, patch
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
+from market.access import requires
 from market.auth import Caller
 from market.errors import InvalidInput, problem_responses
 from market.routes import service
@@ -60,6 +61,7 @@ class RouteController(Controller):
         "/border-crossings/{crossing_id:str}",
         operation_id="setBorderCrossingStatus",
         responses=problem_responses(400, 401, 403, 404, 413),
+        **requires("crossings:write"),
     )
     async def set_status(
         self,

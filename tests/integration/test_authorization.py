@@ -361,15 +361,24 @@ async def test_read_only_key_cannot_write_or_escalate(
     assert "listings:write" in assert_problem(await client.delete(url, headers=read_only), 403)["detail"]
     assert await listing_row(app, listing["id"]) == stored
 
+    # Without keys:write a key manages no keys, not even ones as narrow as itself.
     keys_before = await _key_count(app, a.id)
-    for body in ({"scopes": ["listings:write"]}, {"scopes": ["read", "listings:write"]}, {}):
-        escalated = await client.post(f"/v1/organizations/{a.id}/api-keys", json=body, headers=read_only)
-        assert "listings:write" in assert_problem(escalated, 403)["detail"], body
+    for body in ({"scopes": ["listings:write"]}, {"scopes": ["read"]}, {}):
+        refused = await client.post(f"/v1/organizations/{a.id}/api-keys", json=body, headers=read_only)
+        assert "keys:write" in assert_problem(refused, 403)["detail"], body
     assert await _key_count(app, a.id) == keys_before
 
-    same = await client.post(
-        f"/v1/organizations/{a.id}/api-keys", json={"scopes": ["read"]}, headers=read_only
+    # With keys:write it issues keys no wider than itself.
+    issued = await client.post(
+        f"/v1/organizations/{a.id}/api-keys", json={"scopes": ["read", "keys:write"]}, headers=admin
     )
+    manager = bearer(issued.json()["secret"])
+    keys_before = await _key_count(app, a.id)
+    for body in ({"scopes": ["listings:write"]}, {"scopes": ["read", "listings:write"]}, {}):
+        escalated = await client.post(f"/v1/organizations/{a.id}/api-keys", json=body, headers=manager)
+        assert "listings:write" in assert_problem(escalated, 403)["detail"], body
+    assert await _key_count(app, a.id) == keys_before
+    same = await client.post(f"/v1/organizations/{a.id}/api-keys", json={"scopes": ["read"]}, headers=manager)
     assert same.status_code == 201, same.text
     assert same.json()["scopes"] == ["read"]
 

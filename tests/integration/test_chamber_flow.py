@@ -75,7 +75,7 @@ async def test_a_chamber_imports_its_members_listings_and_hears_of_their_matches
 
     # 1,000 rows from the chamber's system: 980 good offers across the members, 20 bad ones.
     items: list[dict[str, Any]] = [_offer(word, makers[n % 3], n) for n in range(1000)]
-    bad = {
+    bad: dict[int, dict[str, Any]] = {
         7: {"hs_code": "999999"},  # not a real code
         99: {"quantity": {"amount": -5, "unit": "TNE"}},
         250: {"on_behalf_of": (await make_org()).id},  # not a member of this chamber

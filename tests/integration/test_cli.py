@@ -34,13 +34,6 @@ async def test_migrate_is_idempotent(settings, app) -> None:
     assert "applied 0 migration(s)" in result.stderr + result.stdout
 
 
-async def test_help_lists_market_commands(settings) -> None:
-    result = _market(settings, "--help")
-    assert result.returncode == 0, result.stderr
-    for command in ("db", "demo", "dev", "search", "worker", "run"):
-        assert command in result.stdout
-
-
 async def test_reindex_rebuilds_and_swaps(client: httpx.AsyncClient, make_org, app, settings) -> None:
     org = await make_org()
     created = await client.post(

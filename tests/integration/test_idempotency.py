@@ -7,6 +7,7 @@ import secrets
 
 import httpx
 
+from market.idempotency import SECRET_RESPONSE
 from tests.conftest import Org, offer_body
 
 
@@ -127,3 +128,85 @@ async def test_malformed_keys_are_refused(client: httpx.AsyncClient, make_org, a
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["errors"][0]["field"] == "Idempotency-Key"
     assert await _listings(app, org) == 0
+
+
+def _bearer(secret: str, spelling: str) -> dict[str, str]:
+    return {"Authorization": spelling.format(secret), "Idempotency-Key": "one-key-" + secret[-8:]}
+
+
+async def test_every_spelling_of_a_credential_shares_its_records(
+    client: httpx.AsyncClient, make_org, app
+) -> None:
+    """The scheme is case-insensitive and spaces may vary: one key, one set of records."""
+    org = await make_org()
+    spellings = ["Bearer {}", "bearer {}", "BEARER {}", "Bearer  {}", " Bearer {} "]
+    answers = [
+        await client.post("/v1/listings", json=offer_body(), headers=_bearer(org.key, spelling))
+        for spelling in spellings
+    ]
+    assert [a.status_code for a in answers] == [201] * len(spellings)
+    assert {a.json()["id"] for a in answers} == {answers[0].json()["id"]}
+    assert [a.headers.get("idempotent-replayed") for a in answers] == [None] + ["true"] * (len(spellings) - 1)
+    assert await _listings(app, org) == 1
+
+
+async def test_a_revoked_key_gets_401_never_a_replay(
+    client: httpx.AsyncClient, make_org, app, admin: dict[str, str]
+) -> None:
+    org = await make_org()
+    issued = await client.post(
+        f"/v1/organizations/{org.id}/api-keys", json={"name": "soon revoked"}, headers=admin
+    )
+    secret, key_id = issued.json()["secret"], issued.json()["id"]
+    headers = _bearer(secret, "Bearer {}")
+    assert (await client.post("/v1/listings", json=offer_body(), headers=headers)).status_code == 201
+    revoked = await client.delete(f"/v1/organizations/{org.id}/api-keys/{key_id}", headers=org.headers)
+    assert revoked.status_code == 204
+    again = await client.post("/v1/listings", json=offer_body(), headers=headers)
+    assert again.status_code == 401 and "idempotent-replayed" not in again.headers
+    assert again.headers["content-type"].startswith("application/problem+json")
+    assert await _listings(app, org) == 1
+
+
+async def test_a_webhook_secret_is_never_stored_or_replayed(client: httpx.AsyncClient, make_org, app) -> None:
+    org = await make_org()
+    headers = _with_key(org)
+    body = {"url": f"http://127.0.0.1:9/{secrets.token_hex(4)}", "events": ["match.created"]}
+    first = await client.post("/v1/webhooks", json=body, headers=headers)
+    again = await client.post("/v1/webhooks", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    assert again.status_code == 409 and "shown once" in again.json()["detail"]
+    secret = first.json()["secret"]
+    assert secret not in again.text
+    stored = await app.state.pool.fetchval(
+        "SELECT count(*) FROM idempotency_keys WHERE position($1::bytea IN coalesce(body, '')) > 0",
+        secret.encode(),
+    )
+    endpoints = await app.state.pool.fetchval(
+        "SELECT count(*) FROM webhook_endpoints WHERE organization_id = $1::uuid", org.id
+    )
+    assert (stored, endpoints) == (0, 1)
+
+
+def test_every_response_that_shows_a_secret_is_kept_out_of_the_store(app) -> None:
+    """A POST whose 2xx answer has a ``secret`` field must be marked, or its secret would be stored."""
+    document = app.openapi_schema.to_schema()
+    schemas = document["components"]["schemas"]
+    shows_secret = set()
+    for path, item in document["paths"].items():
+        operation = item.get("post")
+        for status, response in (operation or {}).get("responses", {}).items():
+            for media in response.get("content", {}).values() if status.startswith("2") else ():
+                ref = media["schema"].get("$ref", "")
+                if "secret" in schemas.get(ref.rsplit("/", 1)[-1], {}).get("properties", {}):
+                    shows_secret.add(path)
+    assert shows_secret >= {"/v1/webhooks", "/v1/organizations/{organization_id}/api-keys"}
+    marked = {
+        route.path_format
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", ())
+        if "POST" in getattr(handler, "http_methods", ()) and handler.opt.get(SECRET_RESPONSE)
+    }
+    assert shows_secret <= marked, (
+        f"responses with a secret not marked {SECRET_RESPONSE}: {shows_secret - marked}"
+    )

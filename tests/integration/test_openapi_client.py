@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import importlib
 import secrets
 import subprocess
@@ -90,9 +91,9 @@ def test_generated_enums_are_one_class_per_field(client_package: Any) -> None:
     stems: dict[tuple[str, frozenset[str]], list[str]] = {}
     for name in models.__all__:
         model = getattr(models, name)
-        if isinstance(model, type) and issubclass(model, str) and hasattr(model, "__members__"):
+        if isinstance(model, type) and issubclass(model, enum.Enum):
             stem = name.split("Type")[0]
-            stems.setdefault((stem, frozenset(m.value for m in model)), []).append(name)
+            stems.setdefault((stem, frozenset(str(m.value) for m in model)), []).append(name)
     assert stems, "no enum classes found"
     assert all(len(names) == 1 for names in stems.values()), [n for n in stems.values() if len(n) > 1]
 

@@ -87,7 +87,7 @@ CHECKS = [
 
 def checks_for(case: Case) -> list[Any]:
     operation = case.operation.definition.raw
-    left_out = []
+    left_out: list[Any] = []
     if operation.get("operationId") == "createListingsBatch":
         left_out.append(negative_data_rejection)
     if "security" not in operation:
@@ -130,9 +130,10 @@ class LiveServer:
 def use_a_fresh_idempotency_key(case: Case) -> None:
     """A fresh Idempotency-Key where the generated one is well-formed: a client never reuses a key
     for another request, and the server rightly refuses that with 422."""
-    key = (case.headers or {}).get(IDEMPOTENCY_KEY)
-    if isinstance(key, str) and re.search(KEY_PATTERN, key):
-        case.headers[IDEMPOTENCY_KEY] = str(uuid.uuid4())
+    headers = case.headers
+    key = headers.get(IDEMPOTENCY_KEY) if headers is not None else None
+    if headers is not None and isinstance(key, str) and re.search(KEY_PATTERN, key):
+        headers[IDEMPOTENCY_KEY] = str(uuid.uuid4())
 
 
 def _is_uuid(value: str) -> bool:

@@ -30,7 +30,7 @@ async def test_create_organization_and_key(client: httpx.AsyncClient, admin: dic
     secret = key.json()["secret"]
     assert secret.startswith("mk_") and len(secret) >= 40
     assert key.json()["prefix"] == secret[:11]
-    assert key.json()["scopes"] == ["listings:write", "read", "webhooks:write"]
+    assert key.json()["scopes"] == ["keys:write", "listings:write", "read", "webhooks:write"]
     # stored only as its SHA-256 digest
     row = await app.state.pool.fetchrow(
         "SELECT key_hash, prefix FROM api_keys WHERE id = $1", key.json()["id"]
@@ -52,7 +52,7 @@ async def test_chamber_keys_get_members_scope(client: httpx.AsyncClient, make_or
     assert me.json()["kind"] == "chamber"
     key = await client.post(f"/v1/organizations/{chamber.id}/api-keys", json={}, headers=chamber.headers)
     assert key.status_code == 201
-    assert "members:write" in key.json()["scopes"]
+    assert {"members:write", "crossings:write"} <= set(key.json()["scopes"])
 
 
 async def test_public_view_hides_contact(client: httpx.AsyncClient, make_org) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator
 
@@ -11,7 +12,7 @@ import pytest
 
 from market.app import create_app
 from market.settings import Settings
-from tests.conftest import running
+from tests.conftest import asgi_client, running
 
 
 @pytest.fixture
@@ -27,8 +28,7 @@ async def limited(settings: Settings, make_org, app) -> AsyncIterator[tuple[http
         rate_limit_auth_failures="4/minute",
     )
     async with running(create_app(small), small, drop_indexes=False) as application:
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://market.test") as http:
+        async with asgi_client(application) as http:
             yield http, org
 
 
@@ -64,3 +64,61 @@ async def test_guessing_keys_from_one_address_is_stopped(limited) -> None:
     # Even a valid key is refused from that address until the window passes.
     blocked = await client.get(f"/v1/organizations/{org.id}", headers=org.headers)
     assert blocked.status_code == 429 and "failed authentications" in blocked.json()["detail"]
+
+
+async def test_every_spelling_of_a_key_spends_one_budget(limited) -> None:
+    client, org = limited
+    spellings = ["Bearer {}", "bearer {}", "BEARER {}", "Bearer  {}", "bEaReR {}", "Bearer {}"]
+    answers = [
+        await client.get(f"/v1/organizations/{org.id}", headers={"Authorization": s.format(org.key)})
+        for s in spellings
+    ]
+    assert [a.status_code for a in answers] == [200] * 5 + [429]
+
+
+async def test_a_wrong_key_is_401_where_no_key_is_needed_and_counts_as_a_failure(limited) -> None:
+    client, org = limited
+    for n in range(4):  # a public endpoint, a bogus key each time: never the anonymous answer
+        bogus = await client.get(
+            "/v1/commodities", params={"q": "wheat"}, headers={"Authorization": f"Bearer x{n}"}
+        )
+        assert bogus.status_code == 401, bogus.text
+        assert bogus.headers["content-type"].startswith("application/problem+json")
+    blocked = await client.get(f"/v1/organizations/{org.id}", headers=org.headers)
+    assert blocked.status_code == 429 and "failed authentications" in blocked.json()["detail"]
+
+
+async def test_concurrent_guesses_get_no_more_401s_than_the_budget(limited) -> None:
+    """Each unproven credential takes its slot before the lookup, so a burst cannot outrun it."""
+    client, _ = limited
+    guesses = [
+        client.get("/v1/commodities", headers={"Authorization": f"Bearer mk_{secrets.token_urlsafe(32)}"})
+        for _ in range(60)
+    ]
+    statuses = sorted(a.status_code for a in await asyncio.gather(*guesses))
+    assert statuses == [401] * 4 + [429] * 56
+
+
+async def test_concurrent_requests_with_a_proven_key_are_not_taken_for_guessing(
+    settings: Settings, make_org, app
+) -> None:
+    org = await make_org()
+    small = msgspec.structs.replace(settings, run_indexer=False, rate_limit_auth_failures="2/minute")
+    async with running(create_app(small), small, drop_indexes=False) as application:
+        async with asgi_client(application) as client:
+            assert (await client.get("/v1/organizations/me", headers=org.headers)).status_code == 200
+            burst = [client.get("/v1/organizations/me", headers=org.headers) for _ in range(30)]
+            assert {a.status_code for a in await asyncio.gather(*burst)} == {200}
+
+
+async def test_credentials_are_checked_with_rate_limits_off(settings: Settings, make_org, app) -> None:
+    org = await make_org()
+    off = msgspec.structs.replace(settings, run_indexer=False, rate_limit_enabled=False)
+    async with running(create_app(off), off, drop_indexes=False) as application:
+        async with asgi_client(application) as client:
+            bogus = await client.get(
+                "/v1/commodities", params={"q": "wheat"}, headers={"Authorization": "Bearer x1"}
+            )
+            assert bogus.status_code == 401
+            good = await client.get("/v1/commodities", params={"q": "wheat"}, headers=org.headers)
+            assert good.status_code == 200 and "ratelimit" not in good.headers

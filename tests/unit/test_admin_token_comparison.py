@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from litestar import Request
 
 from market import auth
 from market.errors import Unauthorized
@@ -43,20 +42,9 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
     yield found
 
 
-def request_with(authorization: str) -> Request[Any, Any, Any]:
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/v1/organizations/me",
-        "headers": [(b"authorization", authorization.encode())],
-        "query_string": b"",
-    }
-    return Request(scope)  # type: ignore[arg-type]
-
-
 async def caller_for(token: str) -> auth.Caller:
     # No database: a token without the mk_ prefix is never looked up.
-    return await auth.resolve_caller(request_with(f"Bearer {token}"), pool=None, admin_token=ADMIN_TOKEN)  # type: ignore[arg-type]
+    return await auth.authenticate(f"Bearer {token}", pool=None, admin_token=ADMIN_TOKEN)  # type: ignore[arg-type]
 
 
 async def test_the_right_token_is_admin_after_one_comparison_of_bytes(spy: Spy) -> None:
@@ -102,6 +90,6 @@ async def test_api_keys_are_never_compared_as_strings(spy: Spy) -> None:
 
 async def test_without_an_admin_token_nothing_is_admin(spy: Spy) -> None:
     with pytest.raises(Unauthorized):
-        await auth.resolve_caller(request_with("Bearer anything"), pool=None, admin_token=None)  # type: ignore[arg-type]
+        await auth.authenticate("Bearer anything", pool=None, admin_token=None)  # type: ignore[arg-type]
     with pytest.raises(Unauthorized):
-        await auth.resolve_caller(request_with("Bearer "), pool=None, admin_token="")  # type: ignore[arg-type]
+        await auth.authenticate("Bearer ", pool=None, admin_token="")  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from market.listings.file_sniff import SNIFF_BYTES
 from market.listings.import_files import (
     COLUMNS,
     ImportFileError,
@@ -16,7 +17,7 @@ from market.listings.import_files import (
     read_csv,
     read_ndjson,
 )
-from market.listings.importer import RejectsWriter, rejects_path_for
+from market.listings.rejects import RejectsWriter, rejects_path_for
 from market.listings.validation import check_listing
 from schemas.listings import ListingCreate
 
@@ -84,6 +85,8 @@ def test_header_problems_fail_at_once() -> None:
         read_csv(io.BytesIO(b""), chamber=False)
     with pytest.raises(ImportFileError, match="--chamber"):
         read_csv(io.BytesIO(b"title,on_behalf_of\n"), chamber=False)
+    with pytest.raises(ImportFileError, match="the header row is not valid CSV"):
+        read_csv(io.BytesIO(b'title,"side\n'), chamber=False)
     assert read_csv(io.BytesIO(b"title,on_behalf_of\n"), chamber=True) is not None
 
 
@@ -101,13 +104,26 @@ def test_line_numbers_follow_the_file_across_quoted_newlines_and_blank_lines() -
 
 
 def test_broken_rows_are_rejected_and_the_rest_still_read() -> None:
-    data = b'title,side\nA,offer,extra\nB,"off"er\nC\xff,offer\nD,demand\n'
+    data = b'title,side\nA,offer,extra\nB,"off"er\nD,demand\n'
     rows = list(read_csv(io.BytesIO(data), chamber=False))
-    assert [r.line for r in rows] == [2, 3, 4, 5]
+    assert [r.line for r in rows] == [2, 3, 4]
     assert "3 cells but the header names 2" in rows[0].errors[0][1]
     assert "line 3 is not valid CSV" in rows[1].errors[0][1]
-    assert "line 4 is not UTF-8" in rows[2].errors[0][1]
-    assert rows[3].item == {"title": "D", "side": "demand"}
+    assert rows[2].item == {"title": "D", "side": "demand"}
+
+
+def test_a_line_that_is_not_utf8_past_the_sniffed_head_is_rejected_alone() -> None:
+    # The encoding is judged on the first SNIFF_BYTES; a stray byte further on costs its row only.
+    filler = b"".join(b"T%d,offer\n" % i for i in range(SNIFF_BYTES // 8))
+    data = b"title,side\n" + filler + b"C\xff,offer\nD,demand\n"
+    rows = list(read_csv(io.BytesIO(data), chamber=False))
+    bad, last = rows[-2:]
+    assert bad.line == len(rows) and bad.errors == (
+        ("", f"line {bad.line} is not UTF-8 text; save the file as 'CSV UTF-8'"),
+    )
+    assert last.item == {"title": "D", "side": "demand"}
+    with pytest.raises(ImportFileError, match="Windows-1252"):
+        read_csv(io.BytesIO(b"title,side\nC\xff,offer\n"), chamber=False)  # within the head
 
 
 def test_bytes_read_are_counted() -> None:
@@ -151,6 +167,8 @@ def test_format_and_rejects_path_come_from_the_file_name(tmp_path: Path) -> None
     assert format_of(Path("feed.txt"), "ndjson") == "ndjson"
     with pytest.raises(ImportFileError, match="--format"):
         format_of(Path("feed.txt"), None)
+    with pytest.raises(ImportFileError, match=r"listings\.xlsx is a spreadsheet workbook.*'CSV UTF-8"):
+        format_of(Path("listings.xlsx"), None)
     assert rejects_path_for(Path("in/listings.csv")) == Path("in/listings.rejects.csv")
     assert rejects_path_for(Path("in/feed")) == Path("in/feed.rejects.csv")
 

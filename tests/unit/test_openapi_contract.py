@@ -9,12 +9,12 @@ import re
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 
 from market.app import create_app
 from market.idempotency import IDEMPOTENCY_KEY, KEY_MAX_LENGTH, KEY_PATTERN, REPLAYED_HEADER
 from market.listings.controller import DEGRADED_HEADER
+from tests.conftest import asgi_client
 
 APP = create_app()
 DOCUMENT: dict[str, Any] = APP.openapi_schema.to_schema()
@@ -51,9 +51,7 @@ def concrete(path: str) -> str:
 @pytest.mark.parametrize("path", sorted(DOCUMENT["paths"]))
 async def test_options_allows_every_documented_method_of_the_path(path: str) -> None:
     documented = {m.upper() for m in DOCUMENT["paths"][path] if m in METHODS}
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=APP), base_url="http://market.test"
-    ) as http:
+    async with asgi_client(APP) as http:
         response = await http.options(concrete(path))
     assert response.status_code == 204, response.text
     allowed = {m.strip() for m in response.headers["allow"].split(",")}

@@ -1,0 +1,78 @@
+"""Who may call each route, declared once where the route is declared.
+
+``@post(..., **requires("listings:write"))`` names the scope a route needs (``requires()`` asks
+for any valid credential). One app-wide guard enforces it before the handler runs, and
+``declare_security`` writes the same fact into each OpenAPI operation: required where a route
+requires a key (with the scope), optional where a key only changes what the caller sees, none for
+the probes. The gate middleware (``market.gate``) has already authenticated the caller.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
+from litestar.routes import BaseRoute
+from litestar.types import Scope
+
+from market.auth import ANONYMOUS, Caller
+
+__all__ = [
+    "OPEN_PATHS",
+    "REQUIRES",
+    "caller_of",
+    "declare_security",
+    "keep_caller",
+    "requires",
+    "scope_guard",
+]
+
+REQUIRES = "requires"
+"""Route handler ``opt`` key: the scope the route needs ("" for any valid credential)."""
+
+OPEN_PATHS = frozenset({"/health", "/ready"})
+"""Probes: no credential is read, no budget is spent."""
+
+_CALLER = "market.caller"
+_SCHEME = "ApiKey"
+
+
+def requires(scope: str = "") -> dict[str, Any]:
+    """Route decorator keywords (they land in the handler's ``opt``) naming what a route needs."""
+    return {REQUIRES: scope}
+
+
+def keep_caller(scope: Scope, caller: Caller) -> None:
+    scope.setdefault("state", {})[_CALLER] = caller
+
+
+def caller_of(scope: Scope) -> Caller:
+    """The caller the gate resolved for this request (anonymous when none was presented)."""
+    caller: Caller = scope.get("state", {}).get(_CALLER, ANONYMOUS)
+    return caller
+
+
+def scope_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """App-wide guard: 401 without a credential, 403 without the scope the route names."""
+    needed = handler.opt.get(REQUIRES)
+    if needed is not None:
+        caller_of(connection.scope).require_scope(needed)
+
+
+def security_of(handler: HTTPRouteHandler, path: str) -> list[dict[str, list[str]]]:
+    """The OpenAPI security requirement for one operation."""
+    needed = handler.opt.get(REQUIRES)
+    if needed is not None:
+        return [{_SCHEME: [needed] if needed else []}]
+    if path in OPEN_PATHS:
+        return [{}]
+    return [{}, {_SCHEME: []}]  # anonymous, or a key that must be valid (a wrong one is 401)
+
+
+def declare_security(route: BaseRoute) -> None:
+    """Give a route's operations their own security requirement, from the ``opt`` the guard reads
+    (called for every route as it is registered, before the document is generated)."""
+    for handler in getattr(route, "route_handlers", ()):
+        if isinstance(handler, HTTPRouteHandler) and handler.include_in_schema:
+            handler.security = security_of(handler, route.path)
