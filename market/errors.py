@@ -23,7 +23,6 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import ClientException, HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
-from litestar.params import ParameterKwarg
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from schemas.common import TEXT_PATTERN, FieldError, Problem
@@ -167,7 +166,6 @@ FIELD_HINTS: dict[str, str] = {
     "incoterm": "use an Incoterms 2020 rule such as FCA, CPT or DAP",
     "amount": 'use a positive number (prices: a decimal string such as "235.00")',
     "external_ref": "use 1-100 characters of letters, digits and . _ : / -",
-    "If-Match": 'send the ETag you read, quotes included (e.g. "3"), or * for any version',
     "near": "use lat,lon,km: latitude -90..90, longitude -180..180, 0 < km <= 5000, e.g. 41.31,69.28,300",
 }
 
@@ -176,7 +174,7 @@ _NAMED_FIELD = re.compile(r"^Object (?:contains unknown|missing required) field 
 _MISSING_PARAM = re.compile(r"Missing required (?P<source>\w+) parameter '(?P<name>[^']+)'")
 
 
-def _field_error(raw: dict[str, Any], wire_names: dict[str, str] | None = None) -> FieldError:
+def _field_error(raw: dict[str, Any]) -> FieldError:
     text = str(raw.get("message", "invalid value"))
     match = _AT.match(text)
     message = match.group("message") if match else text
@@ -191,7 +189,6 @@ def _field_error(raw: dict[str, Any], wire_names: dict[str, str] | None = None) 
     if named:  # unknown or missing field: point at the field itself, not at its parent object
         field = f"{field}.{named.group('name')}" if field else named.group("name")
     field = re.sub(r"\[(\d+)\]", r".\1", field) or "body"
-    field = (wire_names or {}).get(field, field)
     if "regex" in message or "Expected" in message:
         leaf = re.sub(r"\.\d+$", "", field).rsplit(".", 1)[-1]
         hint = FIELD_HINTS.get(leaf)
@@ -207,22 +204,9 @@ def decode_error(exc: msgspec.ValidationError | msgspec.DecodeError) -> FieldErr
     return _field_error({"message": str(exc)})
 
 
-def _wire_names(request: Request[Any, Any, Any]) -> dict[str, str]:
-    """Handler parameter names and the header, query or cookie names clients send them by
-    (Litestar names ``if_match`` where the client sent ``If-Match``)."""
-    names: dict[str, str] = {}
-    for name, field in request.route_handler.parsed_fn_signature.parameters.items():
-        kwarg = field.kwarg_definition
-        if isinstance(kwarg, ParameterKwarg) and (
-            wire := kwarg.name or kwarg.header or kwarg.query or kwarg.cookie
-        ):
-            names[name] = wire
-    return names
-
-
 def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
     extra = exc.extra if isinstance(exc.extra, list) else [exc.extra] if exc.extra else []
-    errors = [_field_error(e, _wire_names(request)) for e in extra if isinstance(e, dict)]
+    errors = [_field_error(e) for e in extra if isinstance(e, dict)]
     missing = _MISSING_PARAM.search(str(exc.detail))
     if not errors and missing:
         errors = [

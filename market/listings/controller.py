@@ -31,31 +31,17 @@ from schemas.common import (
     NEAR_PATTERN,
     TEXT_PATTERN,
     TransportMode,
-    full_match,
 )
 from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch, SearchResults
 from search.client import SearchReader, SearchUnavailable
 from search.queries import ListingQuery, SortKey, search_listings
 
-__all__ = ["DEGRADED_HEADER", "IF_MATCH_PATTERN", "IfMatch", "ListingController", "parse_near"]
+__all__ = ["DEGRADED_HEADER", "ListingController", "parse_near"]
 
 log = structlog.get_logger(name=__name__)
 
 DEGRADED_HEADER = "X-Search-Degraded"
 """Set on search answers that came from PostgreSQL because Meilisearch was away."""
-
-_ENTITY_TAG = r'(?:W/)?"[\x21\x23-\x7e]*"'
-IF_MATCH_PATTERN = full_match(rf"\*|{_ENTITY_TAG}(?:[ \t]*,[ \t]*{_ENTITY_TAG})*")
-"""RFC 9110 If-Match: ``*`` or a list of entity tags such as ``"3"`` (an ETag as it was read)."""
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(
-        name="If-Match",
-        pattern=IF_MATCH_PATTERN,
-        description='The ETag you read (e.g. "3"), or * for any version',
-        schema_extra=not_null(str),
-    ),
-]
 
 Country = Annotated[
     str | None,
@@ -176,7 +162,7 @@ class ListingController(Controller):
         data: JSONBody[ListingPatch],
         caller: NamedDependency[Caller],
         pool: NamedDependency[asyncpg.Pool],
-        if_match: IfMatch = None,
+        if_match: Annotated[str | None, HeaderParameter(name="If-Match", schema_extra=not_null(str))] = None,
     ) -> Response[ListingOwner]:
         """Change your listing. Send If-Match with the ETag you read; a stale one gets 412."""
         organization_id = caller.require_organization()

@@ -8,16 +8,17 @@ from uuid import UUID
 import asyncpg
 from litestar import Controller, Response, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, HeaderParameter
 
 from market.access import requires
 from market.auth import Caller
 from market.errors import problem_responses
 from market.examples import example_body
 from market.listings import lifecycle
-from market.listings.controller import IfMatch, _with_etag
+from market.listings.controller import _with_etag
 from market.listings.lifecycle import ListingRenew
 from market.openapi import OptionalBody
+from market.params import not_null
 from schemas.listings import ListingOwner
 
 __all__ = ["LifecycleController"]
@@ -50,7 +51,7 @@ class LifecycleController(Controller):
         caller: NamedDependency[Caller],
         pool: NamedDependency[asyncpg.Pool],
         data: RenewBody = None,
-        if_match: IfMatch = None,
+        if_match: Annotated[str | None, HeaderParameter(name="If-Match", schema_extra=not_null(str))] = None,
     ) -> Response[ListingOwner]:
         """Renew your listing (default 90 days, at most 365); an expired one goes back on the market."""
         organization_id = caller.require_organization()
