@@ -20,28 +20,23 @@ import msgspec
 import structlog
 
 from market.auth import Caller
-from market.errors import NESTING_MESSAGE, InvalidInput, MalformedBody, MarketError, decode_error, too_deep
+from market.errors import NESTING_MESSAGE, InvalidInput, MarketError, decode_error, too_deep
 from market.events import emit
 from market.listings import service
+from market.listings.batch_body import MAX_BATCH, too_many
 from market.listings.validation import check_listing
 from schemas.common import FieldError
 from schemas.listings import ListingCreate
 
 __all__ = [
-    "MAX_BATCH",
-    "NDJSON_TYPES",
     "BatchItemResult",
     "BatchResults",
     "Unparsable",
-    "parse_batch_body",
     "summarize",
     "write_batch",
 ]
 
 log = structlog.get_logger(name=__name__)
-
-MAX_BATCH = 1000
-NDJSON_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "application/json-seq"})
 
 
 class Unparsable(msgspec.Struct):
@@ -67,40 +62,6 @@ class BatchResults(msgspec.Struct, kw_only=True):
     created: int
     updated: int
     failed: int
-
-
-def _too_many(count: int) -> InvalidInput:
-    return InvalidInput.field("body", f"send at most {MAX_BATCH} listings per batch (got {count}); split it")
-
-
-def parse_batch_body(body: bytes, content_type: str) -> list[Any]:
-    """A JSON array, or NDJSON (one listing per line), as raw items for ``write_batch``.
-
-    NDJSON lines stay raw: a broken line is reported as an error at its position (blank lines
-    are skipped) and the others are still written; a body that is not an array is refused whole.
-    """
-    if content_type in NDJSON_TYPES:
-        lines = [line for line in body.splitlines() if line.strip()]
-        if len(lines) > MAX_BATCH:
-            raise _too_many(len(lines))
-        items: list[Any] = lines
-    else:
-        try:
-            items = msgspec.json.decode(body, type=list[msgspec.Raw])
-        except RecursionError as exc:
-            if not too_deep(exc):
-                raise
-            raise MalformedBody.nested() from None
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise InvalidInput.field(
-                "body",
-                f"send a JSON array of listings, or NDJSON with Content-Type application/x-ndjson ({exc})",
-            ) from None
-        if len(items) > MAX_BATCH:
-            raise _too_many(len(items))
-    if not items:
-        raise InvalidInput.field("body", "the batch is empty; send at least one listing")
-    return items
 
 
 def summarize(results: list[BatchItemResult]) -> BatchResults:
@@ -323,7 +284,7 @@ async def write_batch(pool: asyncpg.Pool, caller: Caller, items: Sequence[Any]) 
     """
     caller_org = caller.require_organization("listings:write")
     if len(items) > MAX_BATCH:
-        raise _too_many(len(items))
+        raise too_many(len(items))
     results: dict[int, BatchItemResult] = {}
     checked: list[_Item] = []
     for index, raw in enumerate(items):

@@ -139,6 +139,9 @@ async def test_a_reference_keeps_its_side_and_a_closed_one_is_not_revived(
             "at most 1000",
         ),
         (b"\n".join([b"{}"] * 1001), "application/x-ndjson", "at most 1000"),
+        # 4 million tiny items fit in the body limit: refused by counting, not after decoding
+        (b"[" + b",".join([b"0"] * 4_000_000) + b"]", "application/json", "at most 1000"),
+        (b"\n".join([b"0"] * 4_000_000), "application/x-ndjson", "at most 1000"),
     ],
 )
 async def test_whole_batch_refusals_write_nothing(
