@@ -261,13 +261,13 @@ async def bench_hostile(
 
 
 def hostile_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
-    """One row per request: p50 / p99 ms; /health p99 alone -> loaded; the ratio; the verdict."""
+    """One row per request: p50 / p99 ms and CPU; /health p99 alone -> loaded; the ratio; the verdict."""
     rows = []
     for m in results["requests"]:
         wrong = f", {m['unexpected_statuses']} not {m['expected_status']}" if m["unexpected_statuses"] else ""
         rows.append((
-            f"Hostile: {m['name']} p50 / p99, ms{wrong}",
-            f"{m['p50_ms']} / {m['p99_ms']}",
+            f"Hostile: {m['name']} p50 / p99, ms (API CPU a request){wrong}",
+            f"{m['p50_ms']} / {m['p99_ms']} ({m['api_cpu_ms_per_request']})",
             f"/health p99 {m['health_alone_p99_ms']} -> {m['health_loaded_p99_ms']}",
             f"{m['health_p99_ratio']}",
             f"<= {results['target_server_ms']:g} ms; <= {results['target_health_ratio']:g}",

@@ -8,7 +8,9 @@
 4. Measures, alternating the two sides of each comparison (A B, B A, A B, ...):
    API search vs the same search sent straight to Meilisearch; GET /v1/listings/{id} vs the
    minimal app; GET /v1/listings/{id}/matches vs the plain API search; the lag from
-   POST /v1/listings until search finds the new listing. In process: route planning per pair.
+   POST /v1/listings until search finds the new listing; the worst request for each endpoint
+   in a loop, with /health probed beside it and alone (``hostile.py``). In process: route
+   planning per pair.
 5. Prints a table (and Markdown), writes ``benchmarks/results/latest.json``.
 6. Stops everything it started, on success, error or Ctrl-C.
 
