@@ -24,15 +24,17 @@ from market.auth import Caller
 from market.errors import NESTING_MESSAGE, InvalidInput, MarketError, decode_error, too_deep
 from market.events import emit
 from market.listings import service
-from market.listings.batch_body import MAX_BATCH, too_many
+from market.listings.batch_body import MAX_BATCH, parse_batch_body, too_many
 from market.listings.validation import check_listing
 from schemas.common import FieldError
 from schemas.listings import ListingCreate
 
 __all__ = [
+    "MAX_BATCH",
     "BatchItemResult",
     "BatchResults",
     "Unparsable",
+    "parse_batch_body",
     "summarize",
     "write_batch",
 ]

@@ -16,8 +16,7 @@ from market.auth import Caller
 from market.errors import InvalidInput, ServiceUnavailable, problem_responses
 from market.examples import ListingBody
 from market.listings import service
-from market.listings.batch import BatchResults, summarize, write_batch
-from market.listings.batch_body import parse_batch_body
+from market.listings.batch import BatchResults, parse_batch_body, summarize, write_batch
 from market.listings.fallback import search_postgres
 from market.listings.openapi import BATCH_MAX_BYTES, BatchOperation
 from market.params import not_null

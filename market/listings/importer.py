@@ -24,8 +24,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 
 from market.auth import Caller
 from market.db import create_pool
-from market.listings.batch import write_batch
-from market.listings.batch_body import MAX_BATCH
+from market.listings.batch import MAX_BATCH, write_batch
 from market.listings.import_files import (
     FORMAT_BY_SUFFIX,
     ImportFileError,
