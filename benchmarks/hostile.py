@@ -262,7 +262,7 @@ async def bench_hostile(
 
 def hostile_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
     """One row per request: p50 / p99 ms and CPU; /health p99 alone -> loaded; the ratio; the verdict."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for m in results["requests"]:
         wrong = f", {m['unexpected_statuses']} not {m['expected_status']}" if m["unexpected_statuses"] else ""
         rows.append((
