@@ -9,7 +9,8 @@ outbox rows are dropped), which shows what the write path costs on its own.
 
 Private services in ``.market/bench-bulk`` (database ``market_bench_bulk`` recreated, a random
 index prefix); the real app under uvicorn; the app's own outbox indexer in this process, which
-stands for ``market worker``. See benchmarks/README.md.
+stands for ``market worker``. At the end, the inbox events and webhook deliveries of an import of
+look-alike offers, per listing (``flood.py``). See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from meilisearch_python_sdk import AsyncClient
 from rich.table import Table
 
 from benchmarks.dataset import LISTING_COLUMNS, Generator, copy_rows
+from benchmarks.flood import measure_flood
 from benchmarks.loadgen import Connection, cpu_seconds, median, percentile, post_request
 from benchmarks.run import (
     HOST,
@@ -59,6 +61,7 @@ from market.organizations.service import create_api_key, create_organization
 from market.settings import Settings
 from schemas.organizations import ApiKeyCreate, OrganizationCreate
 from search import OutboxIndexer
+from search.client import SearchReader
 
 RESULTS = ROOT / "benchmarks" / "results" / "bulk.json"
 STATE_DIR = ".market/bench-bulk"
@@ -82,13 +85,27 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (default 5)")
     parser.add_argument("--batches", type=int, default=10, help="requests (and COPYs) a round (default 10)")
     parser.add_argument("--batch-size", type=int, default=1000, help="listings a request, 1..1000")
+    parser.add_argument(
+        "--flood-listings",
+        type=int,
+        default=3000,
+        help="look-alike offers imported at the end to count match events and webhooks (default 3000)",
+    )
+    parser.add_argument(
+        "--flood-buyers",
+        type=int,
+        default=10,
+        help="chamber members whose demand each offer fits (default 10)",
+    )
     parser.add_argument("--seed", type=int, default=42, help="seed of the synthetic data (default 42)")
     parser.add_argument(
         "--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS.relative_to(ROOT)})"
     )
     args = parser.parse_args(argv)
-    if min(args.rounds, args.batches, args.batch_size) < 1 or args.batch_size > 1000:
-        parser.error("--rounds and --batches must be at least 1, --batch-size 1 to 1000")
+    if min(args.rounds, args.batches, args.batch_size, args.flood_listings, args.flood_buyers) < 1 or (
+        args.batch_size > 1000
+    ):
+        parser.error("--rounds, --batches and the --flood ones must be at least 1, --batch-size 1 to 1000")
     return args
 
 
@@ -378,6 +395,24 @@ async def bench(
             rounds.append(result)
         ratio = median([r["ratio"] for r in rounds])
         ratio_unindexed = median([r["ratio_unindexed"] for r in rounds])
+        err.print(f"match events: {args.flood_listings:,} look-alike offers, then the match recorder ...")
+        indexer.start()
+        _, seller_key = await new_organization(pool, "Flood Plates Exporter")
+        reader = SearchReader(settings.meili_url, settings.meili_api_key)
+        try:
+            flood = await measure_flood(
+                pool,
+                reader,
+                settings.listings_index,
+                HOST,
+                api.port,
+                seller_key,
+                listings=args.flood_listings,
+                buyers=args.flood_buyers,
+                wait_indexed=partial(quiet, pool),
+            )
+        finally:
+            await reader.close()
         header = run_header(args, "benchmarks.bulk")
         header["machine"]["postgresql"] = await pool.fetchval("SHOW server_version")
         return {
@@ -389,6 +424,7 @@ async def bench(
             "target_ratio": TARGET_RATIO,
             "pass": ratio >= TARGET_RATIO,
             "pass_unindexed": ratio_unindexed >= TARGET_RATIO,
+            "match_events": flood,
             "rounds": rounds,
         }
     finally:
@@ -432,6 +468,17 @@ def print_report(results: dict[str, Any]) -> None:
     to_searchable = b["cpu_us_per_listing_to_searchable"]
     table.add_row("CPU µs a listing until searchable: Meilisearch", f"{to_searchable['meilisearch']:,}")
     out.print(table)
+    f = results["match_events"]
+    out.print(
+        f"Match events of an import of {f['listings']:,} look-alike offers ({f['buyers']} chamber members"
+        f" want such goods, {f['buyers_told_of_an_offer']} of them were told of one; every organization has"
+        f" a match.created webhook): {f['match_jobs']:,} match jobs in {f['recorder_s']} s; per imported"
+        f" listing {f['inbox_events_per_listing']} inbox events ({f['inbox_events']:,} in all,"
+        f" {f['inbox_events_of_the_seller']:,} in the seller's inbox), {f['match_created_per_listing']}"
+        f" match.created events ({f['match_created_events']:,}), {f['webhook_deliveries_per_listing']}"
+        f" webhook deliveries ({f['webhook_deliveries']:,}); at most"
+        f" {f['most_inbox_events_for_one_listing']} for one listing (cap {f['max_events_per_listing']})."
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,7 +8,9 @@
 4. Measures, alternating the two sides of each comparison (A B, B A, A B, ...):
    API search vs the same search sent straight to Meilisearch; GET /v1/listings/{id} vs the
    minimal app; GET /v1/listings/{id}/matches vs the plain API search; the lag from
-   POST /v1/listings until search finds the new listing. In process: route planning per pair.
+   POST /v1/listings until search finds the new listing; the worst request for each endpoint
+   in a loop, with /health probed beside it and alone (``hostile.py``). In process: route
+   planning per pair.
 5. Prints a table (and Markdown), writes ``benchmarks/results/latest.json``.
 6. Stops everything it started, on success, error or Ctrl-C.
 
@@ -50,6 +52,7 @@ from rich.table import Table
 
 from benchmarks.dataset import LISTING_COLUMNS, ORGANIZATION_COLUMNS, Generator, copy_rows, index_outbox
 from benchmarks.dataset import listing_body as make_listing_body
+from benchmarks.hostile import bench_hostile, hostile_requests, hostile_rows
 from benchmarks.loadgen import (
     PhaseResult,
     cpu_seconds,
@@ -114,6 +117,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds per comparison (default 4)")
     parser.add_argument(
         "--lag-samples", type=int, default=50, help="listings posted for the lag test (default 50)"
+    )
+    parser.add_argument(
+        "--hostile-seconds",
+        type=float,
+        default=5.0,
+        help="seconds per side (loaded, alone) of each hostile request (default 5)",
+    )
+    parser.add_argument(
+        "--hostile-only", action="store_true", help="load the data, then measure only the hostile input"
     )
     parser.add_argument("--seed", type=int, default=42, help="seed of the synthetic data (default 42)")
     parser.add_argument(
@@ -723,6 +735,22 @@ async def bench_match(
     }
 
 
+async def bench_hostile_input(
+    args: argparse.Namespace, settings: Settings, pool: asyncpg.Pool, api: Server
+) -> dict[str, Any]:
+    """The worst request for each endpoint in a loop, and /health beside it (``benchmarks/hostile.py``)."""
+    ids = await pool.fetch(
+        "SELECT id::text FROM listings WHERE status = 'active' AND expires_at > now()"
+        " ORDER BY random() LIMIT 50"
+    )
+    secret = await bench_api_key(settings, api)
+    hostiles = await hostile_requests(
+        api.base_url, HOST, api.port, secret, [r["id"] for r in ids], args.seed + 4
+    )
+    with progress() as bar:
+        return await bench_hostile(hostiles, HOST, api.port, api.process.pid, args.hostile_seconds, bar)
+
+
 def bench_routes(args: argparse.Namespace) -> dict[str, Any]:
     """plan_routes(load_network(), a, b, k=3) in process, over random pairs of Central Asian places."""
     from market.routes.network import load_network
@@ -756,9 +784,8 @@ def bench_routes(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-async def bench_lag(args: argparse.Namespace, settings: Settings, api: Server) -> dict[str, Any]:
-    from benchmarks.loadgen import Connection
-
+async def bench_api_key(settings: Settings, api: Server) -> str:
+    """A new exporter organization's API key (default scopes), made with the admin token."""
     admin = {"Authorization": f"Bearer {settings.admin_token}"}
     async with httpx.AsyncClient(base_url=api.base_url, timeout=30) as client:
         org = await client.post(
@@ -775,8 +802,13 @@ async def bench_lag(args: argparse.Namespace, settings: Settings, api: Server) -
         org.raise_for_status()
         key = await client.post(f"/v1/organizations/{org.json()['id']}/api-keys", json={}, headers=admin)
         key.raise_for_status()
-        secret = key.json()["secret"]
+        return str(key.json()["secret"])
 
+
+async def bench_lag(args: argparse.Namespace, settings: Settings, api: Server) -> dict[str, Any]:
+    from benchmarks.loadgen import Connection
+
+    secret = await bench_api_key(settings, api)
     rng = random.Random(args.seed + 1)
     conn = Connection(HOST, api.port)
     await conn.open()
@@ -869,6 +901,17 @@ async def meili_task_times(settings: Settings, meili: AsyncClient, limit: int) -
 
 
 def rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
+    hostile = hostile_rows(results["hostile"])
+    if "search" not in results:  # --hostile-only
+        d = results["dataset"]
+        return [
+            ("Load: generate + COPY listings", f"{d['listings']:,} in {d['load_s']} s", "", "", "", ""),
+            *hostile,
+        ]
+    return [*measured_rows(results), *hostile]
+
+
+def measured_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
     d, s, g, lag = results["dataset"], results["search"], results["get"], results["lag"]
     mt, rt = results["match"], results["routes"]
     one = s["unloaded"]
@@ -1014,13 +1057,17 @@ async def bench(
         }
 
         err.print("[bold]measuring[/bold] (each comparison alternates its sides round by round)")
-        results["search"] = await bench_search(args, settings, api, pids)
-        results["get"] = await bench_get(args, pool, api, minimal, pids)
-        results["match"] = await bench_match(args, pool, api, pids)
-        results["lag"] = await bench_lag(args, settings, api)
-        results["lag"]["meilisearch_tasks"] = await meili_task_times(settings, meili, args.lag_samples)
-        err.print("route planning in process ...")
-        results["routes"] = bench_routes(args)  # the servers are idle by now
+        if not args.hostile_only:
+            results["search"] = await bench_search(args, settings, api, pids)
+            results["get"] = await bench_get(args, pool, api, minimal, pids)
+            results["match"] = await bench_match(args, pool, api, pids)
+            results["lag"] = await bench_lag(args, settings, api)
+            results["lag"]["meilisearch_tasks"] = await meili_task_times(settings, meili, args.lag_samples)
+        # Last of the HTTP phases: it writes about 20,000 drafts the others need not see.
+        results["hostile"] = await bench_hostile_input(args, settings, pool, api)
+        if not args.hostile_only:
+            err.print("route planning in process ...")
+            results["routes"] = bench_routes(args)  # the servers are idle by now
         return results
     finally:
         await release(procs, settings, pool, meili)

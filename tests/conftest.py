@@ -203,6 +203,28 @@ async def wait_searchable(
         await asyncio.sleep(0.1)
 
 
+async def wait_matched(
+    client: httpx.AsyncClient, listing_id: str, counterpart_id: str, *, within: float = 20
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Poll the listing's matches until the counterpart is among them; return its match and the
+    whole answer. A 503 (the search index just came back and the reader still skips it) is retried."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        response = await client.get(f"/v1/listings/{listing_id}/matches")
+        if response.status_code == 200:
+            body = dict(response.json())
+            found = [m for m in body["matches"] if m["listing"]["id"] == counterpart_id]
+            if found:
+                return found[0], body
+            seen = [m["listing"]["id"] for m in body["matches"]]
+        else:
+            assert response.status_code == 503, response.text
+            seen = [response.text]
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{counterpart_id} never matched {listing_id}; saw {seen}")
+        await asyncio.sleep(0.1)
+
+
 REPAIR_SQL = """
 UPDATE listings SET status = 'closed', origin = '{"country": "UZ", "city": "Tashkent"}'::jsonb
 WHERE id = $1::uuid

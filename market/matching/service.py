@@ -3,6 +3,7 @@ scores and routes in Python."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -305,8 +306,16 @@ async def find_matches(
         )
     ids = await _candidate_ids(reader, index, subject)
     rows = await conn.fetch(CANDIDATES_SQL, ids) if ids else []
+    # Scoring plans a route per new pair of places: pure Python, tens of milliseconds when the
+    # route cache is cold, so it runs beside the event loop rather than on it.
+    best = await asyncio.to_thread(_rank, subject, rows, network, filters)
+    return Matches(listing_id=listing_id, rates_as_of=scoring.rates().as_of, matches=best)
+
+
+def _rank(
+    subject: asyncpg.Record, rows: list[asyncpg.Record], network: RouteNetwork, filters: MatchFilters
+) -> list[Match]:
     router, now = _Router(network), datetime.now(UTC)
     found = [m for row in rows if (m := _score_pair(subject, row, router, filters, now)) is not None]
     found.sort(key=lambda m: m.score, reverse=True)
-    best = [m.to_match() for m in found[: filters.limit]]  # only what is returned is converted
-    return Matches(listing_id=listing_id, rates_as_of=scoring.rates().as_of, matches=best)
+    return [m.to_match() for m in found[: filters.limit]]  # only what is returned is converted

@@ -15,18 +15,32 @@ WHERE listing_id = $1::uuid AND type = $2 ORDER BY id
 """
 
 
-async def events_about(app: Litestar, listing_id: str, type: str) -> list[dict[str, Any]]:
-    """Events of ``type`` about a listing, oldest first, as {organization_id, data}."""
+async def events_about(
+    app: Litestar, listing_id: str, type: str, *, organization_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Events of ``type`` about a listing (for one organization, if given), oldest first, as
+    {organization_id, data}."""
     rows = await app.state.pool.fetch(EVENTS_SQL, listing_id, type)
-    return [{"organization_id": r["organization_id"], "data": r["data"]} for r in rows]
+    return [
+        {"organization_id": r["organization_id"], "data": r["data"]}
+        for r in rows
+        if organization_id is None or r["organization_id"] == organization_id
+    ]
 
 
 async def wait_for_events(
-    app: Litestar, listing_id: str, type: str, *, count: int = 1, within: float = 20
+    app: Litestar,
+    listing_id: str,
+    type: str,
+    *,
+    count: int = 1,
+    within: float = 20,
+    organization_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Poll until at least ``count`` events of ``type`` about the listing exist; return them."""
+    """Poll until at least ``count`` events of ``type`` about the listing exist (for one
+    organization, if given); return them."""
     deadline = asyncio.get_running_loop().time() + within
-    while len(found := await events_about(app, listing_id, type)) < count:
+    while len(found := await events_about(app, listing_id, type, organization_id=organization_id)) < count:
         assert asyncio.get_running_loop().time() < deadline, f"no {type} event for {listing_id}: {found}"
         await asyncio.sleep(0.1)
     return found

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import secrets
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
 
 import httpx
 import msgspec
 import pytest
 
+from market.auth import Caller
+from market.listings.batch import write_batch
+from market.listings.batch_body import MAX_BATCH
 from tests.conftest import Org, demand_body, offer_body, wait_searchable
 
 
@@ -139,6 +147,9 @@ async def test_a_reference_keeps_its_side_and_a_closed_one_is_not_revived(
             "at most 1000",
         ),
         (b"\n".join([b"{}"] * 1001), "application/x-ndjson", "at most 1000"),
+        # 4 million tiny items fit in the body limit: refused by counting, not after decoding
+        (b"[" + b",".join([b"0"] * 4_000_000) + b"]", "application/json", "at most 1000"),
+        (b"\n".join([b"0"] * 4_000_000), "application/x-ndjson", "at most 1000"),
     ],
 )
 async def test_whole_batch_refusals_write_nothing(
@@ -174,3 +185,41 @@ async def test_oversize_batch_body_is_refused(client: httpx.AsyncClient, make_or
     assert response.status_code == 413
     assert response.headers["content-type"].startswith("application/problem+json")
     assert await _count(app, org) == 0
+
+
+class _CountedItems(list[Any]):
+    """Batch items that count how many the batch has taken so far."""
+
+    taken = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for item in super().__iter__():
+            self.taken += 1
+            yield item
+
+
+async def test_checking_a_full_batch_lets_the_event_loop_serve_others(app, make_org) -> None:
+    """Other requests run between slices of a batch's items, not only once all 1,000 are checked."""
+    org = await make_org()
+    body = offer_body(description="Glazed, 27 cm. " * 300, hs_code="999999")  # fails a rule: no writes
+    items = _CountedItems(msgspec.json.encode(body) for _ in range(MAX_BATCH))
+    seen, finished = [0], asyncio.Event()
+
+    async def other_request() -> None:
+        while not finished.is_set():
+            seen.append(items.taken)
+            await asyncio.sleep(0)
+
+    caller = Caller(
+        organization_id=UUID(org.id), organization_kind="exporter", scopes=frozenset({"listings:write"})
+    )
+    watcher = asyncio.create_task(other_request())
+    try:
+        results = await write_batch(app.state.pool, caller, items)
+    finally:
+        finished.set()
+        await watcher
+    assert [r.status for r in results] == ["error"] * MAX_BATCH
+    assert items.taken == MAX_BATCH
+    longest = max(after - before for before, after in itertools.pairwise(seen))
+    assert longest <= MAX_BATCH // 10, f"{longest} items were checked without a pause"

@@ -132,15 +132,19 @@ async def test_a_chamber_imports_its_members_listings_and_hears_of_their_matches
     assert wanted.status_code == 201, wanted.text
     demand_id = wanted.json()["id"]
 
-    def members_heard(received: list) -> bool:
-        about = {
-            r.payload["data"]["organization_id"] for r in received if r.payload["type"] == "match.created"
-        }
-        return set(makers) <= about
+    def about_the_demand(received: list) -> list:
+        return [
+            r
+            for r in received
+            if r.payload["type"] == "match.created" and r.payload["data"]["counterpart"]["id"] == demand_id
+        ]
 
-    await receiver.wait_for(members_heard, within=180)
-    events = [r for r in receiver.received if r.payload["type"] == "match.created"]
-    assert all(e.payload["data"]["counterpart"]["id"] == demand_id for e in events)
+    # (Another test's rebar demand may match the members' offers too: wait for this demand's.)
+    await receiver.wait_for(
+        lambda got: set(makers) <= {r.payload["data"]["organization_id"] for r in about_the_demand(got)},
+        within=180,
+    )
+    events = about_the_demand(receiver.received)
     assert all(e.payload["data"]["listing"]["external_ref"].startswith(word) for e in events)
     assert len({e.message_id for e in events}) == len(events)  # one message per match
     # 980 look-alike lots of three members make one match.created per member, not one per lot.

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from market.demo import demo_data, load_demo
-from tests.conftest import offer_body, wait_searchable
+from tests.conftest import offer_body, wait_matched, wait_searchable
 
 
 async def _outbox_drained(app) -> None:
@@ -55,10 +55,7 @@ async def test_kostanai_cars_match_the_dushanbe_demand_over_two_borders(
     wanted = await _listing_id(
         app, demo, "side = 'demand' AND hs_code LIKE '8703%' AND destination->>'country' = 'TJ'"
     )
-    response = await client.get(f"/v1/listings/{cars}/matches")
-    assert response.status_code == 200, response.text
-    body = response.json()
-    match = next(m for m in body["matches"] if m["listing"]["id"] == wanted)
+    match, body = await wait_matched(client, cars, wanted)
     assert len(match["route"]["crossing_ids"]) == 2
     assert match["route"]["countries"][0] == "KZ" and match["route"]["countries"][-1] == "TJ"
     assert match["parts"]["commodity"] >= 0.8 and 0 < match["score"] <= 1
@@ -77,8 +74,7 @@ async def test_plates_match_a_kazakh_demand_and_closing_the_crossing_reroutes(
     wanted = await _listing_id(
         app, demo, "side = 'demand' AND hs_code LIKE '6912%' AND destination->>'country' = 'KZ'"
     )
-    first = (await client.get(f"/v1/listings/{plates}/matches")).json()
-    match = next(m for m in first["matches"] if m["listing"]["id"] == wanted)
+    match, _ = await wait_matched(client, plates, wanted)
     crossing = match["route"]["crossing_ids"][0]
     assert crossing.startswith("kz-uz") or crossing.startswith("uz-kz") or "KZ" in match["route"]["countries"]
     assert match["parts"]["commodity"] == 1.0
@@ -123,8 +119,7 @@ async def test_russian_flour_demand_matches_an_english_flour_offer(
     assert created.status_code == 201, created.text
     offer_id = created.json()["id"]
     await wait_searchable(client, {"q": "wheat flour first grade"}, offer_id)
-    body = (await client.get(f"/v1/listings/{demand}/matches")).json()
-    match = next(m for m in body["matches"] if m["listing"]["id"] == offer_id)
+    match, _ = await wait_matched(client, demand, offer_id)
     assert match["parts"]["commodity"] == 1.0
     assert match["route"]["countries"][0] == "KZ" and match["route"]["countries"][-1] == "UZ"
     assert match["parts"]["quantity"] > 0

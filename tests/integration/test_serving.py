@@ -5,6 +5,7 @@ settings. Each server is the real console script in a process of its own."""
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import subprocess
 import time
@@ -114,8 +115,21 @@ async def test_x_forwarded_for_from_a_configured_proxy_names_the_client(
 
 
 def _http_get(sock: socket.socket) -> bytes:
+    """One whole response: its head, then as many body bytes as Content-Length says (uvicorn may
+    send the two in separate writes, so one recv() can end after the head)."""
     sock.sendall(f"GET /health HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
-    return sock.recv(65536)
+    response = b""
+    while b"\r\n\r\n" not in response:
+        chunk = sock.recv(65536)
+        assert chunk, f"the connection closed mid-response: {response!r}"
+        response += chunk
+    head, _, body = response.partition(b"\r\n\r\n")
+    match = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+    while match and len(body) < int(match.group(1)):
+        chunk = sock.recv(65536)
+        assert chunk, f"the connection closed mid-body: {response!r}"
+        body += chunk
+    return head + b"\r\n\r\n" + body
 
 
 async def test_idle_keep_alive_and_concurrency_are_bounded_from_settings(
