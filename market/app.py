@@ -13,7 +13,6 @@ import structlog
 from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
-from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import CLIPluginProtocol, InitPluginProtocol, ReceiveRoutePlugin
@@ -23,7 +22,9 @@ from meilisearch_python_sdk import AsyncClient
 
 from market.access import declare_security, scope_guard
 from market.alerts.controller import AlertController
+from market.allow import allow_every_method
 from market.commodities.controller import CommodityController, commodity_documents
+from market.contract import ContractConfig, complete_route
 from market.db import create_pool
 from market.deps import dependencies
 from market.devstack import dev_admin_token, provide_services
@@ -38,8 +39,10 @@ from market.logging import configure_logging
 from market.loops import LoopResources, start_loops
 from market.matching.controller import MatchController, match_inbox
 from market.organizations.controller import OrganizationController
+from market.params import refuse_null_for_absent
 from market.routes.controller import RouteController
 from market.settings import Settings, get_settings
+from market.strict_body import StrictBodyRequest
 from market.webhooks.controller import WebhookController
 from search import COMMODITY_SETTINGS, LISTING_SETTINGS, ensure_index
 from search.client import SearchReader, meili_client
@@ -160,10 +163,12 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol, ReceiveRoutePlugin):
         app_config.dependencies.update(dependencies)
         app_config.exception_handlers.update(exception_handlers)
         app_config.lifespan.append(lifespan)
-        app_config.middleware.extend([access_log, gate(self.settings), idempotency])
+        app_config.middleware.extend([access_log, allow_every_method, gate(self.settings), idempotency])
         app_config.guards.append(scope_guard)
         app_config.state.update({"settings": self.settings})
-        app_config.openapi_config = OpenAPIConfig(
+        app_config.request_class = StrictBodyRequest
+        app_config.before_request = refuse_null_for_absent
+        app_config.openapi_config = ContractConfig(
             title="market",
             version="1.0.0",
             description=(
@@ -171,6 +176,7 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol, ReceiveRoutePlugin):
                 "HS-coded search. Errors are RFC 9457 application/problem+json."
             ),
             path=OPENAPI_PATH,
+            use_handler_docstrings=True,
             # The docs UI is /docs (market.docs_ui), served from pinned local files; /schema
             # itself serves the document only.
             render_plugins=[JsonRenderPlugin()],
@@ -188,6 +194,7 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol, ReceiveRoutePlugin):
 
     def receive_route(self, route: BaseRoute) -> None:
         declare_security(route)
+        complete_route(route)
 
     def on_cli_init(self, cli: Group) -> None:
         from market.cli import register_commands

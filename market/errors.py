@@ -166,6 +166,7 @@ FIELD_HINTS: dict[str, str] = {
     "incoterm": "use an Incoterms 2020 rule such as FCA, CPT or DAP",
     "amount": 'use a positive number (prices: a decimal string such as "235.00")',
     "external_ref": "use 1-100 characters of letters, digits and . _ : / -",
+    "near": "use lat,lon,km: latitude -90..90, longitude -180..180, 0 < km <= 5000, e.g. 41.31,69.28,300",
 }
 
 

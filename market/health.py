@@ -9,6 +9,7 @@ import asyncpg
 import msgspec
 from litestar import Response, get
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from meilisearch_python_sdk import AsyncClient
 
 __all__ = ["health", "ready"]
@@ -48,12 +49,19 @@ async def _meili_ok(meili: AsyncClient) -> bool:
         return False
 
 
-@get("/ready", operation_id="ready", tags=["operations"])
+@get(
+    "/ready",
+    operation_id="ready",
+    tags=["operations"],
+    responses={503: ResponseSpec(data_container=Readiness, description="PostgreSQL is away")},
+)
 async def ready(
     pool: NamedDependency[asyncpg.Pool], meili: NamedDependency[AsyncClient]
 ) -> Response[Readiness]:
-    """Readiness: 200 while PostgreSQL answers ("degraded" if Meilisearch is away: search then
-    comes from PostgreSQL and matching answers 503), 503 when PostgreSQL is away."""
+    """Readiness of the instance to serve.
+
+    200 while PostgreSQL answers ("degraded" if Meilisearch is away: search then comes from
+    PostgreSQL and matching answers 503), 503 when PostgreSQL is away."""
     pg, ms = await asyncio.gather(_postgres_ok(pool), _meili_ok(meili))
     body = Readiness(
         status="unavailable" if not pg else "ready" if ms else "degraded",

@@ -24,17 +24,32 @@ from litestar.datastructures import Headers
 from litestar.types import ASGIApp, HTTPReceiveMessage, Message, Receive, Scope, Send
 
 from market.access import caller_of
-from schemas.common import FieldError, Problem
+from schemas.common import FieldError, Problem, full_match
 
-__all__ = ["SECRET_RESPONSE", "idempotency"]
+__all__ = [
+    "IDEMPOTENCY_KEY",
+    "KEY_MAX_LENGTH",
+    "KEY_PATTERN",
+    "REPLAYED_HEADER",
+    "SECRET_RESPONSE",
+    "idempotency",
+]
 
 log = structlog.get_logger(name=__name__)
 
 SECRET_RESPONSE = "secret_response"
 """Route handler ``opt`` flag: the response shows a secret once and must not be stored."""
 
+IDEMPOTENCY_KEY = "Idempotency-Key"
+"""The request header, honoured on every POST that sends ``Authorization``."""
+KEY_MAX_LENGTH = 255
+KEY_PATTERN = full_match(rf"[\x21-\x7e]{{1,{KEY_MAX_LENGTH}}}")
+"""1-255 visible ASCII characters (a UUID fits); anything else is a 400 naming the header."""
+REPLAYED_HEADER = "Idempotent-Replayed"
+"""Set to ``true`` on an answer replayed from storage."""
+
 MAX_BODY_BYTES = 8 * 1024 * 1024
-_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+_KEY = re.compile(KEY_PATTERN)
 _CLEANUP_EVERY = 600.0
 
 # A row that is older than 24 h, or still "in progress" after 5 minutes (its process died), is
@@ -60,7 +75,7 @@ async def _problem(send: Send, status: int, detail: str, headers: dict[str, str]
         ],
         status=status,
         detail=detail,
-        errors=[FieldError(field="Idempotency-Key", message=detail)] if status in (400, 422) else None,
+        errors=[FieldError(field=IDEMPOTENCY_KEY, message=detail)] if status in (400, 422) else None,
     )
     body = msgspec.json.encode(problem)
     raw = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
@@ -100,7 +115,7 @@ def idempotency(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http" or scope.get("method") != "POST":
             await app(scope, receive, send)
             return
-        key = Headers.from_scope(scope).get("idempotency-key")
+        key = Headers.from_scope(scope).get(IDEMPOTENCY_KEY)
         credential = caller_of(scope).credential
         if key is None or credential is None:
             await app(scope, receive, send)
@@ -149,7 +164,7 @@ async def _replay(pool: asyncpg.Pool, owner: bytes, key: str, fingerprint: bytes
         )
     else:
         raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stored["headers"]]
-        raw.append((b"idempotent-replayed", b"true"))
+        raw.append((REPLAYED_HEADER.lower().encode(), b"true"))
         await _send_all(send, stored["status"], raw, stored["body"])
 
 

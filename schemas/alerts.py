@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from schemas.common import TEXT_PATTERN, CountryCode, HsPrefix, IncotermCode, TransportMode
+from schemas.common import NEAR_PATTERN, TEXT_PATTERN, CountryCode, HsPrefix, IncotermCode, TransportMode
 from schemas.listings import ListingSide
 
 __all__ = ["Alert", "AlertCreate", "AlertFilters", "AlertList"]
@@ -27,6 +27,7 @@ NearCircle = Annotated[
     str,
     msgspec.Meta(
         max_length=64,
+        pattern=NEAR_PATTERN,
         description="lat,lon,km: listings located at a known place inside this circle",
         examples=["39.65,66.96,300"],
     ),

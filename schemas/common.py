@@ -12,6 +12,7 @@ __all__ = [
     "HS_PREFIX_PATTERN",
     "INCOTERM_PATTERN",
     "NEAR_PATTERN",
+    "SPACE_OR_CONTROL",
     "TEXT_PATTERN",
     "CityName",
     "CountryCode",
@@ -42,6 +43,11 @@ def full_match(body: str) -> str:
     return f"^(?:{body})$(?!\\n)"
 
 
+SPACE_OR_CONTROL = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+"""For a character class: every character Python's or ECMA-262's ``\\s`` calls space (they differ:
+Python's takes U+001C-U+001F and U+0085, ECMA-262's U+FEFF), and the C0 and C1 controls. Patterns
+write this instead of ``\\s`` so that clients and the server refuse the same values."""
+
 HS_PREFIX_PATTERN = full_match("[0-9]{2}(?:[0-9]{2}){0,2}")
 """HS chapter, heading or subheading: 2, 4 or 6 ASCII digits."""
 COUNTRY_PATTERN = full_match("[A-Z]{2}")
@@ -49,9 +55,16 @@ INCOTERM_PATTERN = full_match("[A-Z]{3}")
 EXTERNAL_REF_PATTERN = full_match("[A-Za-z0-9._:/-]{1,100}")
 """The caller's own id of a listing; the path parameter of ``/by-ref/`` uses it too."""
 
-_DECIMAL_DEGREES = r"-?[0-9]{1,3}(?:\.[0-9]{1,8})?"
-NEAR_PATTERN = full_match(rf"{_DECIMAL_DEGREES},{_DECIMAL_DEGREES},[0-9]{{1,4}}(?:\.[0-9]{{1,3}})?")
-"""``lat,lon,km`` in plain ASCII decimals; the ranges are checked where the circle is read."""
+_DECIMALS = r"(?:\.[0-9]{1,8})?"
+_LATITUDE = rf"-?(?:90(?:\.0{{1,8}})?|[0-8]?[0-9]{_DECIMALS})"
+_LONGITUDE = rf"-?(?:180(?:\.0{{1,8}})?|(?:1[0-7][0-9]|[0-9]?[0-9]){_DECIMALS})"
+_RADIUS_KM = (  # over 0 and at most 5000, up to 3 decimals: 5000, 1..4999.999, or 0.001..0.999
+    r"(?:5000(?:\.0{1,3})?|(?:[1-4][0-9]{3}|[1-9][0-9]{0,2})(?:\.[0-9]{1,3})?"
+    r"|0\.(?:[1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))"
+)
+NEAR_PATTERN = full_match(f"{_LATITUDE},{_LONGITUDE},{_RADIUS_KM}")
+"""``lat,lon,km`` in plain ASCII decimals, the ranges included: latitude -90..90, longitude
+-180..180, a radius over 0 and at most 5000 km (the pattern is what the server checks)."""
 
 HsCode = Annotated[
     str,

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from schemas.common import TEXT_PATTERN, CityName, CountryCode, ShortText, full_match
+from schemas.common import SPACE_OR_CONTROL, TEXT_PATTERN, CityName, CountryCode, ShortText, full_match
 
 __all__ = [
     "ApiKeyCreate",
@@ -32,7 +32,9 @@ CHAMBER_SCOPES = frozenset({"members:write", "crossings:write"})
 Email = Annotated[
     str,
     msgspec.Meta(
-        pattern=full_match(r"[^@\s\x00]{1,64}@[^@\s\x00]+\.[^@\s\x00]+"),
+        pattern=full_match(
+            rf"[^@{SPACE_OR_CONTROL}]{{1,64}}@[^@{SPACE_OR_CONTROL}]+\.[^@{SPACE_OR_CONTROL}]+"
+        ),
         max_length=254,
         examples=["sales@example.uz"],
     ),
@@ -42,7 +44,11 @@ Phone = Annotated[
 ]
 Website = Annotated[
     str,
-    msgspec.Meta(pattern=full_match(r"https?://[^\s\x00]+"), max_length=300, examples=["https://example.uz"]),
+    msgspec.Meta(
+        pattern=full_match(rf"https?://[^{SPACE_OR_CONTROL}]+"),
+        max_length=300,
+        examples=["https://example.uz"],
+    ),
 ]
 
 
