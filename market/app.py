@@ -29,7 +29,7 @@ from market.db import create_pool
 from market.deps import dependencies
 from market.devstack import dev_admin_token, provide_services
 from market.docs_ui import SwaggerUI
-from market.errors import exception_handlers
+from market.errors import exception_handlers, status_of
 from market.gate import gate
 from market.health import health, ready
 from market.idempotency import idempotency
@@ -67,7 +67,7 @@ def access_log(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
+        status: int | None = None
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
@@ -77,12 +77,15 @@ def access_log(app: ASGIApp) -> ASGIApp:
 
         try:
             await app(scope, receive, send_wrapper)
+        except BaseException as exc:  # raised in a middleware: the app answers it after this line
+            status = status_of(exc) if status is None else status
+            raise
         finally:
             log.info(
                 "request",
                 method=scope.get("method"),
                 path=scope["path"],
-                status=status,
+                status=500 if status is None else status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
             )
 

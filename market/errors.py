@@ -42,6 +42,7 @@ __all__ = [
     "decode_error",
     "exception_handlers",
     "problem_responses",
+    "status_of",
     "too_deep",
 ]
 
@@ -317,6 +318,26 @@ def _nested_too_deeply(request: Request[Any, Any, Any], exc: RecursionError) -> 
     if not too_deep(exc):
         return _unexpected_error(request, exc)
     return _market_error(request, MalformedBody.nested())
+
+
+def status_of(exc: BaseException) -> int:
+    """The status the handlers here answer for ``exc``, found without answering (nothing logged):
+    the access log sees an exception raised in a middleware before the app turns it into a
+    response."""
+    if isinstance(exc, MarketError):
+        return exc.status
+    if isinstance(exc, HTTPException):
+        return exc.status_code
+    if isinstance(
+        exc,
+        (asyncpg.exceptions.CharacterNotInRepertoireError, asyncpg.exceptions.UntranslatableCharacterError),
+    ):
+        return InvalidInput.status
+    if isinstance(exc, RecursionError) and too_deep(exc):
+        return MalformedBody.status
+    if _database_away(exc):
+        return ServiceUnavailable.status
+    return HTTP_500_INTERNAL_SERVER_ERROR
 
 
 _TITLES = {

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -207,3 +208,12 @@ async def test_no_secret_is_kept_for_idempotent_replay(scenario: Scenario, app: 
 
 def _text(value: Any) -> str:
     return bytes(value).decode(errors="replace") if isinstance(value, bytes | memoryview) else str(value)
+
+
+def test_access_lines_carry_the_status_the_client_got(scenario: Scenario) -> None:
+    """A 401 raised by the gate (a middleware) is answered after the access log's line is done:
+    the line must still say 401, not the 500 it would guess."""
+    lines = [json.loads(line) for line in scenario.output.splitlines() if '"event":"request"' in line]
+    statuses = {line["status"] for line in lines}
+    assert 401 in statuses, statuses
+    assert 500 not in statuses, [line for line in lines if line["status"] == 500]
