@@ -52,12 +52,12 @@ from benchmarks.run import (
     server_env,
     wait_ready,
 )
-from market.app import prepare_indexes
 from market.auth import Caller
 from market.cli import migrate
 from market.db import create_pool
 from market.devstack import Services
 from market.organizations.service import create_api_key
+from market.runtime import prepare_indexes
 from market.settings import Settings
 from schemas.organizations import ApiKeyCreate
 

@@ -18,12 +18,11 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import CLIPluginProtocol, InitPluginProtocol, ReceiveRoutePlugin
 from litestar.routes import BaseRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from meilisearch_python_sdk import AsyncClient
 
 from market.access import declare_security, scope_guard
 from market.alerts.controller import AlertController
 from market.allow import allow_every_method
-from market.commodities.controller import CommodityController, commodity_documents
+from market.commodities.controller import CommodityController
 from market.contract import ContractConfig, complete_route
 from market.db import create_pool
 from market.deps import dependencies
@@ -41,12 +40,11 @@ from market.matching.controller import MatchController, match_inbox
 from market.organizations.controller import OrganizationController
 from market.params import refuse_null_for_absent
 from market.routes.controller import RouteController
+from market.runtime import prepare_indexes
 from market.settings import Settings, get_settings
 from market.strict_body import StrictBodyRequest
 from market.webhooks.controller import WebhookController
-from search import COMMODITY_SETTINGS, LISTING_SETTINGS, ensure_index
 from search.client import SearchReader, meili_client
-from search.commodities import load_commodities
 
 if TYPE_CHECKING:
     from click import Group
@@ -90,15 +88,6 @@ def access_log(app: ASGIApp) -> ASGIApp:
             )
 
     return middleware
-
-
-async def prepare_indexes(settings: Settings, meili: AsyncClient) -> None:
-    """Create indexes and apply settings if they changed; load the HS index if it is empty."""
-    await ensure_index(meili, settings.listings_index, LISTING_SETTINGS)
-    await ensure_index(meili, settings.commodities_index, COMMODITY_SETTINGS)
-    stats = await meili.index(settings.commodities_index).get_stats()
-    if stats.number_of_documents == 0:
-        await load_commodities(meili, settings.commodities_index, commodity_documents())
 
 
 @contextlib.asynccontextmanager

@@ -21,6 +21,7 @@ from rich.console import Console
 from market.db import apply_migrations, connect, create_pool
 from market.devstack import dev_admin_token, provide_services
 from market.loops import LoopResources, loops_help, start_loops
+from market.runtime import prepare_indexes
 from market.settings import Settings, get_settings
 from search.client import meili_client
 
@@ -97,7 +98,6 @@ async def expire_listings(settings: Settings) -> LifecyclePass:
 
 
 async def run_worker(settings: Settings) -> None:
-    from market.app import prepare_indexes
     from search.client import SearchReader
 
     async with clients(settings) as (pool, meili):

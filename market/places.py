@@ -9,7 +9,18 @@ from importlib import resources
 
 import msgspec
 
-__all__ = ["Place", "nearest_place", "normalize_name", "place_by_id", "places_within", "resolve_place"]
+from market.errors import InvalidInput
+
+__all__ = [
+    "Place",
+    "near_places",
+    "nearest_place",
+    "normalize_name",
+    "parse_near",
+    "place_by_id",
+    "places_within",
+    "resolve_place",
+]
 
 
 class PlaceNames(msgspec.Struct, kw_only=True):
@@ -89,3 +100,24 @@ def _by_id() -> dict[str, Place]:
 
 def place_by_id(place_id: str) -> Place | None:
     return _by_id().get(place_id)
+
+
+def parse_near(value: str) -> tuple[float, float, float]:
+    """``lat,lon,km`` -> (lat, lon, km), or InvalidInput naming ``near`` and the expected form."""
+    parts = value.split(",")
+    try:
+        if len(parts) != 3:
+            raise ValueError
+        lat, lon, km = (float(p) for p in parts)
+    except ValueError:
+        raise InvalidInput.field("near", "use 'lat,lon,km', e.g. near=41.31,69.28,300") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidInput.field("near", "latitude must be within -90..90 and longitude within -180..180")
+    if not 0 < km <= 5000:
+        raise InvalidInput.field("near", "the radius must be more than 0 and at most 5000 km")
+    return lat, lon, km
+
+
+def near_places(value: str) -> tuple[str, ...]:
+    """The ids of the known places inside the ``near`` circle (listings are located at places)."""
+    return tuple(sorted(p.id for p in places_within(*parse_near(value))))

@@ -9,7 +9,7 @@ import msgspec
 
 from market.db.locks import hold_organization_limit
 from market.errors import Conflict, InvalidInput, NotFound
-from market.listings.controller import near_places
+from market.places import near_places
 from market.vocab import hs_entry, is_country, is_incoterm
 from schemas.alerts import Alert, AlertCreate, AlertFilters, AlertList
 from schemas.common import FieldError

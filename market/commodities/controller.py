@@ -13,17 +13,12 @@ from meilisearch_python_sdk import AsyncClient
 from market.errors import NotFound, problem_responses
 from market.glossary import headings_for
 from market.settings import Settings
-from market.vocab import hs_entries, hs_entry, hs_hierarchy
+from market.vocab import hs_entry, hs_hierarchy
 from schemas.commodities import Commodity, CommodityDetail, CommoditySuggestions
 from schemas.common import HS_PREFIX_PATTERN
-from search.commodities import commodity_document, suggest_commodities
+from search.commodities import suggest_commodities
 
-__all__ = ["CommodityController", "commodity_documents"]
-
-
-def commodity_documents() -> list[dict[str, object]]:
-    """Every HS chapter, heading and subheading as a search document."""
-    return [commodity_document(e.hscode, e.description, e.section) for e in hs_entries()]
+__all__ = ["CommodityController"]
 
 
 def _commodity(code: str) -> Commodity:

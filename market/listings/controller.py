@@ -14,14 +14,14 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, 
 
 from market.access import requires
 from market.auth import Caller
-from market.errors import InvalidInput, ServiceUnavailable, problem_responses
+from market.errors import ServiceUnavailable, problem_responses
 from market.examples import ListingBody
 from market.listings import service
 from market.listings.batch import BatchResults, parse_batch_body, summarize, write_batch
 from market.listings.fallback import search_postgres
 from market.listings.openapi import BATCH_MAX_BYTES, BatchOperation
 from market.params import not_null
-from market.places import places_within
+from market.places import near_places
 from market.settings import Settings
 from schemas.common import (
     COUNTRY_PATTERN,
@@ -36,7 +36,7 @@ from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch,
 from search.client import SearchReader, SearchUnavailable
 from search.queries import ListingQuery, SortKey, search_listings
 
-__all__ = ["DEGRADED_HEADER", "ListingController", "parse_near"]
+__all__ = ["DEGRADED_HEADER", "ListingController"]
 
 log = structlog.get_logger(name=__name__)
 
@@ -47,27 +47,6 @@ Country = Annotated[
     str | None,
     QueryParameter(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2", schema_extra=not_null(str)),
 ]
-
-
-def parse_near(value: str) -> tuple[float, float, float]:
-    """``lat,lon,km`` -> (lat, lon, km), or InvalidInput naming ``near`` and the expected form."""
-    parts = value.split(",")
-    try:
-        if len(parts) != 3:
-            raise ValueError
-        lat, lon, km = (float(p) for p in parts)
-    except ValueError:
-        raise InvalidInput.field("near", "use 'lat,lon,km', e.g. near=41.31,69.28,300") from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise InvalidInput.field("near", "latitude must be within -90..90 and longitude within -180..180")
-    if not 0 < km <= 5000:
-        raise InvalidInput.field("near", "the radius must be more than 0 and at most 5000 km")
-    return lat, lon, km
-
-
-def near_places(value: str) -> tuple[str, ...]:
-    """The ids of the known places inside the ``near`` circle (listings are located at places)."""
-    return tuple(sorted(p.id for p in places_within(*parse_near(value))))
 
 
 def _with_etag(listing: Listing, status_code: int = 200) -> Response[Listing]:

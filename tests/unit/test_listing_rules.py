@@ -8,8 +8,8 @@ import msgspec
 import pytest
 
 from market.errors import InvalidInput, _field_error
-from market.listings.controller import near_places, parse_near
 from market.listings.validation import check_listing
+from market.places import near_places, parse_near
 from schemas.listings import ListingCreate
 from search.documents import ListingSource, listing_to_document
 from tests.conftest import demand_body, offer_body

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from market.listings.controller import parse_near
+from market.places import parse_near
 from schemas.common import NEAR_PATTERN
 
 
