@@ -140,7 +140,6 @@ JOIN unnest($1::uuid[], $2::text[]) AS wanted (organization_id, external_ref)
 ORDER BY l.id
 FOR UPDATE OF l
 """
-VIEWS_SQL = service.VIEW_SQL.replace("WHERE l.id = $1", "WHERE l.id = any($1::uuid[])")
 
 # New listings of a batch are COPYed into a per-connection staging table, then inserted in one
 # statement: about 3x less PostgreSQL time per listing than one INSERT each. The staging table
@@ -251,7 +250,7 @@ async def _write_together(
         if written:
             await service.enqueue(conn, written)
         if updates:
-            for row in await conn.fetch(VIEWS_SQL, [u[0] for u in updates]):
+            for row in await conn.fetch(service.VIEWS_SQL, [u[0] for u in updates]):
                 await emit(
                     conn,
                     row["organization_id"],

@@ -28,23 +28,36 @@ from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch
 from search.indexer import notify_outbox
 
 __all__ = [
+    "VIEWS_SQL",
+    "VIEW_SQL",
     "acting_organization",
     "close_listing",
     "create_listing",
     "enqueue",
     "etag",
     "get_listing",
+    "listing_view_sql",
     "patch_listing",
     "put_by_ref",
 ]
 
-VIEW_SQL = """
+_VIEW_FROM = """
 SELECT l.*, o.member_of AS owner_chamber, jsonb_build_object(
            'id', o.id, 'name', o.name, 'kind', o.kind, 'country', o.country,
            'verified', o.verified_by IS NOT NULL) AS organization
 FROM listings l JOIN organizations o ON o.id = l.organization_id
-WHERE l.id = $1
 """
+
+
+def listing_view_sql(where: str, lock: str = "") -> str:
+    """The listing view (a listing row with its owner's summary) of the rows ``where`` names
+    (over ``l``, the listing, and ``o``, its organization), with an optional lock clause."""
+    return f"{_VIEW_FROM}WHERE {where}\n{lock}"
+
+
+VIEW_SQL = listing_view_sql("l.id = $1")
+VIEW_FOR_UPDATE_SQL = listing_view_sql("l.id = $1", "FOR UPDATE OF l")
+VIEWS_SQL = listing_view_sql("l.id = any($1::uuid[])")
 INSERT_SQL = """
 INSERT INTO listings (
     id, organization_id, posted_by, side, status, title, description, hs_code, hs_description,
@@ -241,7 +254,7 @@ async def get_listing(conn: asyncpg.Connection, listing_id: UUID, viewer: UUID |
 
 
 async def _owned_row(conn: asyncpg.Connection, listing_id: UUID, organization_id: UUID) -> asyncpg.Record:
-    row = await conn.fetchrow(VIEW_SQL + " FOR UPDATE OF l", listing_id)
+    row = await conn.fetchrow(VIEW_FOR_UPDATE_SQL, listing_id)
     if row is None or not _manages(row, organization_id):
         raise NotFound(f"no listing with id {listing_id}")
     return row

@@ -9,7 +9,7 @@ import asyncpg
 import msgspec
 
 from market.errors import InvalidInput
-from market.listings.service import VIEW_SQL
+from market.listings.service import VIEWS_SQL
 from schemas.common import full_match
 from schemas.listings import Listing
 from schemas.matches import MatchEvent, MatchInbox
@@ -30,7 +30,6 @@ WHERE e.organization_id = $1
 ORDER BY e.id DESC
 LIMIT $4
 """
-COUNTERPARTS_SQL = VIEW_SQL.replace("WHERE l.id = $1", "WHERE l.id = any($1::uuid[])")
 
 CURSOR_PATTERN = full_match("[0-9]{1,18}")
 """An inbox cursor: an event id, at most 18 ASCII digits so it always fits a bigint."""
@@ -57,7 +56,7 @@ async def read_inbox(
     page = rows[:limit]
     counterparts = {
         r["id"]: msgspec.convert(r, Listing)
-        for r in await conn.fetch(COUNTERPARTS_SQL, [r["counterpart_id"] for r in page])
+        for r in await conn.fetch(VIEWS_SQL, [r["counterpart_id"] for r in page])
     }
     events = [
         MatchEvent(

@@ -15,7 +15,7 @@ import asyncpg
 import msgspec
 
 from market.errors import InvalidInput, NotFound
-from market.listings.service import VIEW_SQL
+from market.listings.service import VIEW_SQL, listing_view_sql
 from market.matching import scoring
 from market.routes.network import RouteNetwork
 from market.routes.planner import plan_routes
@@ -29,7 +29,7 @@ from search.queries import ListingQuery, search_ids
 
 __all__ = ["MatchFilters", "find_matches"]
 
-CANDIDATES_SQL = VIEW_SQL.replace("WHERE l.id = $1", "WHERE l.id = any($1::uuid[]) AND l.status = 'active'")
+CANDIDATES_SQL = listing_view_sql("l.id = any($1::uuid[]) AND l.status = 'active'")
 CANDIDATES_PER_QUERY = 50
 TEXT_CANDIDATES_BELOW = 20
 #: Where goods are assumed to start or end when a listing's city is not a known place.
