@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from uuid import UUID
 
 from litestar import Litestar
 
-__all__ = ["events_about", "wait_for_events", "wait_recorded"]
+from market.events import emit
+
+__all__ = ["delivery_of_an_update", "events_about", "wait_for_events", "wait_recorded"]
 
 EVENTS_SQL = """
 SELECT organization_id::text, type, data FROM events
@@ -55,3 +58,14 @@ async def wait_recorded(app: Litestar, listing_ids: list[str], *, within: float 
     ):
         assert asyncio.get_running_loop().time() < deadline, "match jobs still waiting"
         await asyncio.sleep(0.2)
+
+
+async def delivery_of_an_update(app: Litestar, organization_id: str, listing_id: str, webhook_id: str) -> int:
+    """Emit ``listing.updated`` for the listing and return the delivery it queued for the webhook."""
+    async with app.state.pool.acquire() as conn, conn.transaction():
+        await emit(conn, UUID(organization_id), "listing.updated", {"listing_id": listing_id})
+    delivery_id = await app.state.pool.fetchval(
+        "SELECT max(id) FROM webhook_deliveries WHERE endpoint_id = $1::uuid", webhook_id
+    )
+    assert delivery_id is not None, "the event queued no delivery for the webhook"
+    return int(delivery_id)

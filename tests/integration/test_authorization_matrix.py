@@ -15,8 +15,8 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from market.events import emit
 from tests.conftest import Org, offer_body
+from tests.integration.events_log import delivery_of_an_update
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -65,12 +65,7 @@ async def world(client: httpx.AsyncClient, make_org, app: Litestar, admin) -> Wo
     )
     for response in (member, listing, draft, key, alert, webhook):
         assert response.status_code == 201, response.text
-    async with app.state.pool.acquire() as conn, conn.transaction():
-        await emit(conn, owner.id, "listing.updated", {"listing_id": listing.json()["id"]})
-    delivery_id = await app.state.pool.fetchval(
-        "SELECT max(id) FROM webhook_deliveries WHERE endpoint_id = $1::uuid", webhook.json()["id"]
-    )
-    assert delivery_id is not None
+    delivery_id = await delivery_of_an_update(app, owner.id, listing.json()["id"], webhook.json()["id"])
     return World(
         owner=owner,
         member=member.json(),

@@ -19,10 +19,10 @@ from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 
 from market.access import REQUIRES
-from market.events import emit
 from market.organizations.service import default_scopes
 from schemas.organizations import ALL_SCOPES
 from tests.conftest import Org, offer_body
+from tests.integration.events_log import delivery_of_an_update
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CROSSING = "kz-uz-zhibek-zholy"  # on Uzbekistan's border, so the Uzbek chamber may set it
@@ -75,12 +75,7 @@ async def world(client: httpx.AsyncClient, make_org: Any, app: Litestar, admin: 
     )
     for response in (member, listing, spare, alert, webhook):
         assert response.status_code == 201, response.text
-    async with app.state.pool.acquire() as conn, conn.transaction():
-        await emit(conn, owner.id, "listing.updated", {"listing_id": listing.json()["id"]})
-    delivery_id = await app.state.pool.fetchval(
-        "SELECT max(id) FROM webhook_deliveries WHERE endpoint_id = $1::uuid", webhook.json()["id"]
-    )
-    assert delivery_id is not None
+    delivery_id = await delivery_of_an_update(app, owner.id, listing.json()["id"], webhook.json()["id"])
     deadline = asyncio.get_running_loop().time() + 30
     while await app.state.pool.fetchval(
         "SELECT first_attempt_at IS NULL FROM webhook_deliveries WHERE id = $1", delivery_id
