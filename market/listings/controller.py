@@ -14,7 +14,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, 
 
 from market.access import requires
 from market.auth import Caller
-from market.errors import ServiceUnavailable, problem_responses
+from market.errors import ServiceUnavailable
 from market.examples import ListingBody
 from market.listings import service
 from market.listings.batch import BatchResults, parse_batch_body, summarize, write_batch
@@ -22,6 +22,7 @@ from market.listings.fallback import search_postgres
 from market.listings.openapi import BATCH_MAX_BYTES, BatchOperation
 from market.params import not_null
 from market.places import near_places
+from market.problems import problem_responses
 from market.settings import Settings
 from schemas.common import (
     COUNTRY_PATTERN,

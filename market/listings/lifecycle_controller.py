@@ -12,13 +12,13 @@ from litestar.params import FromPath, HeaderParameter
 
 from market.access import requires
 from market.auth import Caller
-from market.errors import problem_responses
 from market.examples import example_body
 from market.listings import lifecycle
 from market.listings.controller import _with_etag
 from market.listings.lifecycle import ListingRenew
 from market.openapi import OptionalBody
 from market.params import not_null
+from market.problems import problem_responses
 from schemas.listings import ListingOwner
 
 __all__ = ["LifecycleController"]
