@@ -22,11 +22,11 @@ import structlog
 from market.errors import Conflict, InvalidInput
 from market.events import EventType, emit
 from market.listings.service import (
-    _check_version,
-    _owned_row,
-    _updated,
+    check_if_match,
     enqueue,
+    finish_update,
     listing_event_data,
+    managed_row_for_update,
     owner_view,
 )
 from market.listings.validation import DEFAULT_LIFETIME, MAX_LIFETIME
@@ -187,13 +187,13 @@ async def renew_listing(
     """
     expires_at = renewal_date(data, datetime.now(UTC))
     async with conn.transaction():
-        row = await _owned_row(conn, listing_id, caller_org)
+        row = await managed_row_for_update(conn, listing_id, caller_org)
         if if_match is not None:
-            _check_version(row, if_match)
+            check_if_match(row, if_match)
         status = row["status"]
         if status in _NOT_RENEWABLE:
             raise Conflict(_NOT_RENEWABLE[status])
         await conn.execute(RENEW_SQL, listing_id, "active" if status == "expired" else status, expires_at)
         # Re-indexed, re-matched, checked against alerts, and the owner told (listing.updated).
-        updated = await _updated(conn, listing_id)
+        updated = await finish_update(conn, listing_id)
     return owner_view(updated)

@@ -14,7 +14,7 @@ from market.access import requires
 from market.auth import Caller
 from market.examples import example_body
 from market.listings import lifecycle
-from market.listings.controller import _with_etag
+from market.listings.controller import listing_with_etag
 from market.listings.lifecycle import ListingRenew
 from market.openapi import OptionalBody
 from market.params import not_null
@@ -59,4 +59,4 @@ class LifecycleController(Controller):
             listing = await lifecycle.renew_listing(
                 conn, listing_id, organization_id, data or ListingRenew(), if_match
             )
-        return _with_etag(listing)  # type: ignore[return-value]
+        return listing_with_etag(listing)  # type: ignore[return-value]

@@ -21,7 +21,14 @@ from schemas.organizations import (
 )
 from search.indexer import notify_outbox
 
-__all__ = ["create_api_key", "create_organization", "get_organization"]
+__all__ = [
+    "create_api_key",
+    "create_organization",
+    "default_scopes",
+    "get_organization",
+    "revoke_api_key",
+    "verify_member",
+]
 
 _COLUMNS = """id, name, kind, country, city, contact, member_of,
               (verified_by IS NOT NULL) AS verified, created_at"""
