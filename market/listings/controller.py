@@ -17,7 +17,7 @@ from market.auth import Caller
 from market.errors import ServiceUnavailable
 from market.examples import ListingBody
 from market.listings import service
-from market.listings.batch import BatchResults, parse_batch_body, summarize, write_batch
+from market.listings.batch import parse_batch_body, summarize, write_batch
 from market.listings.fallback import search_postgres
 from market.listings.openapi import BATCH_MAX_BYTES, BatchOperation
 from market.params import not_null
@@ -33,7 +33,7 @@ from schemas.common import (
     TEXT_PATTERN,
     TransportMode,
 )
-from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch, SearchResults
+from schemas.listings import BatchResults, Listing, ListingCreate, ListingOwner, ListingPatch, SearchResults
 from search.client import SearchReader, SearchUnavailable
 from search.queries import ListingQuery, SortKey, search_listings
 

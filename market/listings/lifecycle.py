@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import asyncpg
-import msgspec
 import structlog
 
 from market.errors import Conflict, InvalidInput
@@ -30,13 +29,12 @@ from market.listings.service import (
     owner_view,
 )
 from market.listings.validation import DEFAULT_LIFETIME, MAX_LIFETIME
-from schemas.listings import ListingOwner
+from schemas.listings import ListingOwner, ListingRenew
 
 __all__ = [
     "EXPIRING_NOTICE",
     "LifecyclePass",
     "ListingLifecycle",
-    "ListingRenew",
     "renew_listing",
     "renewal_date",
 ]
@@ -138,13 +136,6 @@ class ListingLifecycle:
             except Exception as exc:  # the database away: the next pass picks up where this one failed
                 log.warning("listing lifecycle pass failed", error=repr(exc), retry_in=interval_seconds)
             await asyncio.sleep(interval_seconds)
-
-
-class ListingRenew(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """A new end date: ``expires_at``, or ``days`` from now. Neither means 90 days from now."""
-
-    expires_at: datetime | None = None
-    days: Annotated[int, msgspec.Meta(ge=1, le=365, examples=[90])] | None = None
 
 
 def renewal_date(data: ListingRenew, now: datetime) -> datetime:

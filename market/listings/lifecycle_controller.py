@@ -15,11 +15,10 @@ from market.auth import Caller
 from market.examples import example_body
 from market.listings import lifecycle
 from market.listings.controller import listing_with_etag
-from market.listings.lifecycle import ListingRenew
 from market.openapi import OptionalBody
 from market.params import not_null
 from market.problems import problem_responses
-from schemas.listings import ListingOwner
+from schemas.listings import ListingOwner, ListingRenew
 
 __all__ = ["LifecycleController"]
 
