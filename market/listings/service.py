@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 import asyncpg
 import msgspec
 
+from market.code_lookups import hs_entry
 from market.errors import (
     Conflict,
     InvalidInput,
@@ -22,7 +23,6 @@ from market.events import emit
 from market.glossary import headings_for
 from market.listings.validation import DEFAULT_LIFETIME, check_listing
 from market.places import nearest_place, place_by_id, resolve_place
-from market.vocab import hs_entry
 from schemas.common import FieldError
 from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch
 from search.indexer import notify_outbox

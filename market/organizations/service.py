@@ -8,8 +8,8 @@ import asyncpg
 import msgspec
 
 from market.auth import Caller, generate_api_key
+from market.code_lookups import is_country
 from market.errors import Forbidden, InvalidInput, NotFound, Unauthorized
-from market.vocab import is_country
 from schemas.organizations import (
     ALL_SCOPES,
     CHAMBER_SCOPES,
