@@ -1,4 +1,4 @@
-"""Listings (export offers and import demands): requests, views, and search results."""
+"""Listings (export offers and import demands): requests, views, search results and batch results."""
 
 from __future__ import annotations
 
