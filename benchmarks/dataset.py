@@ -23,9 +23,9 @@ import msgspec
 from meilisearch_python_sdk import AsyncClient
 
 from benchmarks import vocab
+from market.code_lookups import hs_entry
 from market.glossary import search_terms
 from market.places import resolve_place
-from market.vocab import hs_entry
 from search import OutboxIndexer
 
 __all__ = [

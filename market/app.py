@@ -28,7 +28,6 @@ from market.db import create_pool
 from market.deps import dependencies
 from market.devstack import dev_admin_token, provide_services
 from market.docs_ui import SwaggerUI
-from market.errors import exception_handlers, status_of
 from market.gate import gate
 from market.health import health, ready
 from market.idempotency import idempotency
@@ -39,6 +38,7 @@ from market.loops import LoopResources, start_loops
 from market.matching.controller import MatchController, match_inbox
 from market.organizations.controller import OrganizationController
 from market.params import refuse_null_for_absent
+from market.problems import exception_handlers, status_of
 from market.routes.controller import RouteController
 from market.runtime import prepare_indexes
 from market.settings import Settings, get_settings

@@ -28,7 +28,7 @@ from search.client import meili_client
 if TYPE_CHECKING:
     from market.listings.lifecycle import LifecyclePass
 
-__all__ = ["main", "register_commands"]
+__all__ = ["MARKET_COMMANDS", "clients", "main", "migrate", "register_commands"]
 
 log = structlog.get_logger(name=__name__)
 console = Console(stderr=True)

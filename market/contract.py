@@ -27,9 +27,9 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import OpenAPI
 from litestar.routes import BaseRoute, HTTPRoute
 
-from market.errors import problem_responses
 from market.idempotency import IDEMPOTENCY_KEY, KEY_MAX_LENGTH, KEY_PATTERN, REPLAYED_HEADER
 from market.listings.controller import DEGRADED_HEADER
+from market.problems import problem_responses
 
 __all__ = ["ContractConfig", "complete_document", "complete_route", "document_structs", "summary_of"]
 

@@ -14,7 +14,7 @@ from market.organizations.service import create_organization
 from schemas.listings import ListingCreate
 from schemas.organizations import OrganizationCreate
 
-__all__ = ["DemoData", "load_demo"]
+__all__ = ["DemoData", "demo_data", "load_demo"]
 
 
 class DemoOrganization(OrganizationCreate, kw_only=True, forbid_unknown_fields=True):

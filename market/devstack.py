@@ -30,6 +30,7 @@ __all__ = [
     "EmbeddedMeilisearch",
     "EmbeddedPostgres",
     "Services",
+    "dev_admin_token",
     "ensure_meilisearch_binary",
     "provide_services",
 ]

@@ -19,12 +19,21 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from market.access import OPEN_PATHS, keep_caller
 from market.auth import ANONYMOUS, Caller, authenticate, hash_api_key
 from market.errors import Unauthorized
-from market.ratelimit import RateLimiter, refuse
+from market.problems import problem, send_problem
+from market.ratelimit import RateLimiter
 from market.settings import Settings
 
 __all__ = ["gate"]
 
 _KNOWN_VALID_MAX = 10_000
+
+
+async def _refuse(
+    send: Send, wait: int, reason: str, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    """429 with ``Retry-After``, before the request reaches the app."""
+    body = problem(429, f"{reason}; retry in {wait} s (the RateLimit headers show the budget)")
+    await send_problem(send, body, [(b"retry-after", str(wait).encode()), *(headers or ())])
 
 
 def gate(settings: Settings) -> type:
@@ -69,7 +78,7 @@ def gate(settings: Settings) -> type:
                 (b"ratelimit", f'"{name}";r={budget.remaining};t={budget.reset}'.encode()),
             ]
             if not budget.allowed:
-                await refuse(send, budget.retry_after, f"this {name}'s budget is spent", headers)
+                await _refuse(send, budget.retry_after, f"this {name}'s budget is spent", headers)
                 return
 
             async def send_with_headers(message: Message) -> None:
@@ -89,7 +98,7 @@ def gate(settings: Settings) -> type:
                 else:
                     guessing, reserved = auth_failures.hit(address), True
                 if not guessing.allowed:
-                    await refuse(
+                    await _refuse(
                         send, guessing.retry_after, "too many failed authentications from your address"
                     )
                     return None

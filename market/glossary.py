@@ -21,7 +21,7 @@ from types import MappingProxyType
 
 import msgspec
 
-from market.vocab import hs_entry
+from market.code_lookups import hs_entry
 
 __all__ = [
     "MAX_QUERY_WORDS",

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Literal
 
 import asyncpg
-import msgspec
 from litestar import Response, get
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from meilisearch_python_sdk import AsyncClient
 
+from schemas.health import Health, Readiness
+
 __all__ = ["health", "ready"]
-
-
-class Health(msgspec.Struct, kw_only=True):
-    status: Literal["ok"]
-
-
-class Readiness(msgspec.Struct, kw_only=True):
-    status: Literal["ready", "degraded", "unavailable"]
-    postgres: Literal["ok", "unavailable"]
-    meilisearch: Literal["ok", "unavailable"]
-    search: Literal["meilisearch", "postgresql", "unavailable"]
-    """Who answers listing searches: PostgreSQL stands in (simpler ranking) while Meilisearch is away."""
 
 
 @get("/health", operation_id="health", tags=["operations"])

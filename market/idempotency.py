@@ -18,13 +18,13 @@ import re
 import time
 
 import asyncpg
-import msgspec
 import structlog
 from litestar.datastructures import Headers
 from litestar.types import ASGIApp, HTTPReceiveMessage, Message, Receive, Scope, Send
 
 from market.access import caller_of
-from schemas.common import FieldError, Problem, full_match
+from market.problems import problem, send_problem
+from schemas.common import FieldError, full_match
 
 __all__ = [
     "IDEMPOTENCY_KEY",
@@ -68,19 +68,11 @@ RELEASE_SQL = "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2"
 CLEANUP_SQL = "DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'"
 
 
-async def _problem(send: Send, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
-    problem = Problem(
-        title={400: "Invalid request", 409: "Conflict", 413: "Request body too large", 422: "Invalid input"}[
-            status
-        ],
-        status=status,
-        detail=detail,
-        errors=[FieldError(field=IDEMPOTENCY_KEY, message=detail)] if status in (400, 422) else None,
-    )
-    body = msgspec.json.encode(problem)
-    raw = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
-    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
-    await _send_all(send, status, raw, body)
+async def _refuse(send: Send, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+    """A problem about the key itself (400, 422 name the header as the field at fault)."""
+    errors = [FieldError(field=IDEMPOTENCY_KEY, message=detail)] if status in (400, 422) else None
+    raw = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send_problem(send, problem(status, detail, errors=errors), raw)
 
 
 async def _send_all(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
@@ -121,11 +113,11 @@ def idempotency(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         if not _KEY.match(key):
-            await _problem(send, 400, "use 1-255 visible ASCII characters, e.g. a UUID")
+            await _refuse(send, 400, "use 1-255 visible ASCII characters, e.g. a UUID")
             return
         body = await _read_body(receive)
         if body is None:
-            await _problem(send, 413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+            await _refuse(send, 413, f"the body is larger than {MAX_BODY_BYTES} bytes")
             return
         pool: asyncpg.Pool = scope["app"].state.pool
         owner = hashlib.sha256(credential.encode()).digest()
@@ -147,19 +139,19 @@ def idempotency(app: ASGIApp) -> ASGIApp:
 async def _replay(pool: asyncpg.Pool, owner: bytes, key: str, fingerprint: bytes, send: Send) -> None:
     stored = await pool.fetchrow(STORED_SQL, owner, key)
     if stored is None:  # released a moment ago (the first attempt failed): say so, the client retries
-        await _problem(
+        await _refuse(
             send, 409, "the first request with this key did not complete; retry it", {"Retry-After": "1"}
         )
     elif stored["fingerprint"] != fingerprint:
-        await _problem(
+        await _refuse(
             send, 422, "this key was used for a different request in the last 24 hours; use a new key"
         )
     elif stored["status"] is None:
-        await _problem(
+        await _refuse(
             send, 409, "the first request with this key is still running; retry shortly", {"Retry-After": "1"}
         )
     elif stored["body"] is None:
-        await _problem(
+        await _refuse(
             send, 409, "this request already succeeded; its secret was shown once and is not stored"
         )
     else:

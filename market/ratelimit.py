@@ -1,4 +1,4 @@
-"""Rate limit budgets, with the IETF RateLimit headers; ``market.gate`` applies them.
+"""Rate limit budgets; ``market.gate`` applies them, with the IETF RateLimit headers.
 
 Each resolved credential has its own budget; requests without one share their client address's
 budget. Failed authentications also count against the address, so guessing keys from one address
@@ -21,12 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import msgspec
-from litestar.types import Send
-
-from schemas.common import Problem
-
-__all__ = ["Budget", "RateLimiter", "parse_rate", "refuse"]
+__all__ = ["Budget", "RateLimiter", "parse_rate"]
 
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
@@ -108,22 +103,3 @@ class RateLimiter:
         self._calls += 1
         if self._calls % 10_000 == 0:
             self._tat = {k: t for k, t in self._tat.items() if t > now}
-
-
-async def refuse(
-    send: Send, wait: int, reason: str, headers: list[tuple[bytes, bytes]] | None = None
-) -> None:
-    problem = Problem(
-        title="Too many requests",
-        status=429,
-        detail=f"{reason}; retry in {wait} s (the RateLimit headers show the budget)",
-    )
-    body = msgspec.json.encode(problem)
-    raw = [
-        (b"content-type", b"application/problem+json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"retry-after", str(wait).encode()),
-        *(headers or ()),
-    ]
-    await send({"type": "http.response.start", "status": 429, "headers": raw})
-    await send({"type": "http.response.body", "body": body, "more_body": False})

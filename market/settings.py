@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["Settings", "get_settings", "settings_from_env"]
 
 _ENV_PREFIXES = ("MARKET_",)
 _PLAIN_NAMES = {

@@ -1,4 +1,4 @@
-"""Listings (export offers and import demands): requests, views, and search results."""
+"""Listings (export offers and import demands): requests, views, search results and batch results."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from schemas.common import (
     CountryCode,
     CurrencyCode,
     DecimalString,
+    FieldError,
     HsCode,
     IncotermCode,
     ShortText,
@@ -25,11 +26,14 @@ from schemas.common import (
 from schemas.organizations import OrganizationSummary
 
 __all__ = [
+    "BatchItemResult",
+    "BatchResults",
     "Facets",
     "Listing",
     "ListingCreate",
     "ListingOwner",
     "ListingPatch",
+    "ListingRenew",
     "ListingSide",
     "ListingStatus",
     "Location",
@@ -213,3 +217,29 @@ class SearchResults(msgspec.Struct, kw_only=True):
     estimated_total: int
     limit: int
     offset: int
+
+
+class ListingRenew(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A new end date: ``expires_at``, or ``days`` from now. Neither means 90 days from now."""
+
+    expires_at: datetime | None = None
+    days: Annotated[int, msgspec.Meta(ge=1, le=365, examples=[90])] | None = None
+
+
+class BatchItemResult(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What happened to one item, at its position in the input."""
+
+    index: int
+    status: Literal["created", "updated", "error"]
+    id: UUID | None = None
+    external_ref: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class BatchResults(msgspec.Struct, kw_only=True):
+    """One result per item, in input order, and the counts."""
+
+    results: list[BatchItemResult]
+    created: int
+    updated: int
+    failed: int

@@ -11,6 +11,8 @@ import msgspec
 from schemas.common import SPACE_OR_CONTROL, TEXT_PATTERN, CityName, CountryCode, ShortText, full_match
 
 __all__ = [
+    "ALL_SCOPES",
+    "CHAMBER_SCOPES",
     "ApiKeyCreate",
     "ApiKeyCreated",
     "Contact",

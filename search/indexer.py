@@ -28,7 +28,14 @@ from meilisearch_python_sdk import AsyncClient
 from search.documents import ListingSource, listing_to_document
 from search.indexes import wait_for
 
-__all__ = ["AFTER_TASK_SUCCEEDED", "NOTIFY_CHANNEL", "OutboxIndexer", "drain_on_notify", "notify_outbox"]
+__all__ = [
+    "AFTER_TASK_SUCCEEDED",
+    "LOAD_SQL",
+    "NOTIFY_CHANNEL",
+    "OutboxIndexer",
+    "drain_on_notify",
+    "notify_outbox",
+]
 
 log = structlog.get_logger(name=__name__)
 

@@ -8,7 +8,7 @@ from meilisearch_python_sdk import AsyncClient
 from meilisearch_python_sdk.errors import MeilisearchApiError
 from meilisearch_python_sdk.models.settings import MeilisearchSettings
 
-__all__ = ["IndexTaskFailed", "ensure_index", "wait_for"]
+__all__ = ["IndexTaskFailed", "ensure_index", "settings_differ", "wait_for"]
 
 
 class IndexTaskFailed(RuntimeError):
@@ -26,11 +26,12 @@ async def wait_for(client: AsyncClient, task_uid: int, *, timeout_ms: int = 120_
 _UNORDERED = frozenset({"filterableAttributes", "sortableAttributes"})
 
 
-def _differs(current: dict[str, Any], desired: dict[str, Any]) -> bool:
+def settings_differ(current: dict[str, Any], desired: dict[str, Any]) -> bool:
+    """Whether applying ``desired`` would change ``current`` (attribute sets compare unordered)."""
     for key, want in desired.items():
         have = current.get(key)
         if isinstance(want, dict):
-            if not isinstance(have, dict) or _differs(have, want):
+            if not isinstance(have, dict) or settings_differ(have, want):
                 return True
         elif isinstance(want, list) and isinstance(have, list):
             wanted, had = [str(v) for v in want], [str(v) for v in have]
@@ -54,7 +55,7 @@ async def ensure_index(client: AsyncClient, uid: str, settings: dict[str, Any]) 
         index = await client.create_index(uid, primary_key="id", wait=True)
         changed = True
     current = (await index.get_settings()).model_dump(by_alias=True)
-    if changed or _differs(current, settings):
+    if changed or settings_differ(current, settings):
         task = await index.update_settings(MeilisearchSettings.model_validate(settings))
         await wait_for(client, task.task_uid)
         changed = True

@@ -15,6 +15,7 @@ from search.filters import FilterBuilder
 __all__ = [
     "FACETS",
     "ListingQuery",
+    "SortKey",
     "build_listing_filter",
     "listing_search_body",
     "search_ids",

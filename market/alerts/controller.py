@@ -17,8 +17,8 @@ from litestar.params import FromPath
 from market.access import requires
 from market.alerts import service
 from market.auth import Caller
-from market.errors import problem_responses
 from market.examples import example_body
+from market.problems import problem_responses
 from schemas.alerts import Alert, AlertCreate, AlertList
 
 __all__ = ["AlertController"]

@@ -7,10 +7,10 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from market.code_lookups import hs_entry, is_country, is_incoterm
 from market.db.locks import hold_organization_limit
 from market.errors import Conflict, InvalidInput, NotFound
 from market.places import near_places
-from market.vocab import hs_entry, is_country, is_incoterm
 from schemas.alerts import Alert, AlertCreate, AlertFilters, AlertList
 from schemas.common import FieldError
 from search.queries import ListingQuery
@@ -33,7 +33,7 @@ INSERT_SQL = """
 INSERT INTO alerts (organization_id, name, filters, place_ids) VALUES ($1, $2, $3, $4)
 RETURNING id
 """
-VIEW_SQL = """
+ALERTS_WITH_HITS_SQL = """
 SELECT a.id, a.name, a.filters, a.created_at,
        (SELECT count(*) FROM alert_hits h WHERE h.alert_id = a.id) AS matched
 FROM alerts a
@@ -116,14 +116,14 @@ async def create_alert(conn: asyncpg.Connection, organization_id: UUID, data: Al
 
 async def get_alert(conn: asyncpg.Connection, organization_id: UUID, alert_id: UUID) -> Alert:
     """One of the organization's alerts; anyone else's is not found."""
-    row = await conn.fetchrow(VIEW_SQL + " AND a.id = $2", organization_id, alert_id)
+    row = await conn.fetchrow(ALERTS_WITH_HITS_SQL + " AND a.id = $2", organization_id, alert_id)
     if row is None:
         raise NotFound(f"no alert with id {alert_id}")
     return msgspec.convert(row, Alert)
 
 
 async def list_alerts(conn: asyncpg.Connection, organization_id: UUID) -> AlertList:
-    rows = await conn.fetch(VIEW_SQL + " ORDER BY a.created_at, a.id", organization_id)
+    rows = await conn.fetch(ALERTS_WITH_HITS_SQL + " ORDER BY a.created_at, a.id", organization_id)
     return AlertList(alerts=[msgspec.convert(r, Alert) for r in rows], max_alerts=MAX_ALERTS)
 
 

@@ -10,10 +10,11 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from meilisearch_python_sdk import AsyncClient
 
-from market.errors import NotFound, problem_responses
+from market.code_lookups import hs_entry, hs_hierarchy
+from market.errors import NotFound
 from market.glossary import headings_for
+from market.problems import problem_responses
 from market.settings import Settings
-from market.vocab import hs_entry, hs_hierarchy
 from schemas.commodities import Commodity, CommodityDetail, CommoditySuggestions
 from schemas.common import HS_PREFIX_PATTERN
 from search.commodities import suggest_commodities

@@ -6,7 +6,7 @@ any route handler.
 
 from __future__ import annotations
 
-from market.vocab import hs_entries
+from market.code_lookups import hs_entries
 from search.commodities import commodity_document
 
 __all__ = ["commodity_documents"]

@@ -13,7 +13,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -27,12 +27,10 @@ from market.listings import service
 from market.listings.batch_body import MAX_BATCH, parse_batch_body, too_many
 from market.listings.validation import check_listing
 from schemas.common import FieldError
-from schemas.listings import ListingCreate
+from schemas.listings import BatchItemResult, BatchResults, ListingCreate
 
 __all__ = [
     "MAX_BATCH",
-    "BatchItemResult",
-    "BatchResults",
     "Unparsable",
     "parse_batch_body",
     "summarize",
@@ -51,25 +49,6 @@ class Unparsable(msgspec.Struct):
     """An input line or row that could not even be read as an object."""
 
     message: str
-
-
-class BatchItemResult(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """What happened to one item, at its position in the input."""
-
-    index: int
-    status: Literal["created", "updated", "error"]
-    id: UUID | None = None
-    external_ref: str | None = None
-    errors: list[FieldError] | None = None
-
-
-class BatchResults(msgspec.Struct, kw_only=True):
-    """One result per item, in input order, and the counts."""
-
-    results: list[BatchItemResult]
-    created: int
-    updated: int
-    failed: int
 
 
 def summarize(results: list[BatchItemResult]) -> BatchResults:

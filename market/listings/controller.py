@@ -14,14 +14,15 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, 
 
 from market.access import requires
 from market.auth import Caller
-from market.errors import ServiceUnavailable, problem_responses
+from market.errors import ServiceUnavailable
 from market.examples import ListingBody
 from market.listings import service
-from market.listings.batch import BatchResults, parse_batch_body, summarize, write_batch
+from market.listings.batch import parse_batch_body, summarize, write_batch
 from market.listings.fallback import search_postgres
 from market.listings.openapi import BATCH_MAX_BYTES, BatchOperation
 from market.params import not_null
 from market.places import near_places
+from market.problems import problem_responses
 from market.settings import Settings
 from schemas.common import (
     COUNTRY_PATTERN,
@@ -32,11 +33,11 @@ from schemas.common import (
     TEXT_PATTERN,
     TransportMode,
 )
-from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch, SearchResults
+from schemas.listings import BatchResults, Listing, ListingCreate, ListingOwner, ListingPatch, SearchResults
 from search.client import SearchReader, SearchUnavailable
 from search.queries import ListingQuery, SortKey, search_listings
 
-__all__ = ["DEGRADED_HEADER", "ListingController"]
+__all__ = ["DEGRADED_HEADER", "ListingController", "listing_with_etag"]
 
 log = structlog.get_logger(name=__name__)
 
@@ -49,7 +50,8 @@ Country = Annotated[
 ]
 
 
-def _with_etag(listing: Listing, status_code: int = 200) -> Response[Listing]:
+def listing_with_etag(listing: Listing, status_code: int = 200) -> Response[Listing]:
+    """A listing answer with its ETag: the version a later If-Match names."""
     return Response(listing, status_code=status_code, headers={"ETag": service.etag(listing.version)})
 
 
@@ -74,7 +76,7 @@ class ListingController(Controller):
         organization_id = caller.require_organization()
         async with pool.acquire() as conn:
             listing = await service.create_listing(conn, organization_id, data)
-        return _with_etag(listing, 201)  # type: ignore[return-value]
+        return listing_with_etag(listing, 201)  # type: ignore[return-value]
 
     @post(
         "/batch",
@@ -118,7 +120,7 @@ class ListingController(Controller):
         organization_id = caller.require_organization()
         async with pool.acquire() as conn:
             listing, created = await service.put_by_ref(conn, organization_id, external_ref, data)
-        return _with_etag(listing, 201 if created else 200)  # type: ignore[return-value]
+        return listing_with_etag(listing, 201 if created else 200)  # type: ignore[return-value]
 
     @get("/{listing_id:uuid}", operation_id="getListing", responses=problem_responses(400, 401, 404))
     async def get_one(
@@ -127,7 +129,7 @@ class ListingController(Controller):
         """One listing, with its ETag. Drafts are visible to their owner only."""
         async with pool.acquire() as conn:
             listing = await service.get_listing(conn, listing_id, caller.organization_id)
-        return _with_etag(listing)
+        return listing_with_etag(listing)
 
     @patch(
         "/{listing_id:uuid}",
@@ -147,7 +149,7 @@ class ListingController(Controller):
         organization_id = caller.require_organization()
         async with pool.acquire() as conn:
             listing = await service.patch_listing(conn, listing_id, organization_id, data, if_match)
-        return _with_etag(listing)  # type: ignore[return-value]
+        return listing_with_etag(listing)  # type: ignore[return-value]
 
     @delete(
         "/{listing_id:uuid}",

@@ -17,7 +17,7 @@ import msgspec
 from schemas.listings import Facets, SearchHit, SearchResults
 from search.queries import FACETS, ListingQuery
 
-__all__ = ["MAX_WORDS", "search_postgres"]
+__all__ = ["MAX_WORDS", "search_postgres", "where_clause"]
 
 MAX_WORDS = 10
 """Words of ``q`` the fallback matches on; more would only slow a scan down."""

@@ -12,31 +12,29 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import asyncpg
-import msgspec
 import structlog
 
 from market.errors import Conflict, InvalidInput
 from market.events import EventType, emit
 from market.listings.service import (
-    _check_version,
-    _owned_row,
-    _updated,
+    check_if_match,
     enqueue,
+    finish_update,
     listing_event_data,
+    managed_row_for_update,
     owner_view,
 )
 from market.listings.validation import DEFAULT_LIFETIME, MAX_LIFETIME
-from schemas.listings import ListingOwner
+from schemas.listings import ListingOwner, ListingRenew
 
 __all__ = [
     "EXPIRING_NOTICE",
     "LifecyclePass",
     "ListingLifecycle",
-    "ListingRenew",
     "renew_listing",
     "renewal_date",
 ]
@@ -140,13 +138,6 @@ class ListingLifecycle:
             await asyncio.sleep(interval_seconds)
 
 
-class ListingRenew(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """A new end date: ``expires_at``, or ``days`` from now. Neither means 90 days from now."""
-
-    expires_at: datetime | None = None
-    days: Annotated[int, msgspec.Meta(ge=1, le=365, examples=[90])] | None = None
-
-
 def renewal_date(data: ListingRenew, now: datetime) -> datetime:
     """The end date a renewal asks for, or InvalidInput naming the field at fault."""
     if data.expires_at is not None and data.days is not None:
@@ -187,13 +178,13 @@ async def renew_listing(
     """
     expires_at = renewal_date(data, datetime.now(UTC))
     async with conn.transaction():
-        row = await _owned_row(conn, listing_id, caller_org)
+        row = await managed_row_for_update(conn, listing_id, caller_org)
         if if_match is not None:
-            _check_version(row, if_match)
+            check_if_match(row, if_match)
         status = row["status"]
         if status in _NOT_RENEWABLE:
             raise Conflict(_NOT_RENEWABLE[status])
         await conn.execute(RENEW_SQL, listing_id, "active" if status == "expired" else status, expires_at)
         # Re-indexed, re-matched, checked against alerts, and the owner told (listing.updated).
-        updated = await _updated(conn, listing_id)
+        updated = await finish_update(conn, listing_id)
     return owner_view(updated)

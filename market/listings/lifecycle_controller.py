@@ -12,14 +12,13 @@ from litestar.params import FromPath, HeaderParameter
 
 from market.access import requires
 from market.auth import Caller
-from market.errors import problem_responses
 from market.examples import example_body
 from market.listings import lifecycle
-from market.listings.controller import _with_etag
-from market.listings.lifecycle import ListingRenew
+from market.listings.controller import listing_with_etag
 from market.openapi import OptionalBody
 from market.params import not_null
-from schemas.listings import ListingOwner
+from market.problems import problem_responses
+from schemas.listings import ListingOwner, ListingRenew
 
 __all__ = ["LifecycleController"]
 
@@ -59,4 +58,4 @@ class LifecycleController(Controller):
             listing = await lifecycle.renew_listing(
                 conn, listing_id, organization_id, data or ListingRenew(), if_match
             )
-        return _with_etag(listing)  # type: ignore[return-value]
+        return listing_with_etag(listing)  # type: ignore[return-value]

@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 import asyncpg
 import msgspec
 
+from market.code_lookups import hs_entry
 from market.errors import (
     Conflict,
     InvalidInput,
@@ -22,23 +23,30 @@ from market.events import emit
 from market.glossary import headings_for
 from market.listings.validation import DEFAULT_LIFETIME, check_listing
 from market.places import nearest_place, place_by_id, resolve_place
-from market.vocab import hs_entry
 from schemas.common import FieldError
 from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch
 from search.indexer import notify_outbox
 
 __all__ = [
+    "UPDATE_SQL",
     "VIEWS_SQL",
     "VIEW_SQL",
     "acting_organization",
+    "check_if_match",
     "close_listing",
     "create_listing",
     "enqueue",
     "etag",
+    "finish_update",
     "get_listing",
+    "listing_event_data",
     "listing_view_sql",
+    "managed_row_for_update",
+    "owner_view",
     "patch_listing",
     "put_by_ref",
+    "refuse_replacement",
+    "row_values",
 ]
 
 _VIEW_FROM = """
@@ -195,7 +203,7 @@ def listing_event_data(row: asyncpg.Record) -> dict[str, Any]:
     }
 
 
-async def _updated(conn: asyncpg.Connection, listing_id: UUID) -> asyncpg.Record:
+async def finish_update(conn: asyncpg.Connection, listing_id: UUID) -> asyncpg.Record:
     """After a change: queue indexing and matching, tell the owner, and read the new state."""
     await enqueue(conn, [listing_id])
     row = await conn.fetchrow(VIEW_SQL, listing_id)
@@ -253,14 +261,18 @@ async def get_listing(conn: asyncpg.Connection, listing_id: UUID, viewer: UUID |
     return owner_view(row) if owner else msgspec.convert(row, Listing)
 
 
-async def _owned_row(conn: asyncpg.Connection, listing_id: UUID, organization_id: UUID) -> asyncpg.Record:
+async def managed_row_for_update(
+    conn: asyncpg.Connection, listing_id: UUID, organization_id: UUID
+) -> asyncpg.Record:
+    """The listing's row, locked for the change, when ``organization_id`` manages it; else 404."""
     row = await conn.fetchrow(VIEW_FOR_UPDATE_SQL, listing_id)
     if row is None or not _manages(row, organization_id):
         raise NotFound(f"no listing with id {listing_id}")
     return row
 
 
-def _check_version(row: asyncpg.Record, if_match: str | None) -> None:
+def check_if_match(row: asyncpg.Record, if_match: str | None) -> None:
+    """A write needs If-Match (428) naming the row's current version (412 otherwise), or ``*``."""
     if if_match is None:
         raise PreconditionRequired("send If-Match with the listing's ETag (from GET) to change it")
     wanted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
@@ -278,8 +290,8 @@ async def patch_listing(
     if_match: str | None,
 ) -> ListingOwner:
     async with conn.transaction():
-        row = await _owned_row(conn, listing_id, caller_org)
-        _check_version(row, if_match)
+        row = await managed_row_for_update(conn, listing_id, caller_org)
+        check_if_match(row, if_match)
         if row["status"] in ("closed", "expired"):
             raise Conflict(f"the listing is {row['status']}; it can no longer be changed")
         current = msgspec.convert(row, ListingOwner)
@@ -309,15 +321,15 @@ async def patch_listing(
         except asyncpg.UniqueViolationError:
             raise _duplicate_ref(data) from None
         assert updated is not None  # the row is locked FOR UPDATE
-        new_row = await _updated(conn, listing_id)
+        new_row = await finish_update(conn, listing_id)
     return owner_view(new_row)
 
 
 async def close_listing(conn: asyncpg.Connection, listing_id: UUID, caller_org: UUID) -> None:
     async with conn.transaction():
-        await _owned_row(conn, listing_id, caller_org)
+        await managed_row_for_update(conn, listing_id, caller_org)
         if await conn.execute(CLOSE_SQL, listing_id) != "UPDATE 0":
-            await _updated(conn, listing_id)
+            await finish_update(conn, listing_id)
 
 
 BY_REF_SQL = """
@@ -355,5 +367,5 @@ async def put_by_ref(
             refuse_replacement(current, data)
             listing_id = current["id"]
             await conn.fetchval(UPDATE_SQL, listing_id, *values, caller_org, current["version"])
-            row = await _updated(conn, listing_id)
+            row = await finish_update(conn, listing_id)
     return owner_view(row), current is None

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from market.code_lookups import hs_entry, is_country, is_currency, is_incoterm, is_unit
 from market.errors import InvalidInput
-from market.vocab import hs_entry, is_country, is_currency, is_incoterm, is_unit
 from schemas.common import FieldError
 from schemas.listings import ListingCreate
 

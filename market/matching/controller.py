@@ -12,10 +12,11 @@ from litestar.params import FromPath, QueryParameter
 
 from market.access import requires
 from market.auth import Caller
-from market.errors import ServiceUnavailable, problem_responses
+from market.errors import ServiceUnavailable
 from market.matching.inbox import CURSOR_PATTERN, read_inbox
 from market.matching.service import MatchFilters, find_matches
 from market.params import not_null
+from market.problems import problem_responses
 from market.settings import Settings
 from schemas.matches import Matches, MatchInbox
 from search.client import SearchReader, SearchUnavailable

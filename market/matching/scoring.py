@@ -22,6 +22,7 @@ from importlib import resources
 import msgspec
 
 __all__ = [
+    "UNKNOWN",
     "WEIGHTS",
     "Rates",
     "commodity_part",

@@ -20,10 +20,10 @@ from market.matching import scoring
 from market.routes.network import RouteNetwork
 from market.routes.planner import plan_routes
 from market.routes.service import current_network
+from schemas.code_tables import SEA_ONLY_INCOTERMS
 from schemas.listings import Listing
 from schemas.matches import Match, Matches, MatchRoute, ScoreParts
 from schemas.routes import Route
-from schemas.vocab import SEA_ONLY_INCOTERMS
 from search.client import SearchReader
 from search.queries import ListingQuery, search_ids
 

@@ -13,11 +13,11 @@ from litestar.params import FromPath, JSONBody
 
 from market.access import requires
 from market.auth import Caller
-from market.errors import problem_responses
 from market.examples import OrganizationBody
 from market.idempotency import SECRET_RESPONSE
 from market.openapi import OptionalBody
 from market.organizations import service
+from market.problems import problem_responses
 from schemas.organizations import (
     ApiKeyCreate,
     ApiKeyCreated,

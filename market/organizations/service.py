@@ -8,8 +8,8 @@ import asyncpg
 import msgspec
 
 from market.auth import Caller, generate_api_key
+from market.code_lookups import is_country
 from market.errors import Forbidden, InvalidInput, NotFound, Unauthorized
-from market.vocab import is_country
 from schemas.organizations import (
     ALL_SCOPES,
     CHAMBER_SCOPES,
@@ -21,7 +21,14 @@ from schemas.organizations import (
 )
 from search.indexer import notify_outbox
 
-__all__ = ["create_api_key", "create_organization", "get_organization"]
+__all__ = [
+    "create_api_key",
+    "create_organization",
+    "default_scopes",
+    "get_organization",
+    "revoke_api_key",
+    "verify_member",
+]
 
 _COLUMNS = """id, name, kind, country, city, contact, member_of,
               (verified_by IS NOT NULL) AS verified, created_at"""

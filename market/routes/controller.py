@@ -11,7 +11,8 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from market.access import requires
 from market.auth import Caller
-from market.errors import InvalidInput, problem_responses
+from market.errors import InvalidInput
+from market.problems import problem_responses
 from market.routes import service
 from market.routes.network import MODES
 from market.routes.planner import plan_routes

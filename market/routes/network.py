@@ -17,7 +17,7 @@ import msgspec
 import networkx as nx
 
 from market.places import Place
-from schemas.common import COUNTRY_PATTERN
+from schemas.common import CountryCode
 
 __all__ = [
     "MODES",
@@ -35,7 +35,6 @@ Mode = Literal["road", "rail"]
 MODES: tuple[Mode, ...] = ("road", "rail")
 PLACE_KINDS = frozenset({"city", "border_crossing", "dry_port"})
 
-CountryCode = Annotated[str, msgspec.Meta(pattern=COUNTRY_PATTERN)]
 PositiveFloat = Annotated[float, msgspec.Meta(gt=0)]
 Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]

@@ -12,10 +12,10 @@ from litestar.params import FromPath, PathParameter, QueryParameter
 
 from market.access import requires
 from market.auth import Caller
-from market.errors import problem_responses
 from market.examples import example_body
 from market.idempotency import SECRET_RESPONSE
 from market.params import INT64_MAX, not_null
+from market.problems import problem_responses
 from market.settings import Settings
 from market.webhooks import service
 from schemas.webhooks import (

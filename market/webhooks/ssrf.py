@@ -23,6 +23,7 @@ from yarl import URL
 from market.webhooks.special_addresses import CARRIES_IPV4, special_block
 
 __all__ = [
+    "IPAddress",
     "PinnedResolver",
     "UnsafeUrl",
     "WebhookTarget",

@@ -66,7 +66,7 @@ def test_hs_prefix_picks_the_level(code: str, attribute: str) -> None:
 
 
 def test_settings_comparison_ignores_the_order_of_attribute_sets() -> None:
-    from search.indexes import _differs
+    from search.indexes import settings_differ as _differs
 
     desired = {"sortableAttributes": ["price_amount", "created_at_ts"], "rankingRules": ["words", "typo"]}
     assert not _differs(

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from market.code_lookups import hs_entry
 from market.glossary import (
     MAX_QUERY_WORDS,
     headings_for,
@@ -19,7 +20,6 @@ from market.glossary import (
     uz_cyrillic_to_latin,
     uz_latin_to_cyrillic,
 )
-from market.vocab import hs_entry
 
 _LANGUAGES = ("en", "ru", "kk", "uz", "tg", "ky")
 

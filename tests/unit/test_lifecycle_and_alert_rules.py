@@ -10,8 +10,9 @@ import pytest
 from market.alerts.matcher import confirm_query
 from market.alerts.service import check_filters
 from market.errors import InvalidInput
-from market.listings.lifecycle import ListingRenew, renewal_date
+from market.listings.lifecycle import renewal_date
 from schemas.alerts import AlertFilters
+from schemas.listings import ListingRenew
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 

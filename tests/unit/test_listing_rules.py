@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
-from market.errors import InvalidInput, _field_error
+from market.errors import InvalidInput, field_error
 from market.listings.validation import check_listing
 from market.places import near_places, parse_near
 from schemas.listings import ListingCreate
@@ -97,11 +97,11 @@ def test_min_order_rules() -> None:
     ],
 )
 def test_field_errors_name_the_field(raw: dict[str, str], field: str) -> None:
-    assert _field_error(raw).field == field
+    assert field_error(raw).field == field
 
 
 def test_regex_messages_become_hints() -> None:
-    error = _field_error(
+    error = field_error(
         {"message": "Expected `str` matching regex '^\\d{4}$'", "key": "hs_code", "source": "body"}
     )
     assert "regex" not in error.message and "691200" in error.message

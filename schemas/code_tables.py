@@ -1,4 +1,4 @@
-"""Controlled vocabularies that no well-kept package ships (Incoterms 2020, UN/CEFACT Rec 20)."""
+"""Code tables that no well-kept package ships: Incoterms 2020 and UN/CEFACT Rec 20 units."""
 
 from __future__ import annotations
 
