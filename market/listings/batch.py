@@ -22,7 +22,7 @@ import structlog
 
 from market.auth import Caller
 from market.errors import NESTING_MESSAGE, InvalidInput, MarketError, decode_error, too_deep
-from market.events import emit
+from market.events import emit_many
 from market.listings import service
 from market.listings.batch_body import MAX_BATCH, parse_batch_body, too_many
 from market.listings.columns import (
@@ -232,14 +232,8 @@ async def _write_together(
         if written:
             await service.enqueue(conn, written)
         if updates:
-            for row in await conn.fetch(service.VIEWS_SQL, updated):
-                await emit(
-                    conn,
-                    row["organization_id"],
-                    "listing.updated",
-                    service.listing_event_data(row),
-                    listing_id=row["id"],
-                )
+            rows = await conn.fetch(service.VIEWS_SQL, updated)
+            await emit_many(conn, [service.listing_event(row, "listing.updated") for row in rows])
     return errors
 
 

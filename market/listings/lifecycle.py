@@ -20,13 +20,13 @@ import msgspec
 import structlog
 
 from market.errors import Conflict, InvalidInput
-from market.events import EventType, emit
+from market.events import EventType, emit_many
 from market.listings.service import (
     _check_version,
     _owned_row,
     _updated,
     enqueue,
-    listing_event_data,
+    listing_event,
     owner_view,
 )
 from market.listings.validation import DEFAULT_LIFETIME, MAX_LIFETIME
@@ -86,8 +86,8 @@ async def _claim_and_tell(
         ids = [r["id"] for r in await conn.fetch(claim_sql, *args)]
         if not ids:
             return 0
-        for row in await conn.fetch(ROWS_SQL, ids):
-            await emit(conn, row["organization_id"], event, listing_event_data(row), listing_id=row["id"])
+        rows = await conn.fetch(ROWS_SQL, ids)
+        await emit_many(conn, [listing_event(row, event) for row in rows])
         if reindex:  # the indexer re-reads the listings and removes them from search
             await enqueue(conn, ids)
     return len(ids)

@@ -17,7 +17,7 @@ from market.errors import (
     PreconditionRequired,
     decode_error,
 )
-from market.events import emit
+from market.events import Event, EventType, emit_many
 from market.glossary import headings_for
 from market.listings.columns import INSERT_SQL, UPDATE_SQL, insert_args, row_values, update_args
 from market.listings.validation import check_listing
@@ -34,6 +34,7 @@ __all__ = [
     "enqueue",
     "etag",
     "get_listing",
+    "listing_event",
     "listing_view_sql",
     "patch_listing",
     "put_by_ref",
@@ -104,6 +105,13 @@ async def acting_organization(conn: asyncpg.Connection, caller_org: UUID, on_beh
 MEMBER_SQL = "SELECT id FROM organizations WHERE id = $1 AND member_of = $2"
 
 
+def listing_event(row: asyncpg.Record, type: EventType) -> Event:
+    """An event about a listing for its owner, carrying ``listing_event_data()``."""
+    return Event(
+        organization_id=row["organization_id"], type=type, data=listing_event_data(row), listing_id=row["id"]
+    )
+
+
 def listing_event_data(row: asyncpg.Record) -> dict[str, Any]:
     """What events about a listing carry: enough to act on without another request."""
     return {
@@ -124,9 +132,7 @@ async def _updated(conn: asyncpg.Connection, listing_id: UUID) -> asyncpg.Record
     """After a change: queue indexing and matching, tell the owner, and read the new state."""
     await enqueue(conn, [listing_id])
     row = await conn.fetchrow(VIEW_SQL, listing_id)
-    await emit(
-        conn, row["organization_id"], "listing.updated", listing_event_data(row), listing_id=listing_id
-    )
+    await emit_many(conn, [listing_event(row, "listing.updated")])
     return row
 
 
