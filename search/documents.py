@@ -11,6 +11,7 @@ import msgspec
 __all__ = [
     "COMMODITY_SETTINGS",
     "LISTING_SETTINGS",
+    "LISTING_SOURCE_SELECT",
     "ListingSource",
     "listing_to_document",
 ]
@@ -43,6 +44,25 @@ class ListingSource(msgspec.Struct, kw_only=True):
     expires_at: datetime
     created_at: datetime
     version: int
+
+
+_SOURCE_EXPRESSIONS = {
+    "id": "l.id::text",
+    "organization_id": "o.id::text",
+    "organization_name": "o.name",
+    "organization_kind": "o.kind",
+    "organization_country": "o.country",
+    "verified": "(o.verified_by IS NOT NULL)",
+}
+"""Where a ``ListingSource`` field is read from when it is not the listing's column of its name."""
+
+LISTING_SOURCE_SELECT = ",\n       ".join(
+    f"{_SOURCE_EXPRESSIONS[name]} AS {name}" if name in _SOURCE_EXPRESSIONS else f"l.{name}"
+    for name in ListingSource.__struct_fields__
+)
+"""The select list that reads a ``ListingSource`` over ``l`` (the listing) joined to ``o`` (its
+organization): ``l.id::text AS id, o.id::text AS organization_id, ..., l.side, l.status, ...``,
+so a field added to the Struct is read with nothing else to change."""
 
 
 def listing_to_document(src: ListingSource, hs_terms: Sequence[str] = ()) -> dict[str, Any]:

@@ -25,7 +25,7 @@ import msgspec
 import structlog
 from meilisearch_python_sdk import AsyncClient
 
-from search.documents import ListingSource, listing_to_document
+from search.documents import LISTING_SOURCE_SELECT, ListingSource, listing_to_document
 from search.indexes import wait_for
 
 __all__ = [
@@ -51,13 +51,8 @@ WITH candidates AS (
 SELECT id, listing_id FROM candidates
 WHERE pg_try_advisory_xact_lock(hashtextextended(listing_id::text, 7))
 """
-LOAD_SQL = """
-SELECT l.id::text AS id, o.id::text AS organization_id, o.name AS organization_name,
-       o.kind AS organization_kind, o.country AS organization_country,
-       (o.verified_by IS NOT NULL) AS verified,
-       l.side, l.status, l.title, l.description, l.hs_code, l.hs_description, l.quantity, l.price,
-       l.incoterm, l.origin, l.destination, l.target_countries, l.transport_modes,
-       l.certifications, l.expires_at, l.created_at, l.version
+LOAD_SQL = f"""
+SELECT {LISTING_SOURCE_SELECT}
 FROM listings l JOIN organizations o ON o.id = l.organization_id
 WHERE l.id = any($1::uuid[])
 """

@@ -25,7 +25,7 @@ from meilisearch_python_sdk import AsyncClient
 from meilisearch_python_sdk.models.search import SearchParams
 
 from market.alerts.service import alert_query
-from market.events import emit
+from market.events import Event, emit_many
 from schemas.alerts import AlertFilters
 from search.filters import FilterBuilder
 from search.queries import listing_search_body
@@ -147,16 +147,22 @@ class AlertMatcher:
                 )
                 won = {(r["alert_id"], r["listing_id"]) for r in new}
                 listings = {r["id"]: dict(r) for r in await conn.fetch(LISTINGS_SQL, listing_ids)}
-                for m in matched:
-                    if (m["alert_id"], m["listing_id"]) not in won:
-                        continue
-                    data = {
-                        "organization_id": m["organization_id"],
-                        "alert": {"id": m["alert_id"], "name": m["name"]},
-                        "listing": listings[m["listing_id"]],
-                    }
-                    await emit(conn, m["organization_id"], "alert.matched", data, listing_id=m["listing_id"])
-                    events += 1
+                alerted = [
+                    Event(
+                        organization_id=m["organization_id"],
+                        type="alert.matched",
+                        data={
+                            "organization_id": m["organization_id"],
+                            "alert": {"id": m["alert_id"], "name": m["name"]},
+                            "listing": listings[m["listing_id"]],
+                        },
+                        listing_id=m["listing_id"],
+                    )
+                    for m in matched
+                    if (m["alert_id"], m["listing_id"]) in won
+                ]
+                await emit_many(conn, alerted)
+                events = len(alerted)
             await conn.execute(DONE_SQL, [j["id"] for j in jobs])
         log.debug("alert jobs checked", jobs=len(jobs), candidates=len(candidates), events=events)
         return len(jobs)

@@ -19,12 +19,12 @@ import asyncpg
 import structlog
 
 from market.errors import Conflict, InvalidInput
-from market.events import EventType, emit
+from market.events import EventType, emit_many
 from market.listings.service import (
     check_if_match,
     enqueue,
     finish_update,
-    listing_event_data,
+    listing_event,
     managed_row_for_update,
     owner_view,
 )
@@ -84,8 +84,8 @@ async def _claim_and_tell(
         ids = [r["id"] for r in await conn.fetch(claim_sql, *args)]
         if not ids:
             return 0
-        for row in await conn.fetch(ROWS_SQL, ids):
-            await emit(conn, row["organization_id"], event, listing_event_data(row), listing_id=row["id"])
+        rows = await conn.fetch(ROWS_SQL, ids)
+        await emit_many(conn, [listing_event(row, event) for row in rows])
         if reindex:  # the indexer re-reads the listings and removes them from search
             await enqueue(conn, ids)
     return len(ids)

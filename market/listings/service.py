@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
 import msgspec
 
-from market.code_lookups import hs_entry
 from market.errors import (
     Conflict,
     InvalidInput,
@@ -19,16 +17,15 @@ from market.errors import (
     PreconditionRequired,
     decode_error,
 )
-from market.events import emit
+from market.events import Event, EventType, emit_many
 from market.glossary import headings_for
-from market.listings.validation import DEFAULT_LIFETIME, check_listing
-from market.places import nearest_place, place_by_id, resolve_place
+from market.listings.columns import INSERT_SQL, UPDATE_SQL, insert_args, row_values, update_args
+from market.listings.validation import check_listing
 from schemas.common import FieldError
 from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch
 from search.indexer import notify_outbox
 
 __all__ = [
-    "UPDATE_SQL",
     "VIEWS_SQL",
     "VIEW_SQL",
     "acting_organization",
@@ -39,14 +36,13 @@ __all__ = [
     "etag",
     "finish_update",
     "get_listing",
-    "listing_event_data",
+    "listing_event",
     "listing_view_sql",
     "managed_row_for_update",
     "owner_view",
     "patch_listing",
     "put_by_ref",
     "refuse_replacement",
-    "row_values",
 ]
 
 _VIEW_FROM = """
@@ -66,25 +62,6 @@ def listing_view_sql(where: str, lock: str = "") -> str:
 VIEW_SQL = listing_view_sql("l.id = $1")
 VIEW_FOR_UPDATE_SQL = listing_view_sql("l.id = $1", "FOR UPDATE OF l")
 VIEWS_SQL = listing_view_sql("l.id = any($1::uuid[])")
-INSERT_SQL = """
-INSERT INTO listings (
-    id, organization_id, posted_by, side, status, title, description, hs_code, hs_description,
-    quantity, min_order, price, incoterm, incoterm_place, origin, destination, geo_lat, geo_lon,
-    target_countries, transport_modes, available_from, available_until, certifications,
-    expires_at, external_ref)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-        $20, $21, $22, $23, $24, $25)
-"""
-UPDATE_SQL = """
-UPDATE listings SET
-    status = $2, title = $3, description = $4, hs_code = $5, hs_description = $6, quantity = $7,
-    min_order = $8, price = $9, incoterm = $10, incoterm_place = $11, origin = $12,
-    destination = $13, geo_lat = $14, geo_lon = $15, target_countries = $16,
-    transport_modes = $17, available_from = $18, available_until = $19, certifications = $20,
-    expires_at = $21, external_ref = $22, posted_by = $23, version = version + 1, updated_at = now()
-WHERE id = $1 AND version = $24
-RETURNING id
-"""
 CLOSE_SQL = """
 UPDATE listings SET status = 'closed', version = version + 1, updated_at = now()
 WHERE id = $1 AND status <> 'closed'
@@ -102,60 +79,6 @@ INSERT INTO alert_jobs (listing_id) SELECT id FROM listings WHERE id = any($1::u
 
 def etag(version: int) -> str:
     return f'"{version}"'
-
-
-def _place_doc(place: Any) -> dict[str, Any] | None:
-    if place is None:
-        return None
-    doc: dict[str, Any] = msgspec.to_builtins(place)
-    resolved = resolve_place(place.country, place.city)
-    if resolved is not None:
-        doc["place_id"], doc["resolved_by"] = resolved.id, "city"
-    elif place.lat is not None and place.lon is not None:
-        nearest = nearest_place(place.country, place.lat, place.lon)
-        if nearest is not None:
-            doc["place_id"], doc["resolved_by"] = nearest.id, "nearest_hub"
-    return doc
-
-
-def _geo(
-    side: str, origin: dict[str, Any] | None, destination: dict[str, Any] | None
-) -> tuple[float | None, float | None]:
-    """Where the goods are (offers) or are wanted (demands), else the other end, if placed."""
-    for end in (origin, destination) if side == "offer" else (destination, origin):
-        place = place_by_id(end["place_id"]) if end and end.get("place_id") else None
-        if place is not None:
-            return place.lat, place.lon
-    return None, None
-
-
-def row_values(data: ListingCreate) -> list[Any]:
-    entry = hs_entry(data.hs_code) if data.hs_code else None
-    origin, destination = _place_doc(data.origin), _place_doc(data.destination)
-    lat, lon = _geo(data.side, origin, destination)
-    return [
-        data.status,
-        data.title,
-        data.description,
-        data.hs_code,
-        entry.description if entry else "",
-        msgspec.to_builtins(data.quantity),
-        msgspec.to_builtins(data.min_order),
-        msgspec.to_builtins(data.price),
-        data.incoterm,
-        data.incoterm_place,
-        origin,
-        destination,
-        lat,
-        lon,
-        data.target_countries,
-        data.transport_modes,
-        data.available_from,
-        data.available_until,
-        data.certifications,
-        data.expires_at or datetime.now(UTC) + DEFAULT_LIFETIME,
-        data.external_ref,
-    ]
 
 
 async def enqueue(conn: asyncpg.Connection, listing_ids: list[UUID]) -> None:
@@ -187,6 +110,13 @@ async def acting_organization(conn: asyncpg.Connection, caller_org: UUID, on_beh
 MEMBER_SQL = "SELECT id FROM organizations WHERE id = $1 AND member_of = $2"
 
 
+def listing_event(row: asyncpg.Record, type: EventType) -> Event:
+    """An event about a listing for its owner, carrying ``listing_event_data()``."""
+    return Event(
+        organization_id=row["organization_id"], type=type, data=listing_event_data(row), listing_id=row["id"]
+    )
+
+
 def listing_event_data(row: asyncpg.Record) -> dict[str, Any]:
     """What events about a listing carry: enough to act on without another request."""
     return {
@@ -207,9 +137,7 @@ async def finish_update(conn: asyncpg.Connection, listing_id: UUID) -> asyncpg.R
     """After a change: queue indexing and matching, tell the owner, and read the new state."""
     await enqueue(conn, [listing_id])
     row = await conn.fetchrow(VIEW_SQL, listing_id)
-    await emit(
-        conn, row["organization_id"], "listing.updated", listing_event_data(row), listing_id=listing_id
-    )
+    await emit_many(conn, [listing_event(row, "listing.updated")])
     return row
 
 
@@ -217,14 +145,15 @@ async def _insert(
     conn: asyncpg.Connection,
     owner: UUID,
     poster: UUID,
-    data: ListingCreate,
-    values: list[Any],
+    values: dict[str, Any],
     on_duplicate_ref: MarketError,
 ) -> asyncpg.Record:
     """Insert a new listing and queue its background work (in the caller's transaction)."""
     listing_id = uuid4()
     try:
-        await conn.execute(INSERT_SQL, listing_id, owner, poster, data.side, *values)
+        await conn.execute(
+            INSERT_SQL, *insert_args(values, listing_id=listing_id, organization_id=owner, posted_by=poster)
+        )
     except asyncpg.UniqueViolationError:
         raise on_duplicate_ref from None
     await enqueue(conn, [listing_id])
@@ -235,7 +164,7 @@ async def create_listing(conn: asyncpg.Connection, caller_org: UUID, data: Listi
     check_listing(data)
     async with conn.transaction():
         owner = await acting_organization(conn, caller_org, data.on_behalf_of)
-        row = await _insert(conn, owner, caller_org, data, row_values(data), _duplicate_ref(data))
+        row = await _insert(conn, owner, caller_org, row_values(data), _duplicate_ref(data))
     return owner_view(row)
 
 
@@ -315,9 +244,10 @@ async def patch_listing(
         # A new end date, or a draft going live, must lie ahead (a draft may have sat for months).
         publishing = row["status"] == "draft" and status == "active"
         check_listing(data, is_new="expires_at" in changes or publishing)
-        _, *rest = row_values(data)
+        values = {**row_values(data), "status": status}
+        args = update_args(values, listing_id=listing_id, posted_by=caller_org, version=row["version"])
         try:
-            updated = await conn.fetchval(UPDATE_SQL, listing_id, status, *rest, caller_org, row["version"])
+            updated = await conn.fetchval(UPDATE_SQL, *args)
         except asyncpg.UniqueViolationError:
             raise _duplicate_ref(data) from None
         assert updated is not None  # the row is locked FOR UPDATE
@@ -362,10 +292,13 @@ async def put_by_ref(
         current = await conn.fetchrow(BY_REF_SQL, owner, external_ref)
         if current is None:
             raced = Conflict("another request created this reference at the same moment; retry")
-            row = await _insert(conn, owner, caller_org, data, values, raced)
+            row = await _insert(conn, owner, caller_org, values, raced)
         else:
             refuse_replacement(current, data)
             listing_id = current["id"]
-            await conn.fetchval(UPDATE_SQL, listing_id, *values, caller_org, current["version"])
+            args = update_args(
+                values, listing_id=listing_id, posted_by=caller_org, version=current["version"]
+            )
+            await conn.fetchval(UPDATE_SQL, *args)
             row = await finish_update(conn, listing_id)
     return owner_view(row), current is None
