@@ -56,6 +56,7 @@ from market.cli import migrate
 from market.db import create_pool
 from market.devstack import Services
 from market.glossary import search_terms
+from market.loops import drain_loop, loop_listener
 from market.organizations.service import create_api_key, create_organization
 from market.runtime import prepare_indexes
 from market.settings import Settings
@@ -185,13 +186,16 @@ class CpuMeter:
 class Indexer:
     """The outbox indexer, as ``market worker`` runs it, that a round can hold back."""
 
-    def __init__(self, indexer: OutboxIndexer) -> None:
+    def __init__(self, indexer: OutboxIndexer, settings: Settings) -> None:
         self.indexer = indexer
-        self.task: asyncio.Task[None] | None = None
+        self.settings = settings
+        self.task: asyncio.Future[tuple[None, None]] | None = None
 
     def start(self) -> None:
         if self.task is None:
-            self.task = asyncio.create_task(self.indexer.run_forever())
+            listener = loop_listener(self.settings)  # its own: it stops and starts with the round
+            loop = drain_loop(self.indexer, listener, name="indexer")
+            self.task = asyncio.gather(loop, listener.run_forever())
 
     async def stop(self) -> None:
         if self.task is not None:
@@ -356,7 +360,9 @@ async def bench(
     meili = httpx.AsyncClient(
         base_url=settings.meili_url, headers={"Authorization": f"Bearer {settings.meili_api_key}"}, timeout=30
     )
-    indexer = Indexer(OutboxIndexer(pool, meili_sdk, settings.listings_index, terms_for=search_terms))
+    indexer = Indexer(
+        OutboxIndexer(pool, meili_sdk, settings.listings_index, terms_for=search_terms), settings
+    )
     try:
         await prepare_indexes(settings, meili_sdk)
         indexer.start()

@@ -25,6 +25,7 @@ from meilisearch_python_sdk import AsyncClient
 from benchmarks import vocab
 from market.code_lookups import hs_entry
 from market.glossary import search_terms
+from market.jobs import drain
 from market.places import resolve_place
 from search import OutboxIndexer
 
@@ -419,7 +420,7 @@ async def index_outbox(
     """Run the app's outbox indexer until the outbox is empty; (rows cleared, seconds)."""
     indexer = OutboxIndexer(pool, meili, index_uid, terms_for=search_terms)
     started = time.perf_counter()
-    task = asyncio.create_task(indexer.drain())
+    task = asyncio.create_task(drain(indexer))
     async with pool.acquire() as conn:
         total = await conn.fetchval("SELECT count(*) FROM search_outbox")
         while not task.done():

@@ -23,6 +23,7 @@ import msgspec
 from benchmarks.loadgen import Connection, post_request
 from market.auth import Caller
 from market.examples import UZ_PLATES_OFFER
+from market.jobs import drain
 from market.listings import service
 from market.matching.recorder import MAX_EVENTS_PER_LISTING, MatchRecorder
 from market.organizations.service import create_organization
@@ -124,7 +125,7 @@ async def measure_flood(
     chamber, demands = await _chamber_with_buyers(pool, buyers)
     await pool.execute(ENDPOINTS_SQL, chamber)
     await wait_indexed()
-    await MatchRecorder(pool, reader, index_uid).drain()  # the demands' own jobs: before the marks
+    await drain(MatchRecorder(pool, reader, index_uid))  # the demands' own jobs: before the marks
     marks = await pool.fetchrow(MARKS_SQL)
 
     conn = Connection(host, port)
@@ -147,7 +148,7 @@ async def measure_flood(
         await conn.close()
     await wait_indexed()
     started = time.perf_counter()
-    jobs = await MatchRecorder(pool, reader, index_uid).drain()
+    jobs = await drain(MatchRecorder(pool, reader, index_uid))
     recorder_s = time.perf_counter() - started
     offers = [uuid.UUID(i) for i in offer_ids]
     counts = await pool.fetchrow(

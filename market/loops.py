@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -11,16 +12,28 @@ import asyncpg
 from meilisearch_python_sdk import AsyncClient
 
 from market.alerts import AlertMatcher
+from market.events import EVENTS_CHANNEL
 from market.glossary import search_terms
+from market.jobs import BatchJob, Listener, drain, repeat
 from market.listings.lifecycle import ListingLifecycle
 from market.matching.recorder import MatchRecorder
 from market.settings import Settings
 from market.webhooks.dispatcher import WebhookDispatcher
-from search import OutboxIndexer
 from search.client import SearchReader
-from search.indexer import drain_on_notify
+from search.indexer import NOTIFY_CHANNEL, OutboxIndexer
 
-__all__ = ["BACKGROUND_LOOPS", "BackgroundLoop", "LoopResources", "loops_help", "start_loops"]
+__all__ = [
+    "BACKGROUND_LOOPS",
+    "LISTENER_NAME",
+    "BackgroundLoop",
+    "LoopResources",
+    "drain_loop",
+    "loop_listener",
+    "loops_help",
+    "start_loops",
+]
+
+LISTENER_NAME = "market loops listener"
 
 
 @dataclass(frozen=True)
@@ -41,31 +54,41 @@ class BackgroundLoop:
     """As logs and the worker's help name it."""
     does: str
     """One line for the help text."""
-    run: Callable[[LoopResources], Coroutine[Any, Any, None]]
-    """Builds the loop's coroutine, which runs until cancelled."""
+    run: Callable[[LoopResources, Listener], Coroutine[Any, Any, None]]
+    """Builds the loop's coroutine, which runs until cancelled; it subscribes to the listener's
+    channels as it is built."""
 
 
-def _indexer(r: LoopResources) -> Coroutine[Any, Any, None]:
+def drain_loop(job: BatchJob, listener: Listener, *, name: str) -> Coroutine[Any, Any, None]:
+    """Drain ``job`` on every NOTIFY of ``NOTIFY_CHANNEL``, or every 2 s: sent when outbox rows are
+    queued (the indexer's work) and when a batch is indexed (what the other two wait for)."""
+    wake = listener.wake_on(NOTIFY_CHANNEL)
+    return repeat(functools.partial(drain, job), name=name, wake=wake, poll_seconds=2.0)
+
+
+def _indexer(r: LoopResources, listener: Listener) -> Coroutine[Any, Any, None]:
     index = r.settings.listings_index
-    return OutboxIndexer(r.pool, r.meili, index, terms_for=search_terms, failpoint=r.failpoint).run_forever()
+    indexer = OutboxIndexer(r.pool, r.meili, index, terms_for=search_terms, failpoint=r.failpoint)
+    return drain_loop(indexer, listener, name="indexer")
 
 
-def _recorder(r: LoopResources) -> Coroutine[Any, Any, None]:
+def _recorder(r: LoopResources, listener: Listener) -> Coroutine[Any, Any, None]:
     recorder = MatchRecorder(r.pool, r.reader, r.settings.listings_index)
-    return drain_on_notify(r.pool, recorder.drain, name="match recorder")
+    return drain_loop(recorder, listener, name="match recorder")
 
 
-def _alerts(r: LoopResources) -> Coroutine[Any, Any, None]:
+def _alerts(r: LoopResources, listener: Listener) -> Coroutine[Any, Any, None]:
     alerts = AlertMatcher(r.pool, r.meili, r.settings.listings_index)
-    return drain_on_notify(r.pool, alerts.drain, name="alert matcher")
+    return drain_loop(alerts, listener, name="alert matcher")
 
 
-def _expiry(r: LoopResources) -> Coroutine[Any, Any, None]:
+def _expiry(r: LoopResources, _listener: Listener) -> Coroutine[Any, Any, None]:
     return ListingLifecycle(r.pool).run_forever(interval_seconds=r.settings.expiry_interval_seconds)
 
 
-def _webhooks(r: LoopResources) -> Coroutine[Any, Any, None]:
-    return WebhookDispatcher.from_settings(r.pool, r.settings).run_forever()
+def _webhooks(r: LoopResources, listener: Listener) -> Coroutine[Any, Any, None]:
+    dispatcher = WebhookDispatcher.from_settings(r.pool, r.settings)
+    return dispatcher.run_forever(wake=listener.wake_on(EVENTS_CHANNEL))  # a new event, or one delivered
 
 
 BACKGROUND_LOOPS = (
@@ -78,8 +101,20 @@ BACKGROUND_LOOPS = (
 
 
 def start_loops(resources: LoopResources) -> list[Coroutine[Any, Any, None]]:
-    """Every loop's coroutine, to be gathered (and cancelled together)."""
-    return [loop.run(resources) for loop in BACKGROUND_LOOPS]
+    """Every loop's coroutine and their one LISTEN connection's, to be gathered (and cancelled
+    together)."""
+    listener = loop_listener(resources.settings)
+    loops = [loop.run(resources, listener) for loop in BACKGROUND_LOOPS]
+    return [*loops, listener.run_forever()]
+
+
+def loop_listener(settings: Settings) -> Listener:
+    """The loops' one LISTEN connection, opened beside the pool (it is held for the process's life,
+    so it takes no pool slot); named in ``pg_stat_activity``."""
+    dsn = settings.database_url
+    assert dsn is not None, "the loops run once the database is known"
+    server_settings = {"application_name": LISTENER_NAME}
+    return Listener(functools.partial(asyncpg.connect, dsn, server_settings=server_settings))
 
 
 def loops_help() -> str:

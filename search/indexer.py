@@ -4,7 +4,8 @@ It claims outbox rows with ``FOR UPDATE SKIP LOCKED`` (and a per-listing advisor
 workers never race on one listing), re-reads the listings' current state, upserts or deletes
 their documents, waits until Meilisearch reports the task ``succeeded``, and only then deletes
 the rows. A crash anywhere before the commit leaves the rows for the next pass: replays are
-harmless because documents are written whole, by primary key.
+harmless because documents are written whole, by primary key. The claim and the loop around it
+are ``market.jobs``'s; this module does the Meilisearch part of a batch.
 
 ``failpoint="indexer_after_task_succeeded"`` (``MARKET_FAILPOINT``, fault-injection tests only)
 ends the process at once after the task succeeded and before the rows are deleted: the worst
@@ -13,11 +14,9 @@ moment to die, replayed on the next pass (tests/faults, docs/reliability.md).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import asyncpg
@@ -28,18 +27,13 @@ from meilisearch_python_sdk import AsyncClient
 from search.documents import LISTING_SOURCE_SELECT, ListingSource, listing_to_document
 from search.indexes import wait_for
 
-__all__ = [
-    "AFTER_TASK_SUCCEEDED",
-    "LOAD_SQL",
-    "NOTIFY_CHANNEL",
-    "OutboxIndexer",
-    "drain_on_notify",
-    "notify_outbox",
-]
+__all__ = ["AFTER_TASK_SUCCEEDED", "LOAD_SQL", "NOTIFY_CHANNEL", "OutboxIndexer", "notify_outbox"]
 
 log = structlog.get_logger(name=__name__)
 
 NOTIFY_CHANNEL = "market_search_outbox"
+"""Notified when outbox rows are queued (wakes the indexer) and when a batch of them is indexed
+(wakes the match recorder and the alert matcher, which wait for the index to hold their listing)."""
 AFTER_TASK_SUCCEEDED = "indexer_after_task_succeeded"
 """The failpoint between "Meilisearch task succeeded" and "outbox rows deleted"."""
 
@@ -69,7 +63,9 @@ async def notify_outbox(conn: asyncpg.Connection | asyncpg.Pool) -> None:
 
 
 class OutboxIndexer:
-    """Drains ``search_outbox`` into the listings index."""
+    """Drains ``search_outbox`` into the listings index (a ``market.jobs.BatchJob``)."""
+
+    claim_sql = CLAIM_SQL
 
     def __init__(
         self,
@@ -88,57 +84,45 @@ class OutboxIndexer:
         self.index_uid = index_uid
         self.batch_size = batch_size
 
-    async def run_once(self) -> int:
-        """Index one batch of outbox rows; return how many rows it cleared."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(CLAIM_SQL, self.batch_size)
-            if not rows:
-                return 0
-            listing_ids = list({r["listing_id"] for r in rows})
-            records = await conn.fetch(LOAD_SQL, listing_ids)
-            sources, broken = [], set()
-            for record in records:
-                try:
-                    sources.append(msgspec.convert(record, ListingSource))
-                except msgspec.ValidationError as exc:  # the same every time: set it aside
-                    log.error("listing cannot be indexed; set aside", listing_id=record["id"], error=str(exc))
-                    await conn.execute(SET_ASIDE_SQL, [r["id"] for r in rows], str(exc), record["id"])
-                    broken.add(record["id"])
-            rows = [r for r in rows if str(r["listing_id"]) not in broken]
-            listing_ids = [i for i in listing_ids if str(i) not in broken]
-            now = datetime.now(UTC)
-            live = [s for s in sources if s.status == "active" and s.expires_at > now]
-            live_ids = {s.id for s in live}
-            gone = [str(i) for i in listing_ids if str(i) not in live_ids]
-            index = self.client.index(self.index_uid)
-            tasks = []
-            if live:
-                tasks.append(
-                    await index.add_documents(
-                        [listing_to_document(s, self.terms_for(s.hs_code or "")) for s in live]
-                    )
+    async def run(self, conn: asyncpg.Connection, rows: Sequence[asyncpg.Record]) -> int:
+        """Index claimed outbox rows in their claiming transaction; return how many it cleared.
+
+        ``market.jobs.drain`` claims the rows and calls this; this module knows nothing of loops.
+        """
+        listing_ids = list({r["listing_id"] for r in rows})
+        records = await conn.fetch(LOAD_SQL, listing_ids)
+        sources, broken = [], set()
+        for record in records:
+            try:
+                sources.append(msgspec.convert(record, ListingSource))
+            except msgspec.ValidationError as exc:  # the same every time: set it aside
+                log.error("listing cannot be indexed; set aside", listing_id=record["id"], error=str(exc))
+                await conn.execute(SET_ASIDE_SQL, [r["id"] for r in rows], str(exc), record["id"])
+                broken.add(record["id"])
+        rows = [r for r in rows if str(r["listing_id"]) not in broken]
+        listing_ids = [i for i in listing_ids if str(i) not in broken]
+        now = datetime.now(UTC)
+        live = [s for s in sources if s.status == "active" and s.expires_at > now]
+        live_ids = {s.id for s in live}
+        gone = [str(i) for i in listing_ids if str(i) not in live_ids]
+        index = self.client.index(self.index_uid)
+        tasks = []
+        if live:
+            tasks.append(
+                await index.add_documents(
+                    [listing_to_document(s, self.terms_for(s.hs_code or "")) for s in live]
                 )
-            if gone:
-                tasks.append(await index.delete_documents(gone))
-            for task in tasks:
-                await wait_for(self.client, task.task_uid)
-            if self.failpoint == AFTER_TASK_SUCCEEDED:
-                _crash(self.failpoint)
-            await conn.execute(DELETE_SQL, [r["id"] for r in rows])
-            await notify_outbox(conn)  # the match recorder waits for the index to catch up
+            )
+        if gone:
+            tasks.append(await index.delete_documents(gone))
+        for task in tasks:
+            await wait_for(self.client, task.task_uid)
+        if self.failpoint == AFTER_TASK_SUCCEEDED:
+            _crash(self.failpoint)
+        await conn.execute(DELETE_SQL, [r["id"] for r in rows])
+        await notify_outbox(conn)  # the match recorder waits for the index to catch up
         log.debug("outbox batch indexed", rows=len(rows), upserted=len(live), deleted=len(gone))
         return len(rows)
-
-    async def drain(self) -> int:
-        """Index until the outbox is empty (or only holds rows other workers hold)."""
-        total = 0
-        while count := await self.run_once():
-            total += count
-        return total
-
-    async def run_forever(self, *, poll_seconds: float = 2.0) -> None:
-        """Drain on every NOTIFY (or every ``poll_seconds``) until cancelled."""
-        await drain_on_notify(self.pool, self.drain, name="indexer", poll_seconds=poll_seconds)
 
 
 def _crash(failpoint: str) -> None:
@@ -147,58 +131,3 @@ def _crash(failpoint: str) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(137)
-
-
-async def drain_on_notify(
-    pool: asyncpg.Pool,
-    drain: Callable[[], Awaitable[int]],
-    *,
-    name: str,
-    channel: str = NOTIFY_CHANNEL,
-    poll_seconds: float = 2.0,
-) -> None:
-    """Call ``drain`` whenever ``channel`` is notified (or every ``poll_seconds``), for ever.
-
-    Failures (the index or the database away) back off from 0.2 s to 5 s and retry; each retry
-    listens on a fresh connection, in case the old one died with the server.
-    """
-    wake = asyncio.Event()
-
-    def on_notify(*_: object) -> None:
-        wake.set()
-
-    async def release(conn: asyncpg.pool.PoolConnectionProxy) -> None:
-        try:
-            await conn.remove_listener(channel, on_notify)
-        except Exception:
-            pass
-        try:
-            await pool.release(conn, timeout=5)
-        except Exception:
-            conn.terminate()
-
-    backoff = 0.2
-    listener: asyncpg.pool.PoolConnectionProxy | None = None
-    try:
-        while True:
-            try:
-                if listener is None:
-                    listener = await pool.acquire()
-                    await listener.add_listener(channel, on_notify)
-                wake.clear()
-                await drain()
-                backoff = 0.2
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), timeout=poll_seconds)
-                continue
-            except Exception as exc:  # the SDK wraps transport errors in types of its own
-                error = exc
-            log.warning(f"{name} pass failed; retrying", error=repr(error), retry_in=backoff)
-            if listener is not None:
-                held, listener = listener, None
-                await release(held)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 5.0)
-    finally:
-        if listener is not None:
-            await asyncio.shield(release(listener))

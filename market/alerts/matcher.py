@@ -104,7 +104,9 @@ def confirm_query(candidate: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
 
 
 class AlertMatcher:
-    """Drains ``alert_jobs`` into ``alert.matched`` events."""
+    """Drains ``alert_jobs`` into ``alert.matched`` events (a ``market.jobs.BatchJob``)."""
+
+    claim_sql = CLAIM_SQL
 
     def __init__(
         self, pool: asyncpg.Pool, meili: AsyncClient, index_uid: str, *, batch_size: int = 20
@@ -131,44 +133,35 @@ class AlertMatcher:
             )
         return found
 
-    async def run_once(self) -> int:
-        async with self.pool.acquire() as conn, conn.transaction():
-            jobs = await conn.fetch(CLAIM_SQL, self.batch_size)
-            if not jobs:
-                return 0
-            listing_ids = list({j["listing_id"] for j in jobs})
-            candidates = await conn.fetch(CANDIDATES_SQL, listing_ids)
-            matched = await self._confirmed(candidates) if candidates else []
-            events = 0
-            if matched:
-                # Two workers may confirm one pair at once: only the insert that wins tells anyone.
-                new = await conn.fetch(
-                    HITS_SQL, [m["alert_id"] for m in matched], [m["listing_id"] for m in matched]
+    async def run(self, conn: asyncpg.Connection, jobs: Sequence[asyncpg.Record]) -> int:
+        """Tell each alert the claimed listings newly fit; a failure retries the whole batch."""
+        listing_ids = list({j["listing_id"] for j in jobs})
+        candidates = await conn.fetch(CANDIDATES_SQL, listing_ids)
+        matched = await self._confirmed(candidates) if candidates else []
+        events = 0
+        if matched:
+            # Two workers may confirm one pair at once: only the insert that wins tells anyone.
+            new = await conn.fetch(
+                HITS_SQL, [m["alert_id"] for m in matched], [m["listing_id"] for m in matched]
+            )
+            won = {(r["alert_id"], r["listing_id"]) for r in new}
+            listings = {r["id"]: dict(r) for r in await conn.fetch(LISTINGS_SQL, listing_ids)}
+            alerted = [
+                Event(
+                    organization_id=m["organization_id"],
+                    type="alert.matched",
+                    data={
+                        "organization_id": m["organization_id"],
+                        "alert": {"id": m["alert_id"], "name": m["name"]},
+                        "listing": listings[m["listing_id"]],
+                    },
+                    listing_id=m["listing_id"],
                 )
-                won = {(r["alert_id"], r["listing_id"]) for r in new}
-                listings = {r["id"]: dict(r) for r in await conn.fetch(LISTINGS_SQL, listing_ids)}
-                alerted = [
-                    Event(
-                        organization_id=m["organization_id"],
-                        type="alert.matched",
-                        data={
-                            "organization_id": m["organization_id"],
-                            "alert": {"id": m["alert_id"], "name": m["name"]},
-                            "listing": listings[m["listing_id"]],
-                        },
-                        listing_id=m["listing_id"],
-                    )
-                    for m in matched
-                    if (m["alert_id"], m["listing_id"]) in won
-                ]
-                await emit_many(conn, alerted)
-                events = len(alerted)
-            await conn.execute(DONE_SQL, [j["id"] for j in jobs])
+                for m in matched
+                if (m["alert_id"], m["listing_id"]) in won
+            ]
+            await emit_many(conn, alerted)
+            events = len(alerted)
+        await conn.execute(DONE_SQL, [j["id"] for j in jobs])
         log.debug("alert jobs checked", jobs=len(jobs), candidates=len(candidates), events=events)
         return len(jobs)
-
-    async def drain(self) -> int:
-        total = 0
-        while count := await self.run_once():
-            total += count
-        return total

@@ -17,9 +17,9 @@ from uuid import UUID
 
 import msgspec
 
+from market.code_lookups import hs_entry
 from market.listings.validation import DEFAULT_LIFETIME
 from market.places import nearest_place, place_by_id, resolve_place
-from market.code_lookups import hs_entry
 from schemas.listings import ListingCreate
 
 __all__ = [

@@ -9,7 +9,6 @@ merely referring to, such as the match recorder writing a match about it.)
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +19,7 @@ import structlog
 
 from market.errors import Conflict, InvalidInput
 from market.events import EventType, emit_many
+from market.jobs import Backoff, repeat
 from market.listings.service import (
     check_if_match,
     enqueue,
@@ -130,12 +130,11 @@ class ListingLifecycle:
 
     async def run_forever(self, *, interval_seconds: float) -> None:
         """A pass every ``interval_seconds`` until cancelled; a failed pass is retried next time."""
-        while True:
-            try:
-                await self.run_once()
-            except Exception as exc:  # the database away: the next pass picks up where this one failed
-                log.warning("listing lifecycle pass failed", error=repr(exc), retry_in=interval_seconds)
-            await asyncio.sleep(interval_seconds)
+        # The database away: the next pass, an interval later, picks up where this one failed.
+        retry = Backoff(first=interval_seconds, most=interval_seconds)
+        await repeat(
+            self.run_once, name="listing lifecycle", wake=None, poll_seconds=interval_seconds, backoff=retry
+        )
 
 
 def renewal_date(data: ListingRenew, now: datetime) -> datetime:

@@ -8,6 +8,7 @@ events are written.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 from uuid import UUID
 
@@ -136,7 +137,9 @@ def best_per_organization_pair(candidates: list[InboxEvent]) -> list[InboxEvent]
 
 
 class MatchRecorder:
-    """Drains ``match_jobs`` into ``match_events``."""
+    """Drains ``match_jobs`` into ``match_events`` (a ``market.jobs.BatchJob``)."""
+
+    claim_sql = CLAIM_SQL
 
     def __init__(
         self, pool: asyncpg.Pool, reader: SearchReader, index_uid: str, *, batch_size: int = 20
@@ -146,65 +149,56 @@ class MatchRecorder:
         self.index_uid = index_uid
         self.batch_size = batch_size
 
-    async def run_once(self) -> int:
-        async with self.pool.acquire() as conn, conn.transaction():
-            jobs = await conn.fetch(CLAIM_SQL, self.batch_size)
-            if not jobs:
-                return 0
-            candidates: list[InboxEvent] = []
-            failed: dict[UUID, str] = {}
-            for job in {j["listing_id"]: j for j in jobs}.values():
-                if job["status"] != "active":
-                    continue
-                try:
-                    async with conn.transaction():  # a savepoint: one bad job spoils no other
-                        found = await find_matches(
-                            conn,
-                            self.reader,
-                            self.index_uid,
-                            job["listing_id"],
-                            job["organization_id"],
-                            MatchFilters(min_score=EVENT_MIN_SCORE, limit=50),
-                        )
-                except TRANSIENT:
-                    raise
-                except Exception as exc:
-                    log.exception("match job failed", listing_id=str(job["listing_id"]))
-                    failed[job["listing_id"]] = repr(exc)[:500]
-                    continue
-                for match in found.matches:
-                    # One event in each inbox: the new listing's owner, and the counterpart's.
-                    their_org = match.listing.organization.id
-                    mine = (job["listing_id"], job["organization_id"])
-                    theirs = (match.listing.id, their_org)
-                    for (listing, owner), (counterpart, other) in ((mine, theirs), (theirs, mine)):
-                        candidates.append(
-                            InboxEvent(owner, listing, counterpart, other, match.score, match.explanation)
-                        )
-            rows = best_per_organization_pair(candidates)
-            if rows:
-                await conn.execute(
-                    RECORD_SQL,
-                    [r.owner for r in rows],
-                    [r.listing for r in rows],
-                    [r.counterpart for r in rows],
-                    [r.score for r in rows],
-                    [r.explanation for r in rows],
-                    [r.counterpart_organization for r in rows],
-                    MAX_EVENTS_PER_LISTING,
-                )
-                await notify_events(conn)
-            await conn.execute(DONE_SQL, [j["id"] for j in jobs if j["listing_id"] not in failed])
-            for listing_id, error in failed.items():
-                ids = [j["id"] for j in jobs if j["listing_id"] == listing_id]
-                set_aside = await conn.fetchval(FAILED_SQL, ids, error, MAX_ATTEMPTS)
-                if set_aside:
-                    log.error("match job set aside", listing_id=str(listing_id), attempts=MAX_ATTEMPTS)
+    async def run(self, conn: asyncpg.Connection, jobs: Sequence[asyncpg.Record]) -> int:
+        """Find the claimed listings' matches and record them; a failing job is retried, then set aside."""
+        candidates: list[InboxEvent] = []
+        failed: dict[UUID, str] = {}
+        for job in {j["listing_id"]: j for j in jobs}.values():
+            if job["status"] != "active":
+                continue
+            try:
+                async with conn.transaction():  # a savepoint: one bad job spoils no other
+                    found = await find_matches(
+                        conn,
+                        self.reader,
+                        self.index_uid,
+                        job["listing_id"],
+                        job["organization_id"],
+                        MatchFilters(min_score=EVENT_MIN_SCORE, limit=50),
+                    )
+            except TRANSIENT:
+                raise
+            except Exception as exc:
+                log.exception("match job failed", listing_id=str(job["listing_id"]))
+                failed[job["listing_id"]] = repr(exc)[:500]
+                continue
+            for match in found.matches:
+                # One event in each inbox: the new listing's owner, and the counterpart's.
+                their_org = match.listing.organization.id
+                mine = (job["listing_id"], job["organization_id"])
+                theirs = (match.listing.id, their_org)
+                for (listing, owner), (counterpart, other) in ((mine, theirs), (theirs, mine)):
+                    candidates.append(
+                        InboxEvent(owner, listing, counterpart, other, match.score, match.explanation)
+                    )
+        rows = best_per_organization_pair(candidates)
+        if rows:
+            await conn.execute(
+                RECORD_SQL,
+                [r.owner for r in rows],
+                [r.listing for r in rows],
+                [r.counterpart for r in rows],
+                [r.score for r in rows],
+                [r.explanation for r in rows],
+                [r.counterpart_organization for r in rows],
+                MAX_EVENTS_PER_LISTING,
+            )
+            await notify_events(conn)
+        await conn.execute(DONE_SQL, [j["id"] for j in jobs if j["listing_id"] not in failed])
+        for listing_id, error in failed.items():
+            ids = [j["id"] for j in jobs if j["listing_id"] == listing_id]
+            set_aside = await conn.fetchval(FAILED_SQL, ids, error, MAX_ATTEMPTS)
+            if set_aside:
+                log.error("match job set aside", listing_id=str(listing_id), attempts=MAX_ATTEMPTS)
         log.debug("match jobs recorded", jobs=len(jobs), events=len(candidates))
         return len(jobs)
-
-    async def drain(self) -> int:
-        total = 0
-        while count := await self.run_once():
-            total += count
-        return total

@@ -23,13 +23,13 @@ import asyncpg
 import msgspec
 import structlog
 
-from market.events import EVENTS_CHANNEL, notify_events
+from market.events import notify_events
+from market.jobs import repeat
 from market.settings import Settings
 from market.webhooks.service import MESSAGE_ID_SQL, loopback_allowed
 from market.webhooks.signing import signed_headers
 from market.webhooks.ssrf import UnsafeUrl, check_url, delivery_session
 from schemas.webhooks import WebhookPayload
-from search.indexer import drain_on_notify
 
 __all__ = [
     "RETRY_STEPS",
@@ -203,22 +203,17 @@ class WebhookDispatcher:
     async def _drain_quietly(self) -> None:
         try:
             await self.drain()
-        except Exception as exc:  # the NOTIFY loop's next pass retries
+        except Exception as exc:  # the loop's next pass retries
             log.warning("webhook dispatcher refill failed", error=repr(exc))
 
-    async def run_forever(self, *, poll_seconds: float = 1.0) -> None:
-        """Deliver on every NOTIFY of a new event, and poll for due retries, until cancelled."""
+    async def run_forever(self, *, wake: asyncio.Event | None, poll_seconds: float = 1.0) -> None:
+        """Deliver whenever ``wake`` is set (a NOTIFY of a new event), and poll for due retries,
+        until cancelled."""
         self._session = delivery_session(
             allow_loopback=self.allow_loopback, timeout=self.timeout, limit=self.concurrency
         )
         try:
-            await drain_on_notify(
-                self.pool,
-                self.drain,
-                name="webhook dispatcher",
-                channel=EVENTS_CHANNEL,
-                poll_seconds=poll_seconds,
-            )
+            await repeat(self.drain, name="webhook dispatcher", wake=wake, poll_seconds=poll_seconds)
         finally:
             # Attempts cut short here keep their lease; when it runs out they are tried again.
             self._more_due = False
