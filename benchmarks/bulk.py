@@ -52,13 +52,12 @@ from benchmarks.run import (
     wait_ready,
 )
 from market.auth import Caller
-from market.cli import migrate
 from market.db import create_pool
 from market.devstack import Services
 from market.glossary import search_terms
 from market.loops import drain_loop, loop_listener
 from market.organizations.service import create_api_key, create_organization
-from market.runtime import prepare_indexes
+from market.runtime import migrate, prepare_indexes
 from market.settings import Settings
 from schemas.organizations import ApiKeyCreate, OrganizationCreate
 from search import OutboxIndexer

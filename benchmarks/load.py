@@ -53,11 +53,10 @@ from benchmarks.run import (
     wait_ready,
 )
 from market.auth import Caller
-from market.cli import migrate
 from market.db import create_pool
 from market.devstack import Services
 from market.organizations.service import create_api_key
-from market.runtime import prepare_indexes
+from market.runtime import migrate, prepare_indexes
 from market.settings import Settings
 from schemas.organizations import ApiKeyCreate
 

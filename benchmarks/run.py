@@ -64,11 +64,10 @@ from benchmarks.loadgen import (
     run_duration,
 )
 from benchmarks.queries import SEARCHES, api_path, meili_body
-from market.cli import migrate
 from market.db import create_pool
 from market.devstack import Services, ensure_meilisearch_binary, provide_services
 from market.logging import configure_logging
-from market.runtime import prepare_indexes
+from market.runtime import migrate, prepare_indexes
 from market.settings import Settings, settings_from_env
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,16 +6,14 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
 
-import msgspec
 import structlog
 from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins import CLIPluginProtocol, InitPluginProtocol, ReceiveRoutePlugin
+from litestar.plugins import InitPluginProtocol, ReceiveRoutePlugin
 from litestar.routes import BaseRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,9 +22,7 @@ from market.alerts.controller import AlertController
 from market.allow import allow_every_method
 from market.commodities.controller import CommodityController
 from market.contract import ContractConfig, complete_route
-from market.db import create_pool
 from market.deps import dependencies
-from market.devstack import dev_admin_token, provide_services
 from market.docs_ui import SwaggerUI
 from market.gate import gate
 from market.health import health, ready
@@ -34,20 +30,15 @@ from market.idempotency import idempotency
 from market.listings.controller import ListingController
 from market.listings.lifecycle_controller import LifecycleController
 from market.logging import configure_logging
-from market.loops import LoopResources, start_loops
 from market.matching.controller import MatchController, match_inbox
 from market.organizations.controller import OrganizationController
 from market.params import refuse_null_for_absent
 from market.problems import exception_handlers, status_of
 from market.routes.controller import RouteController
-from market.runtime import prepare_indexes
+from market.runtime import open_resources, prepare_indexes, resolved_settings, running_loops
 from market.settings import Settings, get_settings
 from market.strict_body import StrictBodyRequest
 from market.webhooks.controller import WebhookController
-from search.client import SearchReader, meili_client
-
-if TYPE_CHECKING:
-    from click import Group
 
 __all__ = ["MarketPlugin", "create_app"]
 
@@ -93,44 +84,23 @@ def access_log(app: ASGIApp) -> ASGIApp:
 @contextlib.asynccontextmanager
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
     state: State = app.state
-    settings: Settings = state.settings
-    with contextlib.ExitStack() as stack:
-        if not (settings.database_url and settings.meili_url):
-            services = stack.enter_context(provide_services(settings))
-            settings = msgspec.structs.replace(
-                settings,
-                database_url=services.database_url,
-                meili_url=services.meili_url,
-                meili_api_key=services.meili_api_key,
-            )
-        if settings.admin_token is None and settings.env == "dev":
-            settings = msgspec.structs.replace(settings, admin_token=dev_admin_token(settings))
+    services = contextlib.ExitStack()
+    # In a thread: starting the embedded services (dev without URLs) runs an event loop of its own.
+    settings = await asyncio.to_thread(services.enter_context, resolved_settings(state.settings))
+    try:
         state.settings = settings
-        assert settings.database_url and settings.meili_url
-        state.pool = await create_pool(
-            settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
-        )
-        state.meili = meili_client(settings.meili_url, settings.meili_api_key)
-        state.search_reader = SearchReader(settings.meili_url, settings.meili_api_key)
-        indexer_task: asyncio.Future[list[None]] | None = None
-        try:
-            await prepare_indexes(settings, state.meili)
+        async with open_resources(settings) as resources, contextlib.AsyncExitStack() as loops:
+            state.pool, state.meili, state.search_reader = resources.pool, resources.meili, resources.reader
+            await prepare_indexes(settings, resources.meili)
             if settings.run_indexer:
-                resources = LoopResources(state.pool, state.meili, state.search_reader, settings)
-                indexer_task = asyncio.gather(*start_loops(resources))
+                await loops.enter_async_context(running_loops(resources))
             yield
-        finally:
-            if indexer_task is not None:
-                indexer_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await indexer_task
-            await state.search_reader.close()
-            await state.meili.aclose()
-            await state.pool.close()
+    finally:
+        await asyncio.to_thread(services.close)
 
 
-class MarketPlugin(InitPluginProtocol, CLIPluginProtocol, ReceiveRoutePlugin):
-    """Wires routes, dependencies, error mapping, OpenAPI, lifespan and the ``market`` CLI."""
+class MarketPlugin(InitPluginProtocol, ReceiveRoutePlugin):
+    """Wires routes, dependencies, error mapping, OpenAPI and the lifespan (the CLI is ``market.cli``)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -187,11 +157,6 @@ class MarketPlugin(InitPluginProtocol, CLIPluginProtocol, ReceiveRoutePlugin):
     def receive_route(self, route: BaseRoute) -> None:
         declare_security(route)
         complete_route(route)
-
-    def on_cli_init(self, cli: Group) -> None:
-        from market.cli import register_commands
-
-        register_commands(cli)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

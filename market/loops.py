@@ -44,8 +44,6 @@ class LoopResources:
     meili: AsyncClient
     reader: SearchReader
     settings: Settings
-    failpoint: str | None = None
-    """``market worker`` only (fault tests): where the indexer exits on purpose."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +66,7 @@ def drain_loop(job: BatchJob, listener: Listener, *, name: str) -> Coroutine[Any
 
 def _indexer(r: LoopResources, listener: Listener) -> Coroutine[Any, Any, None]:
     index = r.settings.listings_index
-    indexer = OutboxIndexer(r.pool, r.meili, index, terms_for=search_terms, failpoint=r.failpoint)
+    indexer = OutboxIndexer(r.pool, r.meili, index, terms_for=search_terms, failpoint=r.settings.failpoint)
     return drain_loop(indexer, listener, name="indexer")
 
 

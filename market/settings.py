@@ -80,8 +80,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Failed authentications per client address before it is refused
     (``MARKET_RATE_LIMIT_AUTH_FAILURES``)."""
     failpoint: Literal["indexer_after_task_succeeded"] | None = None
-    """Fault-injection tests only: ``market worker`` exits at once (status 137) at this point
-    (``MARKET_FAILPOINT``; docs/reliability.md). Never set it in production."""
+    """Fault-injection tests only: the process running the indexer (``market worker``, or the API
+    with ``MARKET_RUN_INDEXER``) exits at once (status 137) at this point (``MARKET_FAILPOINT``;
+    docs/reliability.md). Never set it in production."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """Log level (``MARKET_LOG_LEVEL``)."""
     log_format: Literal["json", "console"] = "json"

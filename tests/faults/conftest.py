@@ -18,8 +18,8 @@ import httpx
 import msgspec
 import pytest
 
-from market.cli import migrate
 from market.devstack import Services, ensure_meilisearch_binary, provide_services
+from market.runtime import migrate
 from market.settings import Settings, settings_from_env
 from search.client import meili_client
 from tests.faults.invariants import Organization, indexer_running, new_organization

@@ -10,7 +10,8 @@ import sys
 import httpx
 from rich.console import Console
 
-from market.reindex import reindex
+from market.glossary import search_terms
+from search.rebuild import rebuild_listings
 from tests.conftest import offer_body, wait_searchable
 
 
@@ -47,7 +48,14 @@ async def test_reindex_rebuilds_and_swaps(client: httpx.AsyncClient, make_org, a
     await app.state.meili.wait_for_task(task.task_uid)
     await wait_searchable(client, {"q": "Reindexed plates"}, listing_id, present=False)
 
-    count = await reindex(settings, batch_size=7, console=Console(file=io.StringIO()))
+    count = await rebuild_listings(
+        app.state.pool,
+        app.state.meili,
+        settings.listings_index,
+        terms_for=search_terms,
+        batch_size=7,
+        console=Console(file=io.StringIO()),
+    )
 
     live = await app.state.pool.fetchval(
         "SELECT count(*) FROM listings WHERE status = 'active' AND expires_at > now()"
