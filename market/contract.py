@@ -28,7 +28,7 @@ from litestar.openapi.spec import OpenAPI
 from litestar.routes import BaseRoute, HTTPRoute
 
 from market.idempotency import IDEMPOTENCY_KEY, KEY_MAX_LENGTH, KEY_PATTERN, REPLAYED_HEADER
-from market.listings.controller import DEGRADED_HEADER
+from market.listings.fallback import DEGRADED_HEADER
 from market.problems import problem_responses
 
 __all__ = ["ContractConfig", "complete_document", "complete_route", "document_structs", "summary_of"]

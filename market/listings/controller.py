@@ -18,7 +18,7 @@ from market.errors import ServiceUnavailable
 from market.examples import ListingBody
 from market.listings import service
 from market.listings.batch import parse_batch_body, summarize, write_batch
-from market.listings.fallback import search_postgres
+from market.listings.fallback import DEGRADED_HEADER, search_postgres
 from market.listings.openapi import BATCH_MAX_BYTES, BatchOperation
 from market.params import not_null
 from market.places import near_places
@@ -37,12 +37,9 @@ from schemas.listings import BatchResults, Listing, ListingCreate, ListingOwner,
 from search.client import SearchReader, SearchUnavailable
 from search.queries import ListingQuery, SortKey, search_listings
 
-__all__ = ["DEGRADED_HEADER", "ListingController", "listing_with_etag"]
+__all__ = ["ListingController", "listing_with_etag"]
 
 log = structlog.get_logger(name=__name__)
-
-DEGRADED_HEADER = "X-Search-Degraded"
-"""Set on search answers that came from PostgreSQL because Meilisearch was away."""
 
 Country = Annotated[
     str | None,

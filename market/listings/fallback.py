@@ -17,7 +17,10 @@ import msgspec
 from schemas.listings import Facets, SearchHit, SearchResults
 from search.queries import FACETS, ListingQuery
 
-__all__ = ["MAX_WORDS", "search_postgres", "where_clause"]
+__all__ = ["DEGRADED_HEADER", "MAX_WORDS", "search_postgres", "where_clause"]
+
+DEGRADED_HEADER = "X-Search-Degraded"
+"""Set on search answers that came from PostgreSQL because Meilisearch was away."""
 
 MAX_WORDS = 10
 """Words of ``q`` the fallback matches on; more would only slow a scan down."""

@@ -13,7 +13,7 @@ import pytest
 
 from market.app import create_app
 from market.idempotency import IDEMPOTENCY_KEY, KEY_MAX_LENGTH, KEY_PATTERN, REPLAYED_HEADER
-from market.listings.controller import DEGRADED_HEADER
+from market.listings.fallback import DEGRADED_HEADER
 from tests.conftest import asgi_client
 
 APP = create_app()
