@@ -219,7 +219,7 @@ class Generator:
         if country in vocab.LOCAL_CURRENCY and rng.random() < 0.2:
             currency = vocab.LOCAL_CURRENCY[country]
         usd = rng.uniform(*product.price)
-        amount = usd * vocab.CURRENCY_RATES[currency]
+        amount = vocab.usd_to(currency, usd)
         return {"amount": f"{amount:.2f}", "currency": currency, "per": product.unit}
 
     def listing(self, org: Org) -> tuple[Any, ...]:
