@@ -37,10 +37,6 @@ from benchmarks.dataset import LISTING_COLUMNS, Generator, copy_rows
 from benchmarks.flood import measure_flood
 from benchmarks.loadgen import Connection, cpu_seconds, median, percentile, post_request
 from benchmarks.run import (
-    HOST,
-    ROOT,
-    Processes,
-    Server,
     alternate,
     err,
     ms,
@@ -48,8 +44,6 @@ from benchmarks.run import (
     release,
     run_benchmark,
     run_header,
-    server_env,
-    wait_ready,
 )
 from market.auth import Caller
 from market.cli import migrate
@@ -60,11 +54,12 @@ from market.loops import drain_loop, loop_listener
 from market.organizations.service import create_api_key, create_organization
 from market.runtime import prepare_indexes
 from market.settings import Settings
+from market.testing import HOST, PROJECT_ROOT, Processes, Server, server_env, wait_ready
 from schemas.organizations import ApiKeyCreate, OrganizationCreate
 from search import OutboxIndexer
 from search.client import SearchReader
 
-RESULTS = ROOT / "benchmarks" / "results" / "bulk.json"
+RESULTS = PROJECT_ROOT / "benchmarks" / "results" / "bulk.json"
 STATE_DIR = ".market/bench-bulk"
 DATABASE = "market_bench_bulk"
 TARGET_RATIO = 0.3
@@ -100,7 +95,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=42, help="seed of the synthetic data (default 42)")
     parser.add_argument(
-        "--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS.relative_to(ROOT)})"
+        "--output",
+        type=Path,
+        default=RESULTS,
+        help=f"JSON results (default {RESULTS.relative_to(PROJECT_ROOT)})",
     )
     args = parser.parse_args(argv)
     if min(args.rounds, args.batches, args.batch_size, args.flood_listings, args.flood_buyers) < 1 or (
@@ -366,7 +364,7 @@ async def bench(
     try:
         await prepare_indexes(settings, meili_sdk)
         indexer.start()
-        env = server_env(settings) | {"MARKET_RUN_INDEXER": "false"}  # the indexer runs here instead
+        env = server_env(settings, run_indexer=False)  # the indexer runs here instead
         api = procs.start("api", "market.app:create_app", env, settings.state_path / "logs")
         await wait_ready(api, "/ready")
         assert services.meilisearch is not None and services.meilisearch.process is not None

@@ -41,16 +41,11 @@ from benchmarks.loadcheck import indexing_tasks, lost_writes, verify
 from benchmarks.loadmix import MIX, Editable, Stats, Workload, Writer, closed_loop, open_loop, search_paths
 from benchmarks.loadreport import print_report
 from benchmarks.run import (
-    HOST,
-    ROOT,
-    Processes,
     err,
     load_data,
     release,
     run_benchmark,
     run_header,
-    server_env,
-    wait_ready,
 )
 from market.auth import Caller
 from market.cli import migrate
@@ -59,9 +54,10 @@ from market.devstack import Services
 from market.organizations.service import create_api_key
 from market.runtime import prepare_indexes
 from market.settings import Settings
+from market.testing import HOST, PROJECT_ROOT, Processes, server_env, wait_ready
 from schemas.organizations import ApiKeyCreate
 
-RESULTS = ROOT / "benchmarks" / "results" / "load.json"
+RESULTS = PROJECT_ROOT / "benchmarks" / "results" / "load.json"
 STATE_DIR = ".market/bench-load"
 DATABASE = "market_bench_load"
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -101,7 +97,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     add("--steady-share", type=float, default=0.8, help="open-loop rate / saturation (default 0.8)")
     add("--steady-seconds", type=float, default=60.0, help="open-loop seconds (default 60)")
     add("--seed", type=int, default=42, help="seed of the data and the mix (default 42)")
-    add("--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS.relative_to(ROOT)})")
+    add(
+        "--output",
+        type=Path,
+        default=RESULTS,
+        help=f"JSON results (default {RESULTS.relative_to(PROJECT_ROOT)})",
+    )
     args = parser.parse_args(argv)
     try:
         args.steps = [int(c) for c in args.steps.split(",")]

@@ -29,13 +29,10 @@ import platform
 import random
 import secrets
 import signal
-import socket
-import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from importlib.metadata import version
@@ -70,12 +67,12 @@ from market.devstack import Services, ensure_meilisearch_binary, provide_service
 from market.logging import configure_logging
 from market.runtime import prepare_indexes
 from market.settings import Settings, settings_from_env
+from market.testing import HOST, PROJECT_ROOT, Processes, Server, server_env, wait_ready
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT_ROOT
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
 STATE_DIR = ".market/bench"
 DATABASE = "market_bench"
-HOST = "127.0.0.1"
 
 TARGET_SEARCH_RATIO = 1.3
 TARGET_GET_RATIO = 0.7
@@ -152,76 +149,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 # -- subprocesses ----------------------------------------------------------------------------------
 
 
-def log_tail(log: Path, lines: int) -> str:
-    """The last lines of a process's log, or nothing if it cannot be read."""
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Server:
-    name: str
-    port: int
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def log_tail(self, lines: int = 30) -> str:
-        return log_tail(self.log, lines)
-
-
-@dataclass
-class Processes:
-    """The servers this run started; ``stop_all`` is safe to call twice."""
-
-    servers: list[Server] = field(default_factory=list)
-
-    def start(self, name: str, app: str, env: dict[str, str], log_dir: Path) -> Server:
-        port = free_port()
-        log_dir.mkdir(parents=True, exist_ok=True)
-        log = log_dir / f"{name}.log"
-        with open(log, "wb") as fh:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "--factory",
-                    app,
-                    "--host",
-                    HOST,
-                    "--port",
-                    str(port),
-                    "--no-access-log",
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=fh,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # our own process group: Ctrl-C is handled here, in order
-            )
-        server = Server(name, port, process, log)
-        self.servers.append(server)
-        return server
-
-    def stop_all(self) -> None:
-        stop_process_groups([server.process for server in reversed(self.servers)])
-        self.servers.clear()
-
-
 async def release(
     procs: Processes,
     settings: Settings,
@@ -238,63 +165,6 @@ async def release(
         await client.aclose()
     await sdk.aclose()
     await pool.close()
-
-
-def stop_process_groups(processes: Sequence[subprocess.Popen[bytes]], *, grace: float = 15) -> None:
-    """SIGTERM each still-running process's group (each was started in a session of its own), wait
-    up to ``grace`` seconds for each, then SIGKILL what is left."""
-    for process in processes:
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def server_env(settings: Settings) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("MARKET_", "MEILI_")) and k not in ("DATABASE_URL", "LITESTAR_APP")
-    }
-    assert settings.database_url and settings.meili_url and settings.admin_token
-    env.update(
-        {
-            "DATABASE_URL": settings.database_url,
-            "MEILI_URL": settings.meili_url,
-            "MEILI_API_KEY": settings.meili_api_key or "",
-            "MARKET_INDEX_PREFIX": settings.index_prefix,
-            "MARKET_LOG_LEVEL": "WARNING",
-            "MARKET_ENV": "dev",
-            "MARKET_ADMIN_TOKEN": settings.admin_token,
-            "MARKET_STATE_DIR": settings.state_dir,
-            "MARKET_RUN_INDEXER": "true",
-            # The limits stay on (their cost is part of what is measured) but out of reach.
-            "MARKET_RATE_LIMIT_KEY": "10000000/minute",
-            "MARKET_RATE_LIMIT_ANONYMOUS": "10000000/minute",
-        }
-    )
-    return env
-
-
-async def wait_ready(server: Server, path: str, within: float = 60.0) -> None:
-    deadline = time.monotonic() + within
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=2) as client:
-        while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                raise RuntimeError(
-                    f"{server.name} exited ({server.process.returncode}):\n{server.log_tail()}"
-                )
-            with contextlib.suppress(httpx.HTTPError):
-                if (await client.get(path)).status_code == 200:
-                    return
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"{server.name} did not become ready within {within:.0f} s:\n{server.log_tail()}")
 
 
 # -- helpers ---------------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
-from benchmarks.run import Processes, Server, free_port, server_env, stop_process_groups, wait_ready
 from market.settings import Settings
+from market.testing import Processes, Server, free_port, server_env, stop_process_groups, wait_ready
 
 __all__ = ["dev_environment", "organization_with_key", "serve", "serve_dev", "start_process"]
 

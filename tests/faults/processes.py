@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.run import free_port, log_tail, stop_process_groups
 from market.devstack import EmbeddedPostgres
 from market.settings import Settings
+from market.testing import free_port, log_tail, stop_process_groups
 
 __all__ = ["HOST", "Proc", "Processes", "process_env", "restart_postgres", "wait_ready"]
 

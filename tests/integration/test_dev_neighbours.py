@@ -18,9 +18,9 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.run import free_port
 from market.devstack import ensure_meilisearch_binary
 from market.settings import settings_from_env
+from market.testing import free_port
 from tests.faults.processes import HOST, MARKET, Proc, Processes, wait_ready
 from tests.unit.test_importer import EXAMPLE
 

@@ -25,8 +25,8 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from benchmarks.run import free_port
 from market.settings import Settings
+from market.testing import free_port
 from tests.conftest import offer_body
 from tests.live import organization_with_key, serve
 

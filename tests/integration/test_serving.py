@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from benchmarks.run import free_port
 from market.server import uvicorn_config
 from market.settings import Settings, settings_from_env
+from market.testing import free_port
 from tests.faults.processes import HOST, MARKET, Proc, Processes, process_env, wait_ready
 from tests.integration.test_dev_neighbours import dev_env
 
