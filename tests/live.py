@@ -6,14 +6,10 @@ give: real HTTP, or everything the process writes to its output."""
 from __future__ import annotations
 
 import contextlib
-import secrets
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
-
-import httpx
 
 from market.devstack import ensure_meilisearch_binary
 from market.settings import Settings, settings_from_env, settings_to_env
@@ -27,14 +23,7 @@ from market.testing import (
     wait_ready,
 )
 
-__all__ = [
-    "dev_environment",
-    "newcomer_environment",
-    "organization_with_key",
-    "serve",
-    "serve_dev",
-    "start_process",
-]
+__all__ = ["dev_environment", "newcomer_environment", "serve", "serve_dev", "start_process"]
 
 
 @contextlib.asynccontextmanager
@@ -114,16 +103,3 @@ async def serve_dev(settings: Settings, workdir: Path, *options: str) -> AsyncIt
         yield server
     finally:
         stop_process_groups([process])
-
-
-async def organization_with_key(
-    http: httpx.AsyncClient, admin_token: str, kind: str = "exporter", **fields: Any
-) -> tuple[dict[str, Any], str]:
-    """A new organization (created by the admin) and the secret of its first API key."""
-    admin = {"Authorization": f"Bearer {admin_token}"}
-    body = {"name": f"Test {kind} {secrets.token_hex(3)}", "kind": kind, "country": "KZ", "city": "Almaty"}
-    created = await http.post("/v1/organizations", json={**body, **fields}, headers=admin)
-    assert created.status_code == 201, created.text
-    key = await http.post(f"/v1/organizations/{created.json()['id']}/api-keys", json={}, headers=admin)
-    assert key.status_code == 201, key.text
-    return created.json(), str(key.json()["secret"])

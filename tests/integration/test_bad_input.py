@@ -15,7 +15,8 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from tests.conftest import ADMIN_TOKEN, demand_body, offer_body, wait_searchable
+from tests.conftest import ADMIN_TOKEN
+from tests.helpers import demand_body, offer_body, wait_searchable
 
 PROBLEM_JSON = "application/problem+json"
 FIELD_ERROR_STATUSES = {400, 422}

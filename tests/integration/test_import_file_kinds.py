@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_cli import _market
+from tests.helpers import run_market
 from tests.unit.test_file_sniff import NOT_TEXT
 from tests.unit.test_importer import EXAMPLE
 
@@ -38,7 +38,7 @@ async def test_a_file_that_is_not_csv_utf8_is_refused_whole(
     data, named = NOT_TEXT[kind]
     source = tmp_path / "listings.csv"
     source.write_bytes(data)
-    result = _market(settings, "import", str(source), "--organization", org.id)
+    result = run_market(settings, "import", str(source), "--organization", org.id)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and "unknown column" not in result.stderr
     message = _unboxed(result.stderr)
@@ -71,7 +71,7 @@ async def test_cr_only_semicolon_and_tab_files_import_like_the_example(
     source.write_bytes((bom + _example_saved_as(delimiter, line_end)).encode())
     if line_end == "\r":
         assert b"\n" not in source.read_bytes()
-    result = _market(settings, "import", str(source), "--organization", org.id)
+    result = run_market(settings, "import", str(source), "--organization", org.id)
     assert result.returncode == 0, result.stderr
     assert "5 created, 0 updated, 0 rejected" in result.stderr
     tiles = await app.state.pool.fetchrow(

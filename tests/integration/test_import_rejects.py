@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from market.listings.rejects import FORMULA_STARTS
-from tests.integration.test_cli import _market
+from tests.helpers import run_market
 from tests.integration.test_import_cli import HEADER
 
 GOOD = "offer,Plates,691200,100,H87,UZ,Tashkent,KZ,Almaty"
@@ -33,7 +33,7 @@ async def test_rejects_follow_the_file_whichever_stage_refused_the_row(
     org = await make_org()
     first = tmp_path / "first.csv"
     first.write_text(f"{HEADER}\nD-1,{GOOD}\n")
-    assert _market(settings, "import", str(first), "--organization", org.id).returncode == 0
+    assert run_market(settings, "import", str(first), "--organization", org.id).returncode == 0
     source = tmp_path / "mixed.csv"
     source.write_text(
         f"{HEADER}\n"
@@ -47,7 +47,7 @@ async def test_rejects_follow_the_file_whichever_stage_refused_the_row(
     )
     rejects = tmp_path / "report" / "mixed-rejects.csv"
     rejects.parent.mkdir()
-    result = _market(
+    result = run_market(
         settings, "import", str(source), "--organization", org.id, "--rejects", str(rejects),
         "--batch-size", batch_size,
     )  # fmt: skip
@@ -72,11 +72,11 @@ async def test_no_rejects_no_file_and_an_earlier_report_at_the_path_is_removed(
     source = tmp_path / "listings.csv"
     rejects = tmp_path / "listings.rejects.csv"
     source.write_text(f"{HEADER}\nR-1,offer,Plates,691200,ten,H87,UZ,Tashkent,KZ,Almaty\n")
-    failed = _market(settings, "import", str(source), "--organization", org.id)
+    failed = run_market(settings, "import", str(source), "--organization", org.id)
     assert "1 rejected" in failed.stderr and _lines(rejects) == [("2", "quantity_amount")]
 
     source.write_text(f"{HEADER}\nR-1,{GOOD}\n")  # fixed
-    fixed = _market(settings, "import", str(source), "--organization", org.id)
+    fixed = run_market(settings, "import", str(source), "--organization", org.id)
     assert fixed.returncode == 0, fixed.stderr
     assert "1 created, 0 updated, 0 rejected" in fixed.stderr and "see " not in fixed.stderr
     assert not rejects.exists()  # the report of the failed import does not linger
@@ -84,7 +84,7 @@ async def test_no_rejects_no_file_and_an_earlier_report_at_the_path_is_removed(
     # A file that is not a rejects report is never removed, even when named as one.
     notes = tmp_path / "notes.csv"
     notes.write_text("my own notes\n")
-    kept = _market(settings, "import", str(source), "--organization", org.id, "--rejects", str(notes))
+    kept = run_market(settings, "import", str(source), "--organization", org.id, "--rejects", str(notes))
     assert kept.returncode == 0, kept.stderr
     assert notes.read_text() == "my own notes\n"
 
@@ -96,7 +96,7 @@ async def test_a_rejects_path_that_cannot_be_written_is_refused_before_any_row(
     source = tmp_path / "listings.csv"
     source.write_text(f"{HEADER}\nR-1,{GOOD}\nR-2,offer,Plates,691200,ten,H87,UZ,Tashkent,KZ,Almaty\n")
     missing = tmp_path / "no-such-folder" / "rejects.csv"
-    result = _market(settings, "import", str(source), "--organization", org.id, "--rejects", str(missing))
+    result = run_market(settings, "import", str(source), "--organization", org.id, "--rejects", str(missing))
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and "does not exist" in result.stderr
     assert await _count(app, org.id) == 0
@@ -128,7 +128,7 @@ async def test_cells_of_the_rejects_report_cannot_start_a_formula(
     ]
     csv.writer(out).writerows([HEADER.split(","), *rows])
     source.write_text(out.getvalue())
-    result = _market(settings, "import", str(source), "--organization", org.id)
+    result = run_market(settings, "import", str(source), "--organization", org.id)
     assert result.returncode == 0, result.stderr
     assert "0 created, 0 updated, 4 rejected" in result.stderr
     report = list(csv.reader(io.StringIO((tmp_path / "hostile.rejects.csv").read_bytes().decode())))

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from tests.conftest import offer_body
+from tests.helpers import offer_body
 from tests.integration.test_bad_input import FIELD_ERROR_STATUSES, assert_problem, snapshot
 
 __all__: list[str] = []

@@ -27,8 +27,8 @@ from litestar import Litestar
 
 from market.settings import Settings
 from market.testing import free_port
-from tests.conftest import offer_body
-from tests.live import organization_with_key, serve
+from tests.helpers import create_organization, offer_body
+from tests.live import serve
 
 __all__: list[str] = []
 
@@ -59,15 +59,16 @@ class Scenario:
         return await http.request(method, path, headers=headers, **kwargs)
 
     async def play(self, http: httpx.AsyncClient) -> None:
-        org, first = await organization_with_key(
+        org = await create_organization(
             http, self.admin_token, "exporter", contact={"email": self.email, "phone": self.phone}
         )
+        first = org.key
         self.requests += 2
-        self.organization_id, admin, key = org["id"], f"Bearer {self.admin_token}", f"Bearer {first}"
+        self.organization_id, admin, key = org.id, f"Bearer {self.admin_token}", f"Bearer {first}"
         self.secrets += [self.admin_token, first]
         self.api_keys.append(first)
         self.authorizations.add(admin)
-        org_path = f"/v1/organizations/{org['id']}"
+        org_path = f"/v1/organizations/{org.id}"
 
         # A second key, asked for twice with one Idempotency-Key: a secret is never kept for replay.
         second_id = ""

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from tests.conftest import offer_body
+from tests.helpers import offer_body
 from tests.integration.test_bad_input import assert_problem, snapshot
 
 LAX_LISTING_VALUES = [
