@@ -36,15 +36,7 @@ from rich.table import Table
 from benchmarks.dataset import LISTING_COLUMNS, Generator, copy_rows
 from benchmarks.flood import measure_flood
 from benchmarks.loadgen import Connection, cpu_seconds, median, percentile, post_request
-from benchmarks.run import (
-    alternate,
-    err,
-    ms,
-    out,
-    release,
-    run_benchmark,
-    run_header,
-)
+from benchmarks.runner import alternate, err, ms, out, release, run_benchmark, run_header
 from market.auth import Caller
 from market.cli import migrate
 from market.db import create_pool
@@ -58,6 +50,8 @@ from market.testing import HOST, PROJECT_ROOT, Processes, Server, server_env, wa
 from schemas.organizations import ApiKeyCreate, OrganizationCreate
 from search import OutboxIndexer
 from search.client import SearchReader
+
+__all__ = ["CpuMeter", "bench", "body", "main", "parse_args", "quiet"]
 
 RESULTS = PROJECT_ROOT / "benchmarks" / "results" / "bulk.json"
 STATE_DIR = ".market/bench-bulk"

@@ -40,13 +40,8 @@ from benchmarks.dataset import City, Org
 from benchmarks.loadcheck import indexing_tasks, lost_writes, verify
 from benchmarks.loadmix import MIX, Editable, Stats, Workload, Writer, closed_loop, open_loop, search_paths
 from benchmarks.loadreport import print_report
-from benchmarks.run import (
-    err,
-    load_data,
-    release,
-    run_benchmark,
-    run_header,
-)
+from benchmarks.runner import err, release, run_benchmark, run_header
+from benchmarks.search_stages import load_data
 from market.auth import Caller
 from market.cli import migrate
 from market.db import create_pool
@@ -56,6 +51,8 @@ from market.runtime import prepare_indexes
 from market.settings import Settings
 from market.testing import HOST, PROJECT_ROOT, Processes, server_env, wait_ready
 from schemas.organizations import ApiKeyCreate
+
+__all__ = ["bench", "main", "parse_args"]
 
 RESULTS = PROJECT_ROOT / "benchmarks" / "results" / "load.json"
 STATE_DIR = ".market/bench-load"
