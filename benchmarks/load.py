@@ -35,7 +35,7 @@ import asyncpg
 import httpx
 from meilisearch_python_sdk import AsyncClient
 
-from benchmarks.bulk import CpuMeter, quiet
+from benchmarks.bulk_parts import CpuMeter, quiet
 from benchmarks.dataset import City, Org
 from benchmarks.loadcheck import indexing_tasks, lost_writes, verify
 from benchmarks.loadmix import MIX, Editable, Stats, Workload, Writer, closed_loop, open_loop, search_paths

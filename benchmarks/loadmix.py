@@ -25,7 +25,7 @@ from typing import Any
 import msgspec
 
 from benchmarks import vocab
-from benchmarks.bulk import body as listing_body
+from benchmarks.bulk_parts import body as listing_body
 from benchmarks.dataset import LISTING_COLUMNS, Generator, Org
 from benchmarks.loadgen import Connection, get_request, percentile, post_request
 from benchmarks.queries import SEARCHES, api_path
