@@ -32,7 +32,9 @@ from search import OutboxIndexer
 __all__ = [
     "LISTING_COLUMNS",
     "ORGANIZATION_COLUMNS",
+    "City",
     "Generator",
+    "Org",
     "copy_rows",
     "index_outbox",
     "listing_body",
