@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from market.devstack import ensure_meilisearch_binary
 from market.settings import Settings, settings_from_env, settings_to_env
@@ -27,14 +28,14 @@ __all__ = ["dev_environment", "newcomer_environment", "serve", "serve_dev", "sta
 
 
 @contextlib.asynccontextmanager
-async def serve(settings: Settings, log_dir: Path, name: str, **env: str) -> AsyncIterator[Server]:
+async def serve(settings: Settings, log_dir: Path, name: str, **changes: Any) -> AsyncIterator[Server]:
     """Serve the app until the block ends; ``server.log`` holds all it wrote to stdout and stderr.
 
-    The database must already be migrated (the ``app`` fixture does it). ``env`` adds or
-    overrides environment variables (``MARKET_LOG_LEVEL="DEBUG"``, say)."""
+    The database must already be migrated (the ``app`` fixture does it). ``changes`` are
+    settings the server gets instead of ``settings``' own (``log_level="DEBUG"``, say)."""
     processes = Processes()
     try:
-        environment = {**server_env(settings), **env}
+        environment = server_env(settings, **changes)
         server = processes.start(name, "market.app:create_app", environment, log_dir)
         await wait_ready(server, "/ready")
         yield server

@@ -156,8 +156,8 @@ async def scenario(app: Litestar, settings: Settings, tmp_path_factory: pytest.T
     assert settings.admin_token
     run = Scenario(admin_token=settings.admin_token)
     # The webhook's receiver is a closed port on 127.0.0.1, which only this setting allows.
-    loopback = {"MARKET_LOG_LEVEL": "DEBUG", "MARKET_WEBHOOK_ALLOW_LOOPBACK": "true"}
-    async with serve(settings, tmp_path_factory.mktemp("secrets"), "secrets", **loopback) as server:
+    debug = {"log_level": "DEBUG", "webhook_allow_loopback": True}
+    async with serve(settings, tmp_path_factory.mktemp("secrets"), "secrets", **debug) as server:
         async with httpx.AsyncClient(base_url=server.base_url, timeout=15) as http:
             await run.play(http)
     run.output = server.log.read_text(errors="replace")  # complete: the server has stopped
