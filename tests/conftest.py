@@ -24,6 +24,8 @@ from market.settings import Settings, settings_from_env
 from tests.faults.processes import Processes
 from tests.helpers import Org, create_organization
 
+__all__ = ["ADMIN_TOKEN", "asgi_client", "running"]
+
 ADMIN_TOKEN = "test-admin-" + secrets.token_urlsafe(16)
 
 

@@ -8,10 +8,13 @@ import asyncio
 import copy
 import os
 import secrets
+import string
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 from litestar import Litestar
@@ -21,16 +24,33 @@ from market.settings import Settings, settings_to_env
 from market.testing import service_settings
 
 __all__ = [
+    "EXAMPLE_CSV",
+    "FIELD_ERROR_STATUSES",
+    "IMPORT_HEADER",
+    "PROBLEM_JSON",
     "Org",
+    "Snapshot",
     "add_member",
+    "assert_problem",
     "create_organization",
     "demand_body",
+    "letters",
     "offer_body",
     "repair_listing",
     "run_market",
+    "snapshot",
     "wait_matched",
     "wait_searchable",
 ]
+
+
+EXAMPLE_CSV = Path(__file__).resolve().parents[1] / "docs" / "examples" / "listings.csv"
+"""The documented example import file."""
+IMPORT_HEADER = (
+    "external_ref,side,title,hs_code,quantity_amount,quantity_unit,origin_country,origin_city,"
+    "destination_country,destination_city"
+)
+"""The header line of an import file with the required columns and a few more."""
 
 
 @dataclass
@@ -151,3 +171,55 @@ async def repair_listing(app: Litestar, listing_id: str) -> None:
         await conn.execute("DELETE FROM match_jobs WHERE listing_id = $1::uuid", listing_id)
         await conn.execute("INSERT INTO search_outbox (listing_id) VALUES ($1::uuid)", listing_id)
         await conn.execute("SELECT pg_notify('market_search_outbox', '')")
+
+
+PROBLEM_JSON = "application/problem+json"
+FIELD_ERROR_STATUSES = {400, 422}
+
+
+def assert_problem(
+    response: httpx.Response, statuses: int | set[int], field: str | None = None
+) -> dict[str, Any]:
+    """A problem+json response with one of ``statuses``; if ``field``, an error naming it."""
+    allowed = {statuses} if isinstance(statuses, int) else statuses
+    assert response.status_code in allowed, (response.status_code, response.text)
+    assert response.headers["content-type"].startswith(PROBLEM_JSON), response.headers
+    body = response.json()
+    assert body["status"] == response.status_code, body
+    assert isinstance(body.get("title"), str) and body["title"], body
+    assert isinstance(body.get("detail"), str) and body["detail"], body
+    if field is not None:
+        errors = body.get("errors")
+        assert isinstance(errors, list) and errors, f"no field errors in {body}"
+        fields = [e["field"] for e in errors]
+        assert field in fields, f"expected an error naming {field!r}, got {fields}: {body}"
+        assert all(isinstance(e.get("message"), str) and e["message"] for e in errors), body
+    return dict(body)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    listings: int
+    versions: int
+    outbox_sequence: tuple[int, bool]
+
+
+async def snapshot(app: Litestar, organization_id: str) -> Snapshot:
+    """What a rejected request must leave alone: the org's listings and the search outbox.
+
+    The outbox sequence catches a new row even if the indexer has already drained it (counting
+    the rows themselves would race with the indexer draining earlier, legitimate ones)."""
+    pool = app.state.pool
+    org = UUID(organization_id)
+    row = await pool.fetchrow(
+        "SELECT count(*) AS listings, coalesce(sum(version), 0) AS versions"
+        " FROM listings WHERE organization_id = $1",
+        org,
+    )
+    seq = await pool.fetchrow("SELECT last_value, is_called FROM search_outbox_id_seq")
+    return Snapshot(row["listings"], row["versions"], (seq["last_value"], seq["is_called"]))
+
+
+def letters(n: int = 12) -> str:
+    """A word made of letters only, so the search tokenizer keeps it whole."""
+    return "".join(secrets.choice(string.ascii_lowercase) for _ in range(n))

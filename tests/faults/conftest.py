@@ -26,6 +26,8 @@ from tests.faults.invariants import EXPORTER, indexer_running
 from tests.faults.processes import Proc, Processes, wait_ready
 from tests.helpers import Org, create_organization
 
+__all__ = ["Stack"]
+
 INDEX_PREFIX = "faults"
 
 

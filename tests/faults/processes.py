@@ -18,7 +18,7 @@ from market.devstack import EmbeddedPostgres
 from market.settings import Settings, settings_to_env
 from market.testing import HOST, clean_environ, free_port, log_tail, service_settings, stop_process_groups
 
-__all__ = ["HOST", "Proc", "Processes", "process_env", "restart_postgres", "wait_ready"]
+__all__ = ["HOST", "MARKET", "Proc", "Processes", "process_env", "restart_postgres", "wait_ready"]
 
 MARKET = str(Path(sys.executable).with_name("market"))
 """The console script of this environment: the production command, not an import of the app."""

@@ -20,8 +20,8 @@ import httpx
 from market.settings import settings_from_env
 from market.testing import free_port
 from tests.faults.processes import HOST, MARKET, Proc, Processes, wait_ready
+from tests.helpers import EXAMPLE_CSV
 from tests.live import newcomer_environment
-from tests.unit.test_importer import EXAMPLE
 
 DEMO_EXPORTER = "Toshkent Sopol Ceramics and Glass LLC"
 """A demo organization (market/data/demo.json), whose listings the example file adds to."""
@@ -88,7 +88,14 @@ async def test_commands_next_to_market_dev_use_its_services(processes: Processes
         commands = [
             ("search", "reindex"),
             ("db", "migrate"),
-            ("import", str(EXAMPLE), "--organization", DEMO_EXPORTER, "--rejects", str(tmp_path / "r.csv")),
+            (
+                "import",
+                str(EXAMPLE_CSV),
+                "--organization",
+                DEMO_EXPORTER,
+                "--rejects",
+                str(tmp_path / "r.csv"),
+            ),
             ("listings", "expire"),
         ]
         for command in commands:

@@ -28,9 +28,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ADMIN_TOKEN
-from tests.helpers import create_organization, demand_body, offer_body, wait_searchable
+from tests.helpers import (
+    FIELD_ERROR_STATUSES,
+    assert_problem,
+    create_organization,
+    demand_body,
+    letters,
+    offer_body,
+    wait_searchable,
+)
 from tests.hostile import hostile_variants
-from tests.integration.test_bad_input import FIELD_ERROR_STATUSES, assert_problem, letters
 
 __all__: list[str] = []
 

@@ -13,13 +13,7 @@ import httpx
 from market.listings.import_files import read_ndjson
 from market.listings.importer import acting_caller, import_rows
 from market.listings.rejects import RejectsWriter
-from tests.helpers import Org, run_market
-from tests.unit.test_importer import EXAMPLE
-
-HEADER = (
-    "external_ref,side,title,hs_code,quantity_amount,quantity_unit,origin_country,origin_city,"
-    "destination_country,destination_city"
-)
+from tests.helpers import EXAMPLE_CSV, IMPORT_HEADER, Org, run_market
 
 
 async def _count(app, org_id: str) -> int:
@@ -36,14 +30,16 @@ async def test_the_documented_example_imports_cleanly_and_again_as_updates(
 ) -> None:
     org = await make_org()
     rejects = tmp_path / "example.rejects.csv"
-    first = run_market(settings, "import", str(EXAMPLE), "--organization", org.id, "--rejects", str(rejects))
+    first = run_market(
+        settings, "import", str(EXAMPLE_CSV), "--organization", org.id, "--rejects", str(rejects)
+    )
     assert first.returncode == 0, first.stderr
     assert "5 row(s)" in first.stderr and "5 created, 0 updated, 0 rejected" in first.stderr
     assert not rejects.exists()  # no rejects, no rejects file
     assert await _count(app, org.id) == 5
     # By name this time, and --strict: the same references are replaced, not duplicated.
     again = run_market(
-        settings, "import", str(EXAMPLE), "--organization", org.data["name"], "--rejects", str(rejects),
+        settings, "import", str(EXAMPLE_CSV), "--organization", org.data["name"], "--rejects", str(rejects),
         "--strict",
     )  # fmt: skip
     assert again.returncode == 0, again.stderr
@@ -64,7 +60,7 @@ async def test_bad_rows_go_to_the_rejects_file_and_strict_fails(
     org = await make_org()
     source = tmp_path / "mixed.csv"
     source.write_text(
-        f"{HEADER}\n"
+        f"{IMPORT_HEADER}\n"
         "R-1,offer,Good plates,691200,100,H87,UZ,Tashkent,KZ,Almaty\n"
         "R-2,offer,Bad amount,691200,ten,H87,UZ,Tashkent,KZ,Almaty\n"
         "R-3,offer,Bad code,999999,100,H87,UZ,Tashkent,KZ,Almaty\n"
@@ -103,9 +99,9 @@ async def test_usage_errors_exit_2_and_write_nothing(make_org, app, settings, tm
         (["--chamber", org.id], "not a chamber"),
         ([], "exactly one of"),
         (["--organization", org.id, "--chamber", org.id], "exactly one of"),
-        (["--organization", org.id, "--rejects", str(EXAMPLE)], "overwrite the input"),
+        (["--organization", org.id, "--rejects", str(EXAMPLE_CSV)], "overwrite the input"),
     ):
-        result = run_market(settings, "import", str(EXAMPLE), *args)
+        result = run_market(settings, "import", str(EXAMPLE_CSV), *args)
         assert result.returncode == 2 and message in result.stderr, result.stderr
     assert await _count(app, org.id) == 0
 
@@ -126,7 +122,7 @@ async def test_a_chamber_imports_for_its_members_only(
     source = tmp_path / "members.csv"
     row = "offer,Plates,691200,100,H87,KZ,Almaty,UZ,Tashkent"
     source.write_text(
-        f"on_behalf_of,{HEADER}\n"
+        f"on_behalf_of,{IMPORT_HEADER}\n"
         f"{member},M-1,{row}\n{other},M-2,{row}\n{outsider.id},M-3,{row}\nnot-an-id,M-4,{row}\n"
     )
     result = run_market(settings, "import", str(source), "--chamber", chamber.data["name"])

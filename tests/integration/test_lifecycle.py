@@ -9,9 +9,8 @@ import httpx
 from litestar import Litestar
 
 from market.listings.lifecycle import ListingLifecycle
-from tests.helpers import Org, demand_body, offer_body, run_market, wait_searchable
+from tests.helpers import Org, demand_body, letters, offer_body, run_market, wait_searchable
 from tests.integration.events_log import events_about
-from tests.integration.test_bad_input import letters
 
 
 async def _post(client: httpx.AsyncClient, org: Org, body: dict[str, Any]) -> dict[str, Any]:
