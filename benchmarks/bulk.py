@@ -17,12 +17,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
 import time
-import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -31,48 +28,38 @@ import asyncpg
 import httpx
 import msgspec
 from meilisearch_python_sdk import AsyncClient
-from rich.table import Table
 
+from benchmarks.bulk_parts import (
+    CpuMeter,
+    Indexer,
+    body,
+    copy_records,
+    documents_of,
+    generate,
+    new_organization,
+    quiet,
+)
+from benchmarks.bulk_report import print_report, summary
 from benchmarks.dataset import LISTING_COLUMNS, Generator, copy_rows
 from benchmarks.flood import measure_flood
-from benchmarks.loadgen import Connection, cpu_seconds, median, percentile, post_request
-from benchmarks.run import (
-    HOST,
-    ROOT,
-    Processes,
-    Server,
-    alternate,
-    err,
-    ms,
-    out,
-    release,
-    run_benchmark,
-    run_header,
-    server_env,
-    wait_ready,
-)
-from market.auth import Caller
+from benchmarks.loadgen import Connection, median, percentile, post_request
+from benchmarks.runner import alternate, err, ms, release, run_benchmark, run_header
 from market.db import create_pool
 from market.devstack import Services
 from market.glossary import search_terms
-from market.loops import drain_loop, loop_listener
-from market.organizations.service import create_api_key, create_organization
 from market.runtime import migrate, prepare_indexes
 from market.settings import Settings
-from schemas.organizations import ApiKeyCreate, OrganizationCreate
+from market.testing import HOST, PROJECT_ROOT, Processes, Server, server_env, wait_ready
 from search import OutboxIndexer
 from search.client import SearchReader
 
-RESULTS = ROOT / "benchmarks" / "results" / "bulk.json"
+__all__ = ["bench", "main", "parse_args"]
+
+RESULTS = PROJECT_ROOT / "benchmarks" / "results" / "bulk.json"
 STATE_DIR = ".market/bench-bulk"
 DATABASE = "market_bench_bulk"
 TARGET_RATIO = 0.3
 SEARCHABLE_WITHIN = 180.0
-BODY_FIELDS = (
-    "side", "status", "title", "description", "hs_code", "incoterm", "incoterm_place",
-    "target_countries", "transport_modes", "available_from", "available_until", "certifications",
-    "expires_at", "external_ref",
-)  # fmt: skip
 POLL_SECONDS = 0.1
 SIDES = ("batch", "batch_unindexed", "copy")
 DROP_OUTBOX_SQL = """
@@ -99,7 +86,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=42, help="seed of the synthetic data (default 42)")
     parser.add_argument(
-        "--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS.relative_to(ROOT)})"
+        "--output",
+        type=Path,
+        default=RESULTS,
+        help=f"JSON results (default {RESULTS.relative_to(PROJECT_ROOT)})",
     )
     args = parser.parse_args(argv)
     if min(args.rounds, args.batches, args.batch_size, args.flood_listings, args.flood_buyers) < 1 or (
@@ -107,118 +97,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ):
         parser.error("--rounds, --batches and the --flood ones must be at least 1, --batch-size 1 to 1000")
     return args
-
-
-# -- the rows ----------------------------------------------------------------------------------------
-
-
-def generate(gen: Generator, count: int, tag: str) -> list[dict[str, Any]]:
-    """``count`` listings as column -> value, all active and live, each with its own reference."""
-    rows = []
-    for i, org in enumerate(gen.rng.choices(gen.orgs, gen.org_weights, k=count)):
-        row = dict(zip(LISTING_COLUMNS, gen.listing(org), strict=True))
-        row.update(status="active", external_ref=f"{tag}-{i:06d}", version=1)
-        if row["expires_at"] < gen.now + timedelta(days=2):
-            row["expires_at"] = gen.now + timedelta(days=90)
-        rows.append(row)
-    return rows
-
-
-def body(row: dict[str, Any]) -> dict[str, Any]:
-    """The POST /v1/listings body that the app turns into this very row."""
-    doc = {name: row[name] for name in BODY_FIELDS}
-    for name in ("quantity", "min_order", "price", "origin", "destination"):
-        value = msgspec.json.decode(row[name]) if row[name] else None
-        if name in ("origin", "destination") and value:
-            value.pop("place_id", None)  # the app works it out again
-        doc[name] = value
-    return doc
-
-
-def copy_records(rows: list[dict[str, Any]], organization_id: uuid.UUID) -> list[tuple[Any, ...]]:
-    now = datetime.now(UTC)
-    fresh = {"organization_id": organization_id, "posted_by": organization_id, "created_at": now}
-    return [
-        tuple({**row, **fresh, "id": uuid.uuid4(), "updated_at": now}[c] for c in LISTING_COLUMNS)
-        for row in rows
-    ]
-
-
-async def new_organization(pool: asyncpg.Pool, name: str) -> tuple[uuid.UUID, str]:
-    """An exporter and an API key for it, made the way the admin endpoints make them."""
-    admin = Caller(is_admin=True)
-    data = OrganizationCreate(name=name, kind="exporter", country="UZ", city="Tashkent")
-    async with pool.acquire() as conn:
-        org = await create_organization(conn, admin, data)
-        key = await create_api_key(conn, admin, org.id, ApiKeyCreate())
-    return org.id, key.secret
-
-
-# -- measuring ---------------------------------------------------------------------------------------
-
-
-def process_tree(pid: int) -> list[int]:
-    """A process and its children (PostgreSQL runs a process per connection)."""
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                children.append(int(stat.parent.name))
-    return [pid, *children]
-
-
-class CpuMeter:
-    """CPU seconds of the API, PostgreSQL, Meilisearch and this process (client and indexer)."""
-
-    def __init__(self, pids: dict[str, int]) -> None:
-        self.pids = pids
-
-    def read(self) -> dict[str, float]:
-        spent = {name: cpu_seconds(process_tree(pid)) for name, pid in self.pids.items()}
-        return spent | {"bench": time.process_time()}
-
-    def per_listing(self, start: dict[str, float], count: int) -> dict[str, int]:
-        end = self.read()
-        return {name: round(1e6 * (end[name] - start[name]) / count) for name in end}
-
-
-class Indexer:
-    """The outbox indexer, as ``market worker`` runs it, that a round can hold back."""
-
-    def __init__(self, indexer: OutboxIndexer, settings: Settings) -> None:
-        self.indexer = indexer
-        self.settings = settings
-        self.task: asyncio.Future[tuple[None, None]] | None = None
-
-    def start(self) -> None:
-        if self.task is None:
-            listener = loop_listener(self.settings)  # its own: it stops and starts with the round
-            loop = drain_loop(self.indexer, listener, name="indexer")
-            self.task = asyncio.gather(loop, listener.run_forever())
-
-    async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
-            self.task = None
-
-
-async def quiet(pool: asyncpg.Pool) -> None:
-    """Wait until the indexer has nothing left to do, so that no side pays for another's work."""
-    while True:
-        if not await pool.fetchval("SELECT EXISTS (SELECT 1 FROM search_outbox)"):
-            return
-        await asyncio.sleep(0.05)
-
-
-async def documents_of(meili: httpx.AsyncClient, index: str, organization_id: uuid.UUID) -> int:
-    found = await meili.post(
-        f"/indexes/{index}/documents/fetch",
-        json={"filter": f"organization_id = '{organization_id}'", "limit": 1, "fields": ["id"]},
-    )
-    found.raise_for_status()
-    return int(found.json()["total"])
 
 
 # -- the sides ---------------------------------------------------------------------------------------
@@ -335,20 +213,6 @@ async def copy_side(
 # -- the run -----------------------------------------------------------------------------------------
 
 
-def summary(rounds: list[dict[str, Any]], side: str) -> dict[str, Any]:
-    """Medians over the rounds; CPU per process."""
-    first = rounds[0][side]
-    found: dict[str, Any] = {}
-    for key, value in first.items():
-        if isinstance(value, dict):
-            found[key] = {n: round(median([r[side][key][n] for r in rounds])) for n in value}
-        elif key not in ("listings", "polls"):
-            found[key] = round(median([r[side][key] for r in rounds]), 3)
-    if "searchable_s" in first:
-        found["searchable_max_s"] = max(r[side]["searchable_s"] for r in rounds)
-    return found
-
-
 async def bench(
     args: argparse.Namespace, settings: Settings, services: Services, procs: Processes
 ) -> dict[str, Any]:
@@ -365,7 +229,7 @@ async def bench(
     try:
         await prepare_indexes(settings, meili_sdk)
         indexer.start()
-        env = server_env(settings) | {"MARKET_RUN_INDEXER": "false"}  # the indexer runs here instead
+        env = server_env(settings, run_indexer=False)  # the indexer runs here instead
         api = procs.start("api", "market.app:create_app", env, settings.state_path / "logs")
         await wait_ready(api, "/ready")
         assert services.meilisearch is not None and services.meilisearch.process is not None
@@ -435,55 +299,6 @@ async def bench(
     finally:
         await indexer.stop()
         await release(procs, settings, pool, meili_sdk, meili)
-
-
-def print_report(results: dict[str, Any]) -> None:
-    b, d, c = results["batch"], results["batch_unindexed"], results["copy"]
-    table = Table(
-        title=f"bulk import: {results['listings_per_round_a_side']:,} listings a side a round, "
-        f"medians of {len(results['rounds'])} alternating rounds"
-    )
-    for name in ("Measure", "Batch API", "Batch, no indexing", "COPY", "Ratios", "Target", "Result"):
-        table.add_column(name, justify="left" if name == "Measure" else "right")
-    verdict = "met" if results["pass"] else "MISSED"
-    table.add_row(
-        "listings/s, first request to last commit",
-        f"{b['listings_per_s']:,.0f}",
-        f"{d['listings_per_s']:,.0f}",
-        f"{c['listings_per_s']:,.0f}",
-        f"{results['ratio']} / {results['ratio_unindexed']}",
-        f">= {results['target_ratio']}",
-        verdict,
-        style=None if results["pass"] else "red",
-    )
-    table.add_row("request p50, ms", f"{b['request_p50_ms']:,.0f}", f"{d['request_p50_ms']:,.0f}")
-    table.add_row(
-        "first request -> all searchable, s (median; max)", f"{b['searchable_s']}; {b['searchable_max_s']}"
-    )
-    table.add_row("last commit -> all searchable, s", f"{b['index_lag_s']}")
-    processes = {
-        "api": "API",
-        "postgres": "PostgreSQL",
-        "meilisearch": "Meilisearch",
-        "bench": "client + indexer",
-    }
-    for name, label in processes.items():
-        cells = [f"{s['cpu_us_per_listing'][name]:,}" for s in (b, d, c)]
-        table.add_row(f"CPU µs a listing until committed: {label}", *cells)
-    to_searchable = b["cpu_us_per_listing_to_searchable"]
-    table.add_row("CPU µs a listing until searchable: Meilisearch", f"{to_searchable['meilisearch']:,}")
-    out.print(table)
-    f = results["match_events"]
-    out.print(
-        f"Match events of an import of {f['listings']:,} look-alike offers ({f['buyers']} chamber members"
-        f" want such goods, {f['buyers_told_of_an_offer']} of them were told of one; every organization has"
-        f" a match.created webhook): {f['match_jobs']:,} match jobs in {f['recorder_s']} s; per imported"
-        f" listing {f['inbox_events_per_listing']} inbox events ({f['inbox_events']:,} in all,"
-        f" {f['inbox_events_of_the_seller']:,} in the seller's inbox), {f['match_created_per_listing']}"
-        f" match.created events ({f['match_created_events']:,}), {f['webhook_deliveries_per_listing']}"
-        f" webhook deliveries ({f['webhook_deliveries']:,}); at most"
-        f" {f['most_inbox_events_for_one_listing']} for one listing (cap {f['max_events_per_listing']})."
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -32,7 +32,9 @@ from search import OutboxIndexer
 __all__ = [
     "LISTING_COLUMNS",
     "ORGANIZATION_COLUMNS",
+    "City",
     "Generator",
+    "Org",
     "copy_rows",
     "index_outbox",
     "listing_body",
@@ -219,7 +221,7 @@ class Generator:
         if country in vocab.LOCAL_CURRENCY and rng.random() < 0.2:
             currency = vocab.LOCAL_CURRENCY[country]
         usd = rng.uniform(*product.price)
-        amount = usd * vocab.CURRENCY_RATES[currency]
+        amount = vocab.usd_to(currency, usd)
         return {"amount": f"{amount:.2f}", "currency": currency, "per": product.unit}
 
     def listing(self, org: Org) -> tuple[Any, ...]:

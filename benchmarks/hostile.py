@@ -25,7 +25,14 @@ from rich.progress import Progress
 from benchmarks.loadgen import Connection, cpu_seconds, get_request, median, percentile, post_request
 from schemas.common import TransportMode
 
-__all__ = ["TARGET_HEALTH_RATIO", "TARGET_SERVER_MS", "Hostile", "bench_hostile", "hostile_rows"]
+__all__ = [
+    "TARGET_HEALTH_RATIO",
+    "TARGET_SERVER_MS",
+    "Hostile",
+    "bench_hostile",
+    "hostile_requests",
+    "hostile_rows",
+]
 
 TARGET_SERVER_MS = 20.0
 TARGET_HEALTH_RATIO = 1.5

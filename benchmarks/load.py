@@ -35,32 +35,25 @@ import asyncpg
 import httpx
 from meilisearch_python_sdk import AsyncClient
 
-from benchmarks.bulk import CpuMeter, quiet
+from benchmarks.bulk_parts import CpuMeter, quiet
 from benchmarks.dataset import City, Org
 from benchmarks.loadcheck import indexing_tasks, lost_writes, verify
 from benchmarks.loadmix import MIX, Editable, Stats, Workload, Writer, closed_loop, open_loop, search_paths
 from benchmarks.loadreport import print_report
-from benchmarks.run import (
-    HOST,
-    ROOT,
-    Processes,
-    err,
-    load_data,
-    release,
-    run_benchmark,
-    run_header,
-    server_env,
-    wait_ready,
-)
+from benchmarks.runner import err, release, run_benchmark, run_header
+from benchmarks.search_stages import load_data
 from market.auth import Caller
 from market.db import create_pool
 from market.devstack import Services
 from market.organizations.service import create_api_key
 from market.runtime import migrate, prepare_indexes
 from market.settings import Settings
+from market.testing import HOST, PROJECT_ROOT, Processes, server_env, wait_ready
 from schemas.organizations import ApiKeyCreate
 
-RESULTS = ROOT / "benchmarks" / "results" / "load.json"
+__all__ = ["bench", "main", "parse_args"]
+
+RESULTS = PROJECT_ROOT / "benchmarks" / "results" / "load.json"
 STATE_DIR = ".market/bench-load"
 DATABASE = "market_bench_load"
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -100,7 +93,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     add("--steady-share", type=float, default=0.8, help="open-loop rate / saturation (default 0.8)")
     add("--steady-seconds", type=float, default=60.0, help="open-loop seconds (default 60)")
     add("--seed", type=int, default=42, help="seed of the data and the mix (default 42)")
-    add("--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS.relative_to(ROOT)})")
+    add(
+        "--output",
+        type=Path,
+        default=RESULTS,
+        help=f"JSON results (default {RESULTS.relative_to(PROJECT_ROOT)})",
+    )
     args = parser.parse_args(argv)
     try:
         args.steps = [int(c) for c in args.steps.split(",")]

@@ -21,6 +21,7 @@ __all__ = [
     "PhaseResult",
     "cpu_seconds",
     "get_request",
+    "median",
     "percentile",
     "post_request",
     "run_count",

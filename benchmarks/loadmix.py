@@ -25,12 +25,23 @@ from typing import Any
 import msgspec
 
 from benchmarks import vocab
-from benchmarks.bulk import body as listing_body
+from benchmarks.bulk_parts import body as listing_body
 from benchmarks.dataset import LISTING_COLUMNS, Generator, Org
 from benchmarks.loadgen import Connection, get_request, percentile, post_request
 from benchmarks.queries import SEARCHES, api_path
 
-__all__ = ["MIX", "Editable", "Ledger", "Stats", "Workload", "closed_loop", "open_loop", "search_paths"]
+__all__ = [
+    "MIX",
+    "REPLAY_ATTEMPTS",
+    "Editable",
+    "Ledger",
+    "Stats",
+    "Workload",
+    "Writer",
+    "closed_loop",
+    "open_loop",
+    "search_paths",
+]
 
 MIX = {"search": 70.0, "get": 15.0, "match": 10.0, "post": 3.5, "patch": 1.5}
 REPLAY_SHARE = 0.1

@@ -7,7 +7,7 @@ from typing import Any
 from rich.table import Table
 
 from benchmarks.loadmix import REPLAY_ATTEMPTS
-from benchmarks.run import out
+from benchmarks.runner import out
 
 __all__ = ["markdown", "print_report", "rows"]
 

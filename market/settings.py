@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
-__all__ = ["Settings", "get_settings", "settings_from_env"]
+__all__ = ["Settings", "get_settings", "settings_from_env", "settings_to_env"]
 
 _ENV_PREFIXES = ("MARKET_",)
 _PLAIN_NAMES = {
@@ -18,6 +18,9 @@ _PLAIN_NAMES = {
     "MEILI_API_KEY": "meili_api_key",
     "MEILI_BINARY": "meili_binary",
     "FORWARDED_ALLOW_IPS": "forwarded_allow_ips",  # uvicorn's own name for it
+}
+_PLAIN_SPELLINGS = {
+    field: name for name, field in _PLAIN_NAMES.items() if name.startswith(("DATABASE_", "MEILI_"))
 }
 
 
@@ -113,6 +116,24 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     return msgspec.convert(
         {k: v for k, v in values.items() if k in known and v != ""}, Settings, strict=False
     )
+
+
+def settings_to_env(settings: Settings, **overrides: Any) -> dict[str, str]:
+    """The environment variables of ``settings`` (with the fields in ``overrides`` changed), the
+    inverse of ``settings_from_env``: one variable for each field that differs from its default,
+    so over an environment without ``MARKET_*`` ones, ``settings_from_env`` gives ``settings`` back.
+    The service URLs keep their plain names (``DATABASE_URL``, ``MEILI_URL``...)."""
+    if overrides:
+        settings = msgspec.structs.replace(settings, **overrides)
+    defaults = Settings()
+    env: dict[str, str] = {}
+    for field in Settings.__struct_fields__:
+        value = getattr(settings, field)
+        if value is None or value == getattr(defaults, field):
+            continue
+        name = _PLAIN_SPELLINGS.get(field) or f"MARKET_{field.upper()}"
+        env[name] = str(value).lower() if isinstance(value, bool) else str(value)
+    return env
 
 
 @lru_cache(maxsize=1)

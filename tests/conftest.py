@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import secrets
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -22,9 +20,11 @@ from market.app import create_app
 from market.db import apply_migrations, connect
 from market.devstack import Services, ensure_meilisearch_binary, provide_services
 from market.docs_ui import ensure_swagger_ui
-from market.examples import FLOUR_DEMAND, UZ_PLATES_OFFER
 from market.settings import Settings, settings_from_env
 from tests.faults.processes import Processes
+from tests.helpers import Org, create_organization
+
+__all__ = ["ADMIN_TOKEN", "asgi_client", "running"]
 
 ADMIN_TOKEN = "test-admin-" + secrets.token_urlsafe(16)
 
@@ -133,110 +133,15 @@ def admin() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
-@dataclass
-class Org:
-    id: str
-    key: str
-    data: dict[str, Any]
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key}"}
+TRADE_CONTACT = {"email": "trade@example.uz", "phone": "+998 71 000 00 00"}
 
 
 @pytest.fixture
-def make_org(client: httpx.AsyncClient, admin: dict[str, str]) -> Any:
+def make_org(client: httpx.AsyncClient) -> Any:
+    """Makes organizations through the API: an exporter in Tashkent, with a contact, by default."""
+
     async def make(kind: str = "exporter", country: str = "UZ", city: str = "Tashkent", **extra: Any) -> Org:
-        body = {
-            "name": f"Test {kind} {secrets.token_hex(3)}",
-            "kind": kind,
-            "country": country,
-            "city": city,
-            "contact": {"email": "trade@example.uz", "phone": "+998 71 000 00 00"},
-            **extra,
-        }
-        created = await client.post("/v1/organizations", json=body, headers=admin)
-        assert created.status_code == 201, created.text
-        org = created.json()
-        key = await client.post(f"/v1/organizations/{org['id']}/api-keys", json={}, headers=admin)
-        assert key.status_code == 201, key.text
-        return Org(id=org["id"], key=key.json()["secret"], data=org)
+        fields = {"country": country, "city": city, "contact": TRADE_CONTACT, **extra}
+        return await create_organization(client, ADMIN_TOKEN, kind, **fields)
 
     return make
-
-
-def offer_body(**overrides: Any) -> dict[str, Any]:
-    """The documented example offer (Uzbek plates for Kazakhstan), with changes."""
-    return {**copy.deepcopy(UZ_PLATES_OFFER), **overrides}
-
-
-def demand_body(**overrides: Any) -> dict[str, Any]:
-    """The documented example demand (flour wanted in Samarkand, in Russian), with changes."""
-    return {**copy.deepcopy(FLOUR_DEMAND), **overrides}
-
-
-async def wait_searchable(
-    client: httpx.AsyncClient,
-    params: dict[str, Any],
-    listing_id: str,
-    *,
-    present: bool = True,
-    within: float = 15,
-) -> dict[str, Any]:
-    """Poll search until the listing appears (or disappears); return the last result."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        result = await client.get("/v1/listings", params=params)
-        assert result.status_code == 200, result.text
-        if "x-search-degraded" in result.headers:  # PostgreSQL answered: says nothing of the index
-            await asyncio.sleep(0.1)
-            continue
-        body = result.json()
-        found = any(hit["id"] == listing_id for hit in body["hits"])
-        if found == present:
-            return dict(body)
-        if asyncio.get_running_loop().time() > deadline:
-            seen = [hit["id"] for hit in body["hits"]]
-            raise AssertionError(
-                f"listing {listing_id} {'never appeared' if present else 'never left'}; saw {seen}"
-            )
-        await asyncio.sleep(0.1)
-
-
-async def wait_matched(
-    client: httpx.AsyncClient, listing_id: str, counterpart_id: str, *, within: float = 20
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Poll the listing's matches until the counterpart is among them; return its match and the
-    whole answer. A 503 (the search index just came back and the reader still skips it) is retried."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        response = await client.get(f"/v1/listings/{listing_id}/matches")
-        if response.status_code == 200:
-            body = dict(response.json())
-            found = [m for m in body["matches"] if m["listing"]["id"] == counterpart_id]
-            if found:
-                return found[0], body
-            seen = [m["listing"]["id"] for m in body["matches"]]
-        else:
-            assert response.status_code == 503, response.text
-            seen = [response.text]
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{counterpart_id} never matched {listing_id}; saw {seen}")
-        await asyncio.sleep(0.1)
-
-
-REPAIR_SQL = """
-UPDATE listings SET status = 'closed', origin = '{"country": "UZ", "city": "Tashkent"}'::jsonb
-WHERE id = $1::uuid
-"""
-
-
-async def repair_listing(app: Litestar, listing_id: str) -> None:
-    """Undo a test's corruption of a listing (written behind the API's back): close it with sane
-    data, drop the work set aside for it, and let the indexer take it out of the index."""
-    async with app.state.pool.acquire() as conn, conn.transaction():
-        await conn.execute(REPAIR_SQL, listing_id)
-        await conn.execute("DELETE FROM search_outbox WHERE listing_id = $1::uuid", listing_id)
-        await conn.execute("DELETE FROM match_jobs WHERE listing_id = $1::uuid", listing_id)
-        await conn.execute("INSERT INTO search_outbox (listing_id) VALUES ($1::uuid)", listing_id)
-        await conn.execute("SELECT pg_notify('market_search_outbox', '')")

@@ -6,30 +6,36 @@ give: real HTTP, or everything the process writes to its output."""
 from __future__ import annotations
 
 import contextlib
-import secrets
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+from market.devstack import ensure_meilisearch_binary
+from market.settings import Settings, settings_from_env, settings_to_env
+from market.testing import (
+    Processes,
+    Server,
+    clean_environ,
+    free_port,
+    server_env,
+    stop_process_groups,
+    wait_ready,
+)
 
-from benchmarks.run import Processes, Server, free_port, server_env, stop_process_groups, wait_ready
-from market.settings import Settings
-
-__all__ = ["dev_environment", "organization_with_key", "serve", "serve_dev", "start_process"]
+__all__ = ["dev_environment", "newcomer_environment", "serve", "serve_dev", "start_process"]
 
 
 @contextlib.asynccontextmanager
-async def serve(settings: Settings, log_dir: Path, name: str, **env: str) -> AsyncIterator[Server]:
+async def serve(settings: Settings, log_dir: Path, name: str, **changes: Any) -> AsyncIterator[Server]:
     """Serve the app until the block ends; ``server.log`` holds all it wrote to stdout and stderr.
 
-    The database must already be migrated (the ``app`` fixture does it). ``env`` adds or
-    overrides environment variables (``MARKET_LOG_LEVEL="DEBUG"``, say)."""
+    The database must already be migrated (the ``app`` fixture does it). ``changes`` are
+    settings the server gets instead of ``settings``' own (``log_level="DEBUG"``, say)."""
     processes = Processes()
     try:
-        environment = {**_as_environment(settings), **server_env(settings), **env}
+        environment = server_env(settings, **changes)
         server = processes.start(name, "market.app:create_app", environment, log_dir)
         await wait_ready(server, "/ready")
         yield server
@@ -40,9 +46,26 @@ async def serve(settings: Settings, log_dir: Path, name: str, **env: str) -> Asy
 def dev_environment(settings: Settings) -> dict[str, str]:
     """The environment of a developer's shell pointed at the suite's PostgreSQL and Meilisearch:
     no other ``MARKET_*`` setting than the index names, so every command runs with its defaults."""
-    served = server_env(settings)
-    plain = {name: value for name, value in served.items() if not name.startswith("MARKET_")}
-    return {**plain, "MARKET_INDEX_PREFIX": settings.index_prefix}
+    shell = Settings(
+        database_url=settings.database_url,
+        meili_url=settings.meili_url,
+        meili_api_key=settings.meili_api_key,
+        index_prefix=settings.index_prefix,
+    )
+    return {**clean_environ(), **settings_to_env(shell)}
+
+
+def newcomer_environment(state_dir: Path) -> dict[str, str]:
+    """A newcomer's environment: no service URLs, the embedded services under ``state_dir``."""
+    env = clean_environ()
+    env.pop("XDG_RUNTIME_DIR", None)  # as outside a login session, where its warning showed
+    newcomer = Settings(
+        state_dir=str(state_dir),
+        meili_binary=str(ensure_meilisearch_binary(settings_from_env())),
+        rate_limit_enabled=False,  # a watcher may ask several times a second
+        log_format="console",
+    )
+    return {**env, **settings_to_env(newcomer)}
 
 
 def start_process(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -81,33 +104,3 @@ async def serve_dev(settings: Settings, workdir: Path, *options: str) -> AsyncIt
         yield server
     finally:
         stop_process_groups([process])
-
-
-def _as_environment(settings: Settings) -> dict[str, str]:
-    """``MARKET_*`` variables for every setting the suite changed (rate limits, webhook retries, ...),
-    so the served app is configured like the in-process one."""
-    defaults = Settings()
-    changed = {
-        name: value
-        for name in Settings.__struct_fields__
-        if (value := getattr(settings, name)) != getattr(defaults, name)
-        and value is not None
-        and name not in ("database_url", "meili_url", "meili_api_key")  # server_env names these
-    }
-    return {
-        f"MARKET_{name.upper()}": str(value).lower() if isinstance(value, bool) else str(value)
-        for name, value in changed.items()
-    }
-
-
-async def organization_with_key(
-    http: httpx.AsyncClient, admin_token: str, kind: str = "exporter", **fields: Any
-) -> tuple[dict[str, Any], str]:
-    """A new organization (created by the admin) and the secret of its first API key."""
-    admin = {"Authorization": f"Bearer {admin_token}"}
-    body = {"name": f"Test {kind} {secrets.token_hex(3)}", "kind": kind, "country": "KZ", "city": "Almaty"}
-    created = await http.post("/v1/organizations", json={**body, **fields}, headers=admin)
-    assert created.status_code == 201, created.text
-    key = await http.post(f"/v1/organizations/{created.json()['id']}/api-keys", json={}, headers=admin)
-    assert key.status_code == 201, key.text
-    return created.json(), str(key.json()["secret"])

@@ -22,8 +22,11 @@ from market.devstack import Services, ensure_meilisearch_binary, provide_service
 from market.runtime import migrate
 from market.settings import Settings, settings_from_env
 from search.client import meili_client
-from tests.faults.invariants import Organization, indexer_running, new_organization
+from tests.faults.invariants import EXPORTER, indexer_running
 from tests.faults.processes import Proc, Processes, wait_ready
+from tests.helpers import Org, create_organization
+
+__all__ = ["Stack"]
 
 INDEX_PREFIX = "faults"
 
@@ -87,7 +90,7 @@ class Stack:
     api: Proc
     worker: Proc
     http: httpx.AsyncClient
-    org: Organization
+    org: Org
 
 
 @pytest.fixture
@@ -99,7 +102,7 @@ async def stack(processes: Processes, fault_settings: Settings) -> AsyncIterator
     await wait_ready(api)
     worker = processes.worker(fault_settings)
     async with httpx.AsyncClient(base_url=api.base_url, timeout=60) as http:
-        org = await new_organization(http, fault_settings.admin_token)
+        org = await create_organization(http, fault_settings.admin_token, **EXPORTER)
         await indexer_running(http, org.headers, fault_settings)
         yield Stack(api, worker, http, org)
 

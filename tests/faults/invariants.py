@@ -20,20 +20,18 @@ import asyncpg
 import httpx
 
 from market.settings import Settings
-from tests.conftest import offer_body
-from tests.live import organization_with_key
+from tests.helpers import offer_body
 
 __all__ = [
     "CONVERGE_WITHIN",
+    "EXPORTER",
     "Acks",
-    "Organization",
     "Traffic",
     "assert_acknowledged",
     "assert_outbox_covers",
     "database_pairs",
     "index_pairs",
     "indexer_running",
-    "new_organization",
     "wait_converged",
 ]
 
@@ -170,19 +168,8 @@ async def assert_acknowledged(settings: Settings, acks: Acks) -> None:
     assert not {i for i, _ in indexed} & acks.closed, "closed listings are still in the index"
 
 
-@dataclass
-class Organization:
-    id: str
-    headers: dict[str, str]
-    """``Authorization`` with the organization's API key."""
-
-
-async def new_organization(api: httpx.AsyncClient, admin_token: str) -> Organization:
-    """An exporter with an API key, made through the API."""
-    org, key = await organization_with_key(
-        api, admin_token, "exporter", country="UZ", city="Tashkent", contact={"email": "trade@example.uz"}
-    )
-    return Organization(org["id"], {"Authorization": f"Bearer {key}"})
+EXPORTER: dict[str, Any] = {"country": "UZ", "city": "Tashkent", "contact": {"email": "trade@example.uz"}}
+"""Where the organization of a fault test is (``create_organization(http, token, **EXPORTER)``)."""
 
 
 async def indexer_running(api: httpx.AsyncClient, headers: dict[str, str], settings: Settings) -> None:

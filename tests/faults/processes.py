@@ -5,49 +5,37 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from benchmarks.run import free_port, log_tail, stop_process_groups
 from market.devstack import EmbeddedPostgres
-from market.settings import Settings
+from market.settings import Settings, settings_to_env
+from market.testing import HOST, clean_environ, free_port, log_tail, service_settings, stop_process_groups
 
-__all__ = ["HOST", "Proc", "Processes", "process_env", "restart_postgres", "wait_ready"]
+__all__ = ["HOST", "MARKET", "Proc", "Processes", "process_env", "restart_postgres", "wait_ready"]
 
-HOST = "127.0.0.1"
 MARKET = str(Path(sys.executable).with_name("market"))
 """The console script of this environment: the production command, not an import of the app."""
 
 
-def process_env(settings: Settings, **overrides: str) -> dict[str, str]:
-    """What production sets, and nothing of the test run's own ``MARKET_*`` variables."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("MARKET_", "MEILI_", "LITESTAR_")) and k != "DATABASE_URL"
-    }
+def process_env(settings: Settings, **changes: Any) -> dict[str, str]:
+    """What production sets (with the fields in ``changes`` changed), and nothing of the test
+    run's own ``MARKET_*`` variables."""
     assert settings.database_url and settings.meili_url and settings.admin_token
-    env.update(
-        {
-            "DATABASE_URL": settings.database_url,
-            "MEILI_URL": settings.meili_url,
-            "MEILI_API_KEY": settings.meili_api_key or "",
-            "MARKET_INDEX_PREFIX": settings.index_prefix,
-            "MARKET_ADMIN_TOKEN": settings.admin_token,
-            "MARKET_ENV": "prod",
-            "MARKET_RUN_INDEXER": "false",
-            "MARKET_RATE_LIMIT_ENABLED": "false",  # the load here is the test's, not abuse
-            "MARKET_LOG_LEVEL": "WARNING",
-            **overrides,
-        }
+    production = service_settings(
+        settings,
+        env="prod",
+        run_indexer=False,
+        rate_limit_enabled=False,  # the load here is the test's, not abuse
+        log_level="WARNING",
     )
-    return env
+    return {**clean_environ(), **settings_to_env(production, **changes)}
 
 
 @dataclass
@@ -84,11 +72,11 @@ class Processes:
 
     def api(self, settings: Settings, *, run_indexer: bool = False) -> Proc:
         port = free_port()
-        env = process_env(settings, MARKET_RUN_INDEXER=str(run_indexer).lower())
+        env = process_env(settings, run_indexer=run_indexer)
         return self.start("api", [MARKET, "run", "--host", HOST, "--port", str(port)], env, port)
 
     def worker(self, settings: Settings, *, failpoint: str | None = None) -> Proc:
-        env = process_env(settings, **({"MARKET_FAILPOINT": failpoint} if failpoint else {}))
+        env = process_env(settings, failpoint=failpoint)
         return self.start("worker", [MARKET, "worker"], env)
 
     def start(self, name: str, argv: list[str], env: dict[str, str], port: int | None = None) -> Proc:

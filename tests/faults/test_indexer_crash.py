@@ -11,16 +11,16 @@ import pytest
 
 from market.settings import Settings
 from search.indexer import AFTER_TASK_SUCCEEDED
-from tests.conftest import offer_body
 from tests.faults.invariants import (
+    EXPORTER,
     Acks,
     assert_acknowledged,
     database_pairs,
     index_pairs,
-    new_organization,
     wait_converged,
 )
 from tests.faults.processes import Processes, wait_ready
+from tests.helpers import create_organization, offer_body
 
 pytestmark = pytest.mark.faults
 
@@ -35,7 +35,7 @@ async def test_a_worker_killed_after_the_task_succeeded_is_replayed(
     doomed = processes.worker(fault_settings, failpoint=AFTER_TASK_SUCCEEDED)
     acks = Acks()
     async with httpx.AsyncClient(base_url=api.base_url, timeout=60) as http:
-        headers = (await new_organization(http, fault_settings.admin_token)).headers
+        headers = (await create_organization(http, fault_settings.admin_token, **EXPORTER)).headers
         items = [offer_body(title=f"Failpoint plates {n}") for n in range(40)]
         batch = await http.post("/v1/listings/batch", json=items, headers=headers)
         assert acks.record("batch", batch), batch.text

@@ -11,7 +11,6 @@ import pytest
 
 from market.devstack import Services
 from market.settings import Settings
-from tests.conftest import offer_body
 from tests.faults.conftest import Stack
 from tests.faults.invariants import (
     CONVERGE_WITHIN,
@@ -21,6 +20,7 @@ from tests.faults.invariants import (
     wait_converged,
 )
 from tests.faults.processes import restart_postgres
+from tests.helpers import offer_body
 
 pytestmark = pytest.mark.faults
 

@@ -13,15 +13,15 @@ import httpx
 import pytest
 
 from market.settings import Settings
-from tests.conftest import offer_body
 from tests.faults.invariants import (
+    EXPORTER,
     Acks,
     assert_acknowledged,
     assert_outbox_covers,
-    new_organization,
     wait_converged,
 )
 from tests.faults.processes import HOST, Processes, wait_ready
+from tests.helpers import create_organization, offer_body
 
 pytestmark = pytest.mark.faults
 
@@ -69,7 +69,7 @@ async def test_sigterm_finishes_in_flight_requests_then_exits_0(
     locker = await asyncpg.connect(fault_settings.database_url)
     try:
         async with httpx.AsyncClient(base_url=api.base_url, timeout=60) as http:
-            org = await new_organization(http, fault_settings.admin_token)
+            org = await create_organization(http, fault_settings.admin_token, **EXPORTER)
             search = await http.get("/v1/listings", params={"q": "plates"})  # a keep-alive connection
             assert acks.record("search", search), search.text
 

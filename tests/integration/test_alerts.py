@@ -10,9 +10,8 @@ import httpx
 from litestar import Litestar
 
 from market.alerts.service import MAX_ALERTS
-from tests.conftest import Org, offer_body
+from tests.helpers import Org, letters, offer_body
 from tests.integration.events_log import events_about, wait_for_events
-from tests.integration.test_bad_input import letters
 
 MISSING = "00000000-0000-0000-0000-000000000000"
 

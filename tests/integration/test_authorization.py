@@ -17,7 +17,7 @@ import pytest
 from litestar import Litestar
 
 from market.settings import Settings
-from tests.conftest import offer_body, wait_searchable
+from tests.helpers import offer_body, wait_searchable
 
 PROBLEM_JSON = "application/problem+json"
 SECRET_EMAIL = "secret-contact@example.uz"

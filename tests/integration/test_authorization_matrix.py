@@ -15,7 +15,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from tests.conftest import Org, offer_body
+from tests.helpers import Org, offer_body
 from tests.integration.events_log import delivery_of_an_update
 
 PROBLEM_JSON = "application/problem+json"

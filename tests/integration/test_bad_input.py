@@ -4,77 +4,29 @@ field (or parameter) at fault, and it changes nothing in PostgreSQL or the searc
 from __future__ import annotations
 
 import secrets
-import string
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 import httpx
 import pytest
 from litestar import Litestar
 
-from tests.conftest import ADMIN_TOKEN, demand_body, offer_body, wait_searchable
-
-PROBLEM_JSON = "application/problem+json"
-FIELD_ERROR_STATUSES = {400, 422}
-
-
-# --------------------------------------------------------------------------------------------
-# helpers
-
-
-def assert_problem(
-    response: httpx.Response, statuses: int | set[int], field: str | None = None
-) -> dict[str, Any]:
-    """A problem+json response with one of ``statuses``; if ``field``, an error naming it."""
-    allowed = {statuses} if isinstance(statuses, int) else statuses
-    assert response.status_code in allowed, (response.status_code, response.text)
-    assert response.headers["content-type"].startswith(PROBLEM_JSON), response.headers
-    body = response.json()
-    assert body["status"] == response.status_code, body
-    assert isinstance(body.get("title"), str) and body["title"], body
-    assert isinstance(body.get("detail"), str) and body["detail"], body
-    if field is not None:
-        errors = body.get("errors")
-        assert isinstance(errors, list) and errors, f"no field errors in {body}"
-        fields = [e["field"] for e in errors]
-        assert field in fields, f"expected an error naming {field!r}, got {fields}: {body}"
-        assert all(isinstance(e.get("message"), str) and e["message"] for e in errors), body
-    return dict(body)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    listings: int
-    versions: int
-    outbox_sequence: tuple[int, bool]
-
-
-async def snapshot(app: Litestar, organization_id: str) -> Snapshot:
-    """What a rejected request must leave alone: the org's listings and the search outbox.
-
-    The outbox sequence catches a new row even if the indexer has already drained it (counting
-    the rows themselves would race with the indexer draining earlier, legitimate ones)."""
-    pool = app.state.pool
-    org = UUID(organization_id)
-    row = await pool.fetchrow(
-        "SELECT count(*) AS listings, coalesce(sum(version), 0) AS versions"
-        " FROM listings WHERE organization_id = $1",
-        org,
-    )
-    seq = await pool.fetchrow("SELECT last_value, is_called FROM search_outbox_id_seq")
-    return Snapshot(row["listings"], row["versions"], (seq["last_value"], seq["is_called"]))
+from tests.conftest import ADMIN_TOKEN
+from tests.helpers import (
+    FIELD_ERROR_STATUSES,
+    assert_problem,
+    demand_body,
+    letters,
+    offer_body,
+    snapshot,
+    wait_searchable,
+)
 
 
 async def organization_count(app: Litestar) -> int:
     return int(await app.state.pool.fetchval("SELECT count(*) FROM organizations"))
-
-
-def letters(n: int = 12) -> str:
-    """A word made of letters only, so the search tokenizer keeps it whole."""
-    return "".join(secrets.choice(string.ascii_lowercase) for _ in range(n))
 
 
 def without(body: dict[str, Any], *keys: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import pytest
 from market.auth import Caller
 from market.listings.batch import write_batch
 from market.listings.batch_body import MAX_BATCH
-from tests.conftest import Org, demand_body, offer_body, wait_searchable
+from tests.helpers import Org, demand_body, offer_body, wait_searchable
 
 
 async def _count(app, org: Org) -> int:

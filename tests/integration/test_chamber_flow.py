@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Org, demand_body, offer_body
+from tests.helpers import Org, demand_body, offer_body
 from tests.integration.events_log import wait_recorded
 from tests.integration.webhook_receiver import Receiver
 

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import Org, offer_body
-
-
-async def _member(client: httpx.AsyncClient, chamber: Org) -> dict:
-    country = chamber.data["country"]  # a chamber registers firms of its own country only
-    body = {"name": "Member LLP", "kind": "exporter", "country": country, "city": chamber.data["city"]}
-    created = await client.post("/v1/organizations", json=body, headers=chamber.headers)
-    assert created.status_code == 201, created.text
-    return dict(created.json())
+from tests.helpers import add_member, offer_body
 
 
 async def test_a_chamber_verifies_its_member_and_matching_sees_it(
@@ -20,7 +12,7 @@ async def test_a_chamber_verifies_its_member_and_matching_sees_it(
 ) -> None:
     chamber = await make_org(kind="chamber", country="KZ", city="Kostanai")
     other_chamber = await make_org(kind="chamber", country="KZ", city="Almaty")
-    member = await _member(client, chamber)
+    member = await add_member(client, chamber)
     outsider = await make_org()
     assert (
         await client.post(f"/v1/organizations/{member['id']}/verify", headers=other_chamber.headers)
@@ -67,7 +59,7 @@ async def test_a_chamber_posts_and_manages_listings_for_its_members(
     client: httpx.AsyncClient, make_org, app
 ) -> None:
     chamber = await make_org(kind="chamber", country="UZ", city="Tashkent")
-    member = await _member(client, chamber)
+    member = await add_member(client, chamber)
     created = await client.post(
         "/v1/listings", json=offer_body(on_behalf_of=member["id"], status="draft"), headers=chamber.headers
     )
@@ -102,7 +94,7 @@ async def test_nobody_posts_for_an_organization_that_is_not_their_member(
 ) -> None:
     chamber = await make_org(kind="chamber", country="KZ", city="Almaty")
     other_chamber = await make_org(kind="chamber", country="KZ", city="Shymkent")
-    member = await _member(client, chamber)
+    member = await add_member(client, chamber)
     exporter = await make_org()
     for poster, target in ((other_chamber, member["id"]), (exporter, member["id"]), (chamber, exporter.id)):
         response = await client.post(

@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 
 import httpx
 from rich.console import Console
 
 from market.glossary import search_terms
 from search.rebuild import rebuild_listings
-from tests.conftest import offer_body, wait_searchable
-
-
-def _market(settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "MEILI_URL": settings.meili_url,
-        "MEILI_API_KEY": settings.meili_api_key or "",
-        "MARKET_ADMIN_TOKEN": settings.admin_token,
-        "MARKET_INDEX_PREFIX": settings.index_prefix,
-        "MARKET_ENV": "prod",
-    }
-    command = [sys.executable, "-c", "from market.cli import main; main()", *args]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+from tests.helpers import offer_body, run_market, wait_searchable
 
 
 async def test_migrate_is_idempotent(settings, app) -> None:
-    result = _market(settings, "db", "migrate")
+    result = run_market(settings, "db", "migrate")
     assert result.returncode == 0, result.stderr
     assert "applied 0 migration(s)" in result.stderr + result.stdout
 

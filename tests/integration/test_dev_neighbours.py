@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import subprocess
 import time
 from collections.abc import AsyncIterator
@@ -18,31 +17,14 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.run import free_port
-from market.devstack import ensure_meilisearch_binary
 from market.settings import settings_from_env
+from market.testing import free_port
 from tests.faults.processes import HOST, MARKET, Proc, Processes, wait_ready
-from tests.unit.test_importer import EXAMPLE
+from tests.helpers import EXAMPLE_CSV
+from tests.live import newcomer_environment
 
 DEMO_EXPORTER = "Toshkent Sopol Ceramics and Glass LLC"
 """A demo organization (market/data/demo.json), whose listings the example file adds to."""
-
-
-def dev_env(state_dir: Path) -> dict[str, str]:
-    """A newcomer's environment: no service URLs, the embedded services under ``state_dir``."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("MARKET_", "MEILI_", "LITESTAR_")) and k != "DATABASE_URL"
-    }
-    env.pop("XDG_RUNTIME_DIR", None)  # as outside a login session, where its warning showed
-    env.update(
-        MARKET_STATE_DIR=str(state_dir),
-        MEILI_BINARY=str(ensure_meilisearch_binary(settings_from_env())),
-        MARKET_RATE_LIMIT_ENABLED="false",  # the watcher below asks five times a second
-        MARKET_LOG_FORMAT="console",
-    )
-    return env
 
 
 @dataclass
@@ -95,7 +77,7 @@ async def test_commands_next_to_market_dev_use_its_services(processes: Processes
     # A state dir of the test's own, kept between runs like a newcomer's .market (the first run
     # makes the database; later ones find it and its demo data).
     state_dir = settings_from_env().state_path / "test" / "dev"
-    env = dev_env(state_dir)
+    env = newcomer_environment(state_dir)
     port = free_port()
     dev: Proc = processes.start("dev", [MARKET, "dev", "--host", HOST, "--port", str(port)], env, port)
     await wait_ready(dev, within=180)
@@ -106,7 +88,14 @@ async def test_commands_next_to_market_dev_use_its_services(processes: Processes
         commands = [
             ("search", "reindex"),
             ("db", "migrate"),
-            ("import", str(EXAMPLE), "--organization", DEMO_EXPORTER, "--rejects", str(tmp_path / "r.csv")),
+            (
+                "import",
+                str(EXAMPLE_CSV),
+                "--organization",
+                DEMO_EXPORTER,
+                "--rejects",
+                str(tmp_path / "r.csv"),
+            ),
             ("listings", "expire"),
         ]
         for command in commands:

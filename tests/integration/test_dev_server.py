@@ -10,7 +10,8 @@ import pytest
 from litestar import Litestar
 
 from market.settings import Settings
-from tests.live import organization_with_key, serve_dev
+from tests.helpers import create_organization
+from tests.live import serve_dev
 
 LOOPBACK_HOOK = {"url": "http://127.0.0.1:9/market-hooks", "events": ["match.created"]}
 
@@ -22,10 +23,8 @@ async def test_dev_server_takes_loopback_webhooks_unless_told_not_to(
     async with serve_dev(settings, tmp_path, "--no-demo", *options) as server:
         admin_token = (tmp_path / ".market" / "admin_token").read_text().strip()
         async with httpx.AsyncClient(base_url=server.base_url, timeout=15) as http:
-            _, key = await organization_with_key(http, admin_token, kind="chamber", country="UZ")
-            created = await http.post(
-                "/v1/webhooks", json=LOOPBACK_HOOK, headers={"Authorization": f"Bearer {key}"}
-            )
+            chamber = await create_organization(http, admin_token, kind="chamber", country="UZ")
+            created = await http.post("/v1/webhooks", json=LOOPBACK_HOOK, headers=chamber.headers)
     assert created.status_code == status, created.text
     if status == 422:
         assert created.headers["content-type"].startswith("application/problem+json")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import demand_body, offer_body
+from tests.helpers import demand_body, offer_body
 
 
 async def test_draft_without_code_gets_suggestions_then_publishes(

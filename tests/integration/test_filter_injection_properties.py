@@ -27,10 +27,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ADMIN_TOKEN, demand_body, offer_body, wait_searchable
+from tests.conftest import ADMIN_TOKEN
+from tests.helpers import (
+    FIELD_ERROR_STATUSES,
+    assert_problem,
+    create_organization,
+    demand_body,
+    letters,
+    offer_body,
+    wait_searchable,
+)
 from tests.hostile import hostile_variants
-from tests.integration.test_bad_input import FIELD_ERROR_STATUSES, assert_problem, letters
-from tests.live import organization_with_key
 
 __all__: list[str] = []
 
@@ -44,8 +51,7 @@ EXAMPLES = settings(
 
 
 async def _organization(client: httpx.AsyncClient, kind: str) -> dict[str, str]:
-    _, key = await organization_with_key(client, ADMIN_TOKEN, kind)
-    return {"Authorization": f"Bearer {key}"}
+    return (await create_organization(client, ADMIN_TOKEN, kind)).headers
 
 
 async def _post(client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any]) -> str:

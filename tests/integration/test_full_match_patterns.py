@@ -13,8 +13,7 @@ from litestar import Litestar
 
 from market.app import create_app
 from schemas.common import TEXT_PATTERN
-from tests.conftest import offer_body
-from tests.integration.test_bad_input import FIELD_ERROR_STATUSES, assert_problem, snapshot
+from tests.helpers import FIELD_ERROR_STATUSES, assert_problem, offer_body, snapshot
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import secrets
 import httpx
 
 from market.idempotency import SECRET_RESPONSE
-from tests.conftest import Org, offer_body
+from tests.helpers import Org, offer_body
 
 
 def _with_key(org: Org, key: str | None = None) -> dict[str, str]:

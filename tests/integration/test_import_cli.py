@@ -13,14 +13,7 @@ import httpx
 from market.listings.import_files import read_ndjson
 from market.listings.importer import acting_caller, import_rows
 from market.listings.rejects import RejectsWriter
-from tests.conftest import Org
-from tests.integration.test_cli import _market
-from tests.unit.test_importer import EXAMPLE
-
-HEADER = (
-    "external_ref,side,title,hs_code,quantity_amount,quantity_unit,origin_country,origin_city,"
-    "destination_country,destination_city"
-)
+from tests.helpers import EXAMPLE_CSV, IMPORT_HEADER, Org, run_market
 
 
 async def _count(app, org_id: str) -> int:
@@ -37,14 +30,16 @@ async def test_the_documented_example_imports_cleanly_and_again_as_updates(
 ) -> None:
     org = await make_org()
     rejects = tmp_path / "example.rejects.csv"
-    first = _market(settings, "import", str(EXAMPLE), "--organization", org.id, "--rejects", str(rejects))
+    first = run_market(
+        settings, "import", str(EXAMPLE_CSV), "--organization", org.id, "--rejects", str(rejects)
+    )
     assert first.returncode == 0, first.stderr
     assert "5 row(s)" in first.stderr and "5 created, 0 updated, 0 rejected" in first.stderr
     assert not rejects.exists()  # no rejects, no rejects file
     assert await _count(app, org.id) == 5
     # By name this time, and --strict: the same references are replaced, not duplicated.
-    again = _market(
-        settings, "import", str(EXAMPLE), "--organization", org.data["name"], "--rejects", str(rejects),
+    again = run_market(
+        settings, "import", str(EXAMPLE_CSV), "--organization", org.data["name"], "--rejects", str(rejects),
         "--strict",
     )  # fmt: skip
     assert again.returncode == 0, again.stderr
@@ -65,14 +60,14 @@ async def test_bad_rows_go_to_the_rejects_file_and_strict_fails(
     org = await make_org()
     source = tmp_path / "mixed.csv"
     source.write_text(
-        f"{HEADER}\n"
+        f"{IMPORT_HEADER}\n"
         "R-1,offer,Good plates,691200,100,H87,UZ,Tashkent,KZ,Almaty\n"
         "R-2,offer,Bad amount,691200,ten,H87,UZ,Tashkent,KZ,Almaty\n"
         "R-3,offer,Bad code,999999,100,H87,UZ,Tashkent,KZ,Almaty\n"
         "R-4,offer,No origin,691200,100,H87,,,KZ,Almaty\n"
         "R-5,offer,Bad country,691200,100,H87,uz,Tashkent,KZ,Almaty\n"
     )
-    lenient = _market(settings, "import", str(source), "--organization", org.id)
+    lenient = run_market(settings, "import", str(source), "--organization", org.id)
     assert lenient.returncode == 0, lenient.stderr
     assert "1 created, 0 updated, 4 rejected" in lenient.stderr
     rejects = tmp_path / "mixed.rejects.csv"  # the default: next to the input
@@ -86,7 +81,7 @@ async def test_bad_rows_go_to_the_rejects_file_and_strict_fails(
     assert "'ten' is not a number" in rejects.read_text()
     assert await _count(app, org.id) == 1
 
-    strict = _market(settings, "import", str(source), "--organization", org.id, "--strict")
+    strict = run_market(settings, "import", str(source), "--organization", org.id, "--strict")
     assert strict.returncode == 1, strict.stderr
     assert "0 created, 1 updated, 4 rejected" in strict.stderr
 
@@ -95,7 +90,7 @@ async def test_usage_errors_exit_2_and_write_nothing(make_org, app, settings, tm
     org = await make_org()
     source = tmp_path / "odd.csv"
     source.write_text("side,title,colour\noffer,Plates,blue\n")
-    result = _market(settings, "import", str(source), "--organization", org.id)
+    result = run_market(settings, "import", str(source), "--organization", org.id)
     assert result.returncode == 2
     assert "'colour'" in result.stderr and "quantity_amount" in result.stderr
     assert not (tmp_path / "odd.rejects.csv").exists()
@@ -104,9 +99,9 @@ async def test_usage_errors_exit_2_and_write_nothing(make_org, app, settings, tm
         (["--chamber", org.id], "not a chamber"),
         ([], "exactly one of"),
         (["--organization", org.id, "--chamber", org.id], "exactly one of"),
-        (["--organization", org.id, "--rejects", str(EXAMPLE)], "overwrite the input"),
+        (["--organization", org.id, "--rejects", str(EXAMPLE_CSV)], "overwrite the input"),
     ):
-        result = _market(settings, "import", str(EXAMPLE), *args)
+        result = run_market(settings, "import", str(EXAMPLE_CSV), *args)
         assert result.returncode == 2 and message in result.stderr, result.stderr
     assert await _count(app, org.id) == 0
 
@@ -127,10 +122,10 @@ async def test_a_chamber_imports_for_its_members_only(
     source = tmp_path / "members.csv"
     row = "offer,Plates,691200,100,H87,KZ,Almaty,UZ,Tashkent"
     source.write_text(
-        f"on_behalf_of,{HEADER}\n"
+        f"on_behalf_of,{IMPORT_HEADER}\n"
         f"{member},M-1,{row}\n{other},M-2,{row}\n{outsider.id},M-3,{row}\nnot-an-id,M-4,{row}\n"
     )
-    result = _market(settings, "import", str(source), "--chamber", chamber.data["name"])
+    result = run_market(settings, "import", str(source), "--chamber", chamber.data["name"])
     assert result.returncode == 0, result.stderr
     assert "2 created, 0 updated, 2 rejected" in result.stderr
     assert (await _count(app, member), await _count(app, other), await _count(app, outsider.id)) == (1, 1, 0)
@@ -141,7 +136,7 @@ async def test_a_chamber_imports_for_its_members_only(
     rejects = _rejects(tmp_path / "members.rejects.csv")
     assert [(r["line"], r["field"]) for r in rejects] == [("4", "on_behalf_of"), ("5", "on_behalf_of")]
     # The same file as an ordinary organization is refused whole: on_behalf_of is for chambers.
-    refused = _market(settings, "import", str(source), "--organization", outsider.id)
+    refused = run_market(settings, "import", str(source), "--organization", outsider.id)
     assert refused.returncode == 2 and "--chamber" in refused.stderr
 
 

@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_cli import _market
+from tests.helpers import EXAMPLE_CSV, run_market
 from tests.unit.test_file_sniff import NOT_TEXT
-from tests.unit.test_importer import EXAMPLE
 
 
 async def _count(app: Any, org_id: str) -> int:
@@ -38,7 +37,7 @@ async def test_a_file_that_is_not_csv_utf8_is_refused_whole(
     data, named = NOT_TEXT[kind]
     source = tmp_path / "listings.csv"
     source.write_bytes(data)
-    result = _market(settings, "import", str(source), "--organization", org.id)
+    result = run_market(settings, "import", str(source), "--organization", org.id)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and "unknown column" not in result.stderr
     message = _unboxed(result.stderr)
@@ -49,7 +48,7 @@ async def test_a_file_that_is_not_csv_utf8_is_refused_whole(
 
 
 def _example_saved_as(delimiter: str, line_end: str) -> str:
-    rows = list(csv.reader(io.StringIO(EXAMPLE.read_text(encoding="utf-8"))))
+    rows = list(csv.reader(io.StringIO(EXAMPLE_CSV.read_text(encoding="utf-8"))))
     out = io.StringIO()
     csv.writer(out, delimiter=delimiter, lineterminator=line_end).writerows(rows)
     return out.getvalue()
@@ -71,7 +70,7 @@ async def test_cr_only_semicolon_and_tab_files_import_like_the_example(
     source.write_bytes((bom + _example_saved_as(delimiter, line_end)).encode())
     if line_end == "\r":
         assert b"\n" not in source.read_bytes()
-    result = _market(settings, "import", str(source), "--organization", org.id)
+    result = run_market(settings, "import", str(source), "--organization", org.id)
     assert result.returncode == 0, result.stderr
     assert "5 created, 0 updated, 0 rejected" in result.stderr
     tiles = await app.state.pool.fetchrow(
@@ -79,7 +78,7 @@ async def test_cr_only_semicolon_and_tab_files_import_like_the_example(
         " WHERE organization_id = $1::uuid AND external_ref = 'TSC-IMP-003'",
         org.id,
     )
-    with EXAMPLE.open(encoding="utf-8") as example:
+    with EXAMPLE_CSV.open(encoding="utf-8") as example:
         expected = next(r for r in csv.DictReader(example) if r["external_ref"] == "TSC-IMP-003")
     assert tiles["description"] == expected["description"]  # quoted quotes survive the delimiter
     assert tiles["certifications"] == ["GOST 13996-2019", "ISO 13006"]  # a ';' list in a ';' file

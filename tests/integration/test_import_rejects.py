@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from market.listings.rejects import FORMULA_STARTS
-from tests.integration.test_cli import _market
-from tests.integration.test_import_cli import HEADER
+from tests.helpers import IMPORT_HEADER, run_market
 
 GOOD = "offer,Plates,691200,100,H87,UZ,Tashkent,KZ,Almaty"
 
@@ -32,11 +31,11 @@ async def test_rejects_follow_the_file_whichever_stage_refused_the_row(
 ) -> None:
     org = await make_org()
     first = tmp_path / "first.csv"
-    first.write_text(f"{HEADER}\nD-1,{GOOD}\n")
-    assert _market(settings, "import", str(first), "--organization", org.id).returncode == 0
+    first.write_text(f"{IMPORT_HEADER}\nD-1,{GOOD}\n")
+    assert run_market(settings, "import", str(first), "--organization", org.id).returncode == 0
     source = tmp_path / "mixed.csv"
     source.write_text(
-        f"{HEADER}\n"
+        f"{IMPORT_HEADER}\n"
         "D-1,demand,Plates,691200,100,H87,UZ,Tashkent,KZ,Almaty\n"  # 2: the database (side kept)
         "V-1,offer,Bad code,999999,100,H87,UZ,Tashkent,KZ,Almaty\n"  # 3: checking (HS code)
         "P-1,offer,Bad amount,691200,ten,H87,UZ,Tashkent,KZ,Almaty\n"  # 4: reading (a number)
@@ -47,7 +46,7 @@ async def test_rejects_follow_the_file_whichever_stage_refused_the_row(
     )
     rejects = tmp_path / "report" / "mixed-rejects.csv"
     rejects.parent.mkdir()
-    result = _market(
+    result = run_market(
         settings, "import", str(source), "--organization", org.id, "--rejects", str(rejects),
         "--batch-size", batch_size,
     )  # fmt: skip
@@ -71,12 +70,12 @@ async def test_no_rejects_no_file_and_an_earlier_report_at_the_path_is_removed(
     org = await make_org()
     source = tmp_path / "listings.csv"
     rejects = tmp_path / "listings.rejects.csv"
-    source.write_text(f"{HEADER}\nR-1,offer,Plates,691200,ten,H87,UZ,Tashkent,KZ,Almaty\n")
-    failed = _market(settings, "import", str(source), "--organization", org.id)
+    source.write_text(f"{IMPORT_HEADER}\nR-1,offer,Plates,691200,ten,H87,UZ,Tashkent,KZ,Almaty\n")
+    failed = run_market(settings, "import", str(source), "--organization", org.id)
     assert "1 rejected" in failed.stderr and _lines(rejects) == [("2", "quantity_amount")]
 
-    source.write_text(f"{HEADER}\nR-1,{GOOD}\n")  # fixed
-    fixed = _market(settings, "import", str(source), "--organization", org.id)
+    source.write_text(f"{IMPORT_HEADER}\nR-1,{GOOD}\n")  # fixed
+    fixed = run_market(settings, "import", str(source), "--organization", org.id)
     assert fixed.returncode == 0, fixed.stderr
     assert "1 created, 0 updated, 0 rejected" in fixed.stderr and "see " not in fixed.stderr
     assert not rejects.exists()  # the report of the failed import does not linger
@@ -84,7 +83,7 @@ async def test_no_rejects_no_file_and_an_earlier_report_at_the_path_is_removed(
     # A file that is not a rejects report is never removed, even when named as one.
     notes = tmp_path / "notes.csv"
     notes.write_text("my own notes\n")
-    kept = _market(settings, "import", str(source), "--organization", org.id, "--rejects", str(notes))
+    kept = run_market(settings, "import", str(source), "--organization", org.id, "--rejects", str(notes))
     assert kept.returncode == 0, kept.stderr
     assert notes.read_text() == "my own notes\n"
 
@@ -94,9 +93,9 @@ async def test_a_rejects_path_that_cannot_be_written_is_refused_before_any_row(
 ) -> None:
     org = await make_org()
     source = tmp_path / "listings.csv"
-    source.write_text(f"{HEADER}\nR-1,{GOOD}\nR-2,offer,Plates,691200,ten,H87,UZ,Tashkent,KZ,Almaty\n")
+    source.write_text(f"{IMPORT_HEADER}\nR-1,{GOOD}\nR-2,offer,Plates,691200,ten,H87,UZ,Tashkent,KZ,Almaty\n")
     missing = tmp_path / "no-such-folder" / "rejects.csv"
-    result = _market(settings, "import", str(source), "--organization", org.id, "--rejects", str(missing))
+    result = run_market(settings, "import", str(source), "--organization", org.id, "--rejects", str(missing))
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and "does not exist" in result.stderr
     assert await _count(app, org.id) == 0
@@ -126,9 +125,9 @@ async def test_cells_of_the_rejects_report_cannot_start_a_formula(
         ["H-3", "offer", "+1 plates", "691200", "-5", "H87", "UZ", "Tashkent", "KZ", "Almaty"],
         ["H-4", "offer", "Plates", "691200", "=1+1", "H87", "UZ", "Tashkent", "KZ", "Almaty"],
     ]
-    csv.writer(out).writerows([HEADER.split(","), *rows])
+    csv.writer(out).writerows([IMPORT_HEADER.split(","), *rows])
     source.write_text(out.getvalue())
-    result = _market(settings, "import", str(source), "--organization", org.id)
+    result = run_market(settings, "import", str(source), "--organization", org.id)
     assert result.returncode == 0, result.stderr
     assert "0 created, 0 updated, 4 rejected" in result.stderr
     report = list(csv.reader(io.StringIO((tmp_path / "hostile.rejects.csv").read_bytes().decode())))

@@ -7,7 +7,7 @@ import secrets
 import httpx
 import pytest
 
-from tests.conftest import offer_body, wait_searchable
+from tests.helpers import offer_body, wait_searchable
 
 
 @pytest.mark.parametrize("word", ["flour", "мука", "un", "ун", "ұн", "орд"])

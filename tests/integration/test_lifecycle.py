@@ -9,10 +9,8 @@ import httpx
 from litestar import Litestar
 
 from market.listings.lifecycle import ListingLifecycle
-from tests.conftest import Org, demand_body, offer_body, wait_searchable
+from tests.helpers import Org, demand_body, letters, offer_body, run_market, wait_searchable
 from tests.integration.events_log import events_about
-from tests.integration.test_bad_input import letters
-from tests.integration.test_cli import _market
 
 
 async def _post(client: httpx.AsyncClient, org: Org, body: dict[str, Any]) -> dict[str, Any]:
@@ -259,7 +257,7 @@ async def test_the_cli_runs_one_expiry_pass(
     listing = await _post(client, org, offer_body(title=f"Command-line plates {letters()}"))
     await _ends_in(app, listing["id"], "-1 minute")
 
-    result = _market(settings, "listings", "expire")
+    result = run_market(settings, "listings", "expire")
 
     assert result.returncode == 0, result.stderr
     assert "expired" in result.stdout + result.stderr

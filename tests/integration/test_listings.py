@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import demand_body, offer_body, wait_searchable
+from tests.helpers import demand_body, offer_body, wait_searchable
 
 
 async def test_create_returns_the_full_listing(client: httpx.AsyncClient, make_org) -> None:

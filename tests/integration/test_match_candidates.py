@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Org, demand_body, offer_body
+from tests.helpers import Org, demand_body, offer_body
 
 PAPER = "480256"  # a heading no other test module posts (the two tests on it see each other's)
 CARTONS = "481910"  # another, for the test that ranks

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from market.matching.recorder import MAX_EVENTS_PER_LISTING
-from tests.conftest import demand_body, offer_body
+from tests.helpers import demand_body, offer_body
 from tests.integration.events_log import wait_recorded
 
 CODE = "691200"  # ceramic plates

@@ -7,7 +7,7 @@ import secrets
 
 import httpx
 
-from tests.conftest import demand_body, offer_body, repair_listing
+from tests.helpers import demand_body, offer_body, repair_listing
 
 
 async def _inbox(client: httpx.AsyncClient, org, **params: str) -> dict:

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from market.demo import demo_data, load_demo
-from tests.conftest import offer_body, wait_matched, wait_searchable
+from tests.helpers import offer_body, wait_matched, wait_searchable
 
 
 async def _outbox_drained(app) -> None:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from litestar import Litestar
 
-from tests.conftest import Org
+from tests.helpers import Org
 
 _DEPTH = 5000
 

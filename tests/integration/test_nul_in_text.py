@@ -12,8 +12,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from tests.conftest import offer_body
-from tests.integration.test_bad_input import FIELD_ERROR_STATUSES, assert_problem, snapshot
+from tests.helpers import FIELD_ERROR_STATUSES, assert_problem, offer_body, snapshot
 
 __all__: list[str] = []
 

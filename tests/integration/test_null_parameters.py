@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from market.app import create_app
-from tests.integration.test_bad_input import assert_problem
+from tests.helpers import assert_problem
 
 DOCUMENT = create_app().openapi_schema.to_schema()
 

@@ -28,7 +28,7 @@ from litestar import Litestar
 
 from market.idempotency import REPLAYED_HEADER
 from market.settings import Settings
-from tests.conftest import offer_body
+from tests.helpers import offer_body
 from tests.live import serve
 
 PACKAGE = "market_client"

@@ -56,8 +56,8 @@ from schemathesis.specs.openapi.checks import (
 from market.app import MarketPlugin
 from market.idempotency import IDEMPOTENCY_KEY, KEY_PATTERN
 from market.settings import Settings
-from tests.conftest import offer_body
-from tests.live import organization_with_key, serve
+from tests.helpers import create_organization, offer_body
+from tests.live import serve
 
 __all__: list[str] = []
 
@@ -149,14 +149,14 @@ async def live_server(
     assert settings.admin_token
     async with serve(settings, tmp_path_factory.mktemp("fuzz"), "fuzz") as server:
         async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as http:
-            org, key = await organization_with_key(http, settings.admin_token, kind="chamber")
-            own = {"Authorization": f"Bearer {key}"}
+            org = await create_organization(http, settings.admin_token, kind="chamber")
+            key, own = org.key, org.headers
             listings = [await http.post("/v1/listings", json=offer_body(), headers=own) for _ in range(2)]
             assert all(listing.status_code == 201 for listing in listings), [x.text for x in listings]
         yield LiveServer(
             base_url=server.base_url,
             key=key,
-            organization_id=org["id"],
+            organization_id=org.id,
             listing_id=listings[0].json()["id"],
             listing_to_close=listings[1].json()["id"],
         )

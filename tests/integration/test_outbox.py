@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from market.devstack import Services
-from tests.conftest import offer_body, repair_listing, wait_searchable
+from tests.helpers import offer_body, repair_listing, wait_searchable
 
 
 async def _index_versions(app, settings, ids: list[str]) -> dict[str, int]:

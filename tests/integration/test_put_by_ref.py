@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import offer_body, wait_searchable
+from tests.helpers import offer_body, wait_searchable
 
 
 async def test_put_creates_then_replaces(client: httpx.AsyncClient, make_org, app) -> None:

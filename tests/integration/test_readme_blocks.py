@@ -17,8 +17,8 @@ from pathlib import Path
 
 from litestar import Litestar
 
-from benchmarks.run import free_port
 from market.settings import Settings
+from market.testing import free_port
 from tests.live import dev_environment, serve_dev, start_process
 
 ROOT = Path(__file__).resolve().parents[2]

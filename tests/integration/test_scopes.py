@@ -21,7 +21,7 @@ from litestar.handlers import HTTPRouteHandler
 from market.access import REQUIRES
 from market.organizations.service import default_scopes
 from schemas.organizations import ALL_SCOPES
-from tests.conftest import Org, offer_body
+from tests.helpers import Org, offer_body
 from tests.integration.events_log import delivery_of_an_update
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -6,7 +6,7 @@ import secrets
 
 import httpx
 
-from tests.conftest import demand_body, offer_body, wait_searchable
+from tests.helpers import demand_body, offer_body, wait_searchable
 
 
 async def _post(client: httpx.AsyncClient, org, body: dict) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from market.listings.fallback import search_postgres, where_clause
 from search.queries import ListingQuery, search_listings
-from tests.conftest import demand_body, offer_body, wait_searchable
+from tests.helpers import demand_body, offer_body, wait_searchable
 
 
 @pytest.fixture

@@ -25,10 +25,10 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from benchmarks.run import free_port
 from market.settings import Settings
-from tests.conftest import offer_body
-from tests.live import organization_with_key, serve
+from market.testing import free_port
+from tests.helpers import create_organization, offer_body
+from tests.live import serve
 
 __all__: list[str] = []
 
@@ -59,15 +59,16 @@ class Scenario:
         return await http.request(method, path, headers=headers, **kwargs)
 
     async def play(self, http: httpx.AsyncClient) -> None:
-        org, first = await organization_with_key(
+        org = await create_organization(
             http, self.admin_token, "exporter", contact={"email": self.email, "phone": self.phone}
         )
+        first = org.key
         self.requests += 2
-        self.organization_id, admin, key = org["id"], f"Bearer {self.admin_token}", f"Bearer {first}"
+        self.organization_id, admin, key = org.id, f"Bearer {self.admin_token}", f"Bearer {first}"
         self.secrets += [self.admin_token, first]
         self.api_keys.append(first)
         self.authorizations.add(admin)
-        org_path = f"/v1/organizations/{org['id']}"
+        org_path = f"/v1/organizations/{org.id}"
 
         # A second key, asked for twice with one Idempotency-Key: a secret is never kept for replay.
         second_id = ""
@@ -155,8 +156,8 @@ async def scenario(app: Litestar, settings: Settings, tmp_path_factory: pytest.T
     assert settings.admin_token
     run = Scenario(admin_token=settings.admin_token)
     # The webhook's receiver is a closed port on 127.0.0.1, which only this setting allows.
-    loopback = {"MARKET_LOG_LEVEL": "DEBUG", "MARKET_WEBHOOK_ALLOW_LOOPBACK": "true"}
-    async with serve(settings, tmp_path_factory.mktemp("secrets"), "secrets", **loopback) as server:
+    debug = {"log_level": "DEBUG", "webhook_allow_loopback": True}
+    async with serve(settings, tmp_path_factory.mktemp("secrets"), "secrets", **debug) as server:
         async with httpx.AsyncClient(base_url=server.base_url, timeout=15) as http:
             await run.play(http)
     run.output = server.log.read_text(errors="replace")  # complete: the server has stopped

@@ -15,11 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from benchmarks.run import free_port
 from market.server import uvicorn_config
 from market.settings import Settings, settings_from_env
+from market.testing import free_port
 from tests.faults.processes import HOST, MARKET, Proc, Processes, process_env, wait_ready
-from tests.integration.test_dev_neighbours import dev_env
+from tests.live import newcomer_environment
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def test_a_taken_port_is_refused_before_anything_starts(
     state_dir = tmp_path / "state"
     done = subprocess.run(
         [MARKET, command, "--host", HOST, "--port", str(taken_port)],
-        env=dev_env(state_dir),
+        env=newcomer_environment(state_dir),
         capture_output=True,
         text=True,
         timeout=120,
@@ -70,10 +70,8 @@ def test_settings_reach_uvicorn() -> None:
 
 async def _api(processes: Processes, settings: Settings, **env: str) -> Proc:
     port = free_port()
-    environment = process_env(
-        settings, MARKET_RATE_LIMIT_ENABLED="true", MARKET_RATE_LIMIT_ANONYMOUS="3/minute"
-    )
-    environment.pop("FORWARDED_ALLOW_IPS", None)  # uvicorn's default applies unless a test sets it
+    # No FORWARDED_ALLOW_IPS is inherited: uvicorn's default applies unless a test sets it.
+    environment = process_env(settings, rate_limit_enabled=True, rate_limit_anonymous="3/minute")
     environment.update(env)
     api = processes.start("api", [MARKET, "run", "--host", HOST, "--port", str(port)], environment, port)
     await wait_ready(api)

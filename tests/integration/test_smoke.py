@@ -4,7 +4,7 @@ import secrets
 
 import httpx
 
-from tests.conftest import offer_body, wait_searchable
+from tests.helpers import offer_body, wait_searchable
 
 
 async def test_health(client: httpx.AsyncClient) -> None:

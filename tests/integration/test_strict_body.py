@@ -10,8 +10,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from tests.conftest import offer_body
-from tests.integration.test_bad_input import assert_problem, snapshot
+from tests.helpers import assert_problem, offer_body, snapshot
 
 LAX_LISTING_VALUES = [
     pytest.param({"expires_at": 0}, "expires_at", id="datetime-as-unix-time"),

@@ -24,7 +24,8 @@ from litestar import Litestar
 from market.auth import Caller
 from market.db import connect
 from market.events import emit
-from market.settings import Settings
+from market.settings import Settings, settings_to_env
+from market.testing import service_settings
 from market.webhooks.service import create_webhook, delete_webhook
 from schemas.webhooks import WebhookCreate
 from tests.integration.webhook_receiver import Receiver
@@ -33,17 +34,10 @@ TIMEOUT_SECONDS = 5  # the worker's attempt timeout; its lease is 5 s longer
 
 
 async def start_worker(settings: Settings, log: IO[bytes]) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url or "",
-        "MEILI_URL": settings.meili_url or "",
-        "MEILI_API_KEY": settings.meili_api_key or "",
-        "MARKET_ADMIN_TOKEN": settings.admin_token or "",
-        "MARKET_INDEX_PREFIX": settings.index_prefix,
-        "MARKET_ENV": "dev",
-        "MARKET_WEBHOOK_ALLOW_LOOPBACK": "true",
-        "MARKET_WEBHOOK_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
-    }
+    worker = service_settings(
+        settings, webhook_allow_loopback=True, webhook_timeout_seconds=float(TIMEOUT_SECONDS)
+    )
+    env = {**os.environ, **settings_to_env(worker)}
     command = [sys.executable, "-c", "from market.cli import main; main()", "worker"]
     return await asyncio.create_subprocess_exec(*command, env=env, stdout=log, stderr=log)
 

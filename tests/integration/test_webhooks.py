@@ -12,8 +12,7 @@ import pytest
 from litestar import Litestar
 
 from market.events import emit
-from tests.conftest import Org, offer_body
-from tests.integration.test_chamber_members import _member
+from tests.helpers import Org, add_member, offer_body
 from tests.integration.webhook_receiver import Receiver
 
 
@@ -63,7 +62,7 @@ async def test_a_chamber_receives_signed_events_of_its_members(
     client: httpx.AsyncClient, make_org, app: Litestar, receiver: Receiver
 ) -> None:
     chamber = await make_org(kind="chamber", country="KZ", city="Kostanai")
-    member = str((await _member(client, chamber))["id"])
+    member = str((await add_member(client, chamber))["id"])
     outsider = await make_org()
     hook = await register(client, chamber, receiver, events=["match.created"], include_members=True)
     assert hook["secret"].startswith("whsec_") and hook["include_members"] is True

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from market.listings.file_sniff import SNIFF_BYTES, byte_lines, delimiter_of, line_end, not_text
 from market.listings.import_files import COLUMNS, ImportFileError, read_csv, read_ndjson
 
+__all__ = ["NOT_TEXT"]  # test_import_file_kinds feeds the same files to `market import`
+
 HEADER = "external_ref,side,title,quantity_amount,origin_country,origin_city"
 ROWS = "R-1,offer,Тарелки керамические,100,UZ,Ташкент\nR-2,demand,Пшеница,5000,KZ,Костанай\n"
 TEXT = f"{HEADER}\n{ROWS}"

@@ -20,8 +20,7 @@ from market.listings.import_files import (
 from market.listings.rejects import RejectsWriter, rejects_path_for
 from market.listings.validation import check_listing
 from schemas.listings import ListingCreate
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "listings.csv"
+from tests.helpers import EXAMPLE_CSV
 
 
 def _csv(text: str, *, chamber: bool = False, encoding: str = "utf-8") -> list:
@@ -195,7 +194,7 @@ def test_rejects_are_written_as_csv_or_ndjson(tmp_path: Path) -> None:
 
 
 def test_the_documented_example_reads_into_valid_listings() -> None:
-    with EXAMPLE.open("rb") as raw:
+    with EXAMPLE_CSV.open("rb") as raw:
         rows = list(read_csv(raw, chamber=False))
     assert len(rows) == 5
     for row in rows:

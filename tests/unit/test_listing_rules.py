@@ -12,7 +12,7 @@ from market.listings.validation import check_listing
 from market.places import near_places, parse_near
 from schemas.listings import ListingCreate
 from search.documents import ListingSource, listing_to_document
-from tests.conftest import demand_body, offer_body
+from tests.helpers import demand_body, offer_body
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 

@@ -14,7 +14,7 @@ import httpx
 import msgspec
 import pytest
 
-from benchmarks.run import free_port
+from market.testing import free_port
 from market.webhooks.signing import generate_secret, signed_headers
 
 RECEIVER = Path(__file__).resolve().parents[2] / "docs" / "examples" / "webhook_receiver.py"
