@@ -64,18 +64,16 @@ class ListingController(Controller):
         operation_id="createListing",
         responses=problem_responses(400, 401, 403, 409, 413, 422),
         status_code=201,
-        **requires("listings:write"),
+        **requires("listings:write", organization=True),
     )
     async def create(
         self,
         data: ListingBody[ListingCreate],
-        caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        caller_organization: NamedDependency[UUID],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> Response[ListingOwner]:
         """Post an export offer or an import demand."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            listing = await service.create_listing(conn, organization_id, data)
+        listing = await service.create_listing(connection, caller_organization, data)
         return listing_with_etag(listing, 201)  # type: ignore[return-value]
 
     @post(
@@ -85,16 +83,15 @@ class ListingController(Controller):
         status_code=200,
         request_max_body_size=BATCH_MAX_BYTES,
         operation_class=BatchOperation,
-        **requires("listings:write"),
+        **requires("listings:write", organization=True),
     )
     async def batch(
         self,
         request: Request[Any, Any, Any],
         caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        pool: NamedDependency[asyncpg.Pool],  # a connection is taken once the body is read and decoded
     ) -> BatchResults:
         """Create or update up to 1,000 listings; one result per item, in input order."""
-        caller.require_organization()
         items = parse_batch_body(await request.body(), request.content_type[0])
         return summarize(await write_batch(pool, caller, items))
 
@@ -107,48 +104,46 @@ class ListingController(Controller):
             ),
             **problem_responses(400, 401, 403, 409, 413, 422),
         },
-        **requires("listings:write"),
+        **requires("listings:write", organization=True),
     )
     async def put_by_ref(
         self,
         external_ref: Annotated[str, PathParameter(pattern=EXTERNAL_REF_PATTERN)],
         data: ListingBody[ListingCreate],
-        caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        caller_organization: NamedDependency[UUID],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> Response[ListingOwner]:
         """Create or replace your listing with this external reference (201 created, 200 replaced)."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            listing, created = await service.put_by_ref(conn, organization_id, external_ref, data)
+        listing, created = await service.put_by_ref(connection, caller_organization, external_ref, data)
         return listing_with_etag(listing, 201 if created else 200)  # type: ignore[return-value]
 
     @get("/{listing_id:uuid}", operation_id="getListing", responses=problem_responses(400, 401, 404))
     async def get_one(
-        self, listing_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+        self,
+        listing_id: FromPath[UUID],
+        caller: NamedDependency[Caller],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> Response[Listing]:
         """One listing, with its ETag. Drafts are visible to their owner only."""
-        async with pool.acquire() as conn:
-            listing = await service.get_listing(conn, listing_id, caller.organization_id)
+        listing = await service.get_listing(connection, listing_id, caller.organization_id)
         return listing_with_etag(listing)
 
     @patch(
         "/{listing_id:uuid}",
         operation_id="updateListing",
         responses=problem_responses(400, 401, 403, 404, 409, 412, 413, 422, 428),
-        **requires("listings:write"),
+        **requires("listings:write", organization=True),
     )
     async def update(
         self,
         listing_id: FromPath[UUID],
         data: JSONBody[ListingPatch],
-        caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        caller_organization: NamedDependency[UUID],
+        connection: NamedDependency[asyncpg.Connection],
         if_match: Annotated[str | None, HeaderParameter(name="If-Match", schema_extra=not_null(str))] = None,
     ) -> Response[ListingOwner]:
         """Change your listing. Send If-Match with the ETag you read; a stale one gets 412."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            listing = await service.patch_listing(conn, listing_id, organization_id, data, if_match)
+        listing = await service.patch_listing(connection, listing_id, caller_organization, data, if_match)
         return listing_with_etag(listing)  # type: ignore[return-value]
 
     @delete(
@@ -156,23 +151,23 @@ class ListingController(Controller):
         operation_id="closeListing",
         responses=problem_responses(400, 401, 403, 404),
         status_code=204,
-        **requires("listings:write"),
+        **requires("listings:write", organization=True),
     )
     async def close(
-        self, listing_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+        self,
+        listing_id: FromPath[UUID],
+        caller_organization: NamedDependency[UUID],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> None:
         """Close your listing: it leaves search and matching for good."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            await service.close_listing(conn, listing_id, organization_id)
+        await service.close_listing(connection, listing_id, caller_organization)
 
     @get("/", operation_id="searchListings", responses=problem_responses(400, 401, 422, 503))
     async def search(
         self,
         search_reader: NamedDependency[SearchReader],
         settings: NamedDependency[Settings],
-        caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        pool: NamedDependency[asyncpg.Pool],  # a connection only if Meilisearch cannot answer
         q: Annotated[
             str,
             QueryParameter(
