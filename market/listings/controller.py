@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
@@ -20,22 +20,17 @@ from market.listings import service
 from market.listings.batch import parse_batch_body, summarize, write_batch
 from market.listings.fallback import search_postgres
 from market.listings.openapi import BATCH_MAX_BYTES, BatchOperation
+from market.listings.search_params import listing_query_dependency
 from market.params import not_null
-from market.places import near_places
 from market.problems import problem_responses
 from market.settings import Settings
 from schemas.common import (
     COUNTRY_PATTERN,
     EXTERNAL_REF_PATTERN,
-    HS_PREFIX_PATTERN,
-    INCOTERM_PATTERN,
-    NEAR_PATTERN,
-    TEXT_PATTERN,
-    TransportMode,
 )
 from schemas.listings import BatchResults, Listing, ListingCreate, ListingOwner, ListingPatch, SearchResults
 from search.client import SearchReader, SearchUnavailable
-from search.queries import ListingQuery, SortKey, search_listings
+from search.queries import ListingQuery, search_listings
 
 __all__ = ["DEGRADED_HEADER", "ListingController", "listing_with_etag"]
 
@@ -162,60 +157,18 @@ class ListingController(Controller):
         """Close your listing: it leaves search and matching for good."""
         await service.close_listing(connection, listing_id, caller_organization)
 
-    @get("/", operation_id="searchListings", responses=problem_responses(400, 401, 422, 503))
+    @get(
+        "/",
+        operation_id="searchListings",
+        responses=problem_responses(400, 401, 422, 503),
+        dependencies={"listing_search": listing_query_dependency},
+    )
     async def search(
         self,
         search_reader: NamedDependency[SearchReader],
         settings: NamedDependency[Settings],
         pool: NamedDependency[asyncpg.Pool],  # a connection only if Meilisearch cannot answer
-        q: Annotated[
-            str,
-            QueryParameter(
-                max_length=200, pattern=TEXT_PATTERN, description="Free text, any language (no NUL)"
-            ),
-        ] = "",
-        side: Annotated[
-            Literal["offer", "demand"] | None,
-            QueryParameter(schema_extra=not_null(str, enum=("offer", "demand"))),
-        ] = None,
-        hs_code: Annotated[
-            str | None,
-            QueryParameter(
-                pattern=HS_PREFIX_PATTERN,
-                description="HS prefix: 2, 4 or 6 digits",
-                schema_extra=not_null(str),
-            ),
-        ] = None,
-        origin_country: Country = None,
-        destination_country: Country = None,
-        incoterm: Annotated[
-            str | None, QueryParameter(pattern=INCOTERM_PATTERN, schema_extra=not_null(str))
-        ] = None,
-        transport_mode: Annotated[
-            TransportMode | None,
-            QueryParameter(schema_extra=not_null(str, enum=get_args(TransportMode))),
-        ] = None,
-        near: Annotated[
-            str | None,
-            QueryParameter(
-                pattern=NEAR_PATTERN,
-                schema_extra=not_null(str),
-                max_length=64,
-                description=(
-                    "Circle as lat,lon,km: latitude -90..90, longitude -180..180,"
-                    " radius over 0 and at most 5000 km, e.g. 41.31,69.28,300"
-                ),
-            ),
-        ] = None,
-        sort: Annotated[
-            SortKey | None,
-            QueryParameter(
-                description="created_at (newest first) or price",
-                schema_extra=not_null(str, enum=get_args(SortKey)),
-            ),
-        ] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
-        offset: Annotated[int, QueryParameter(ge=0, le=9900)] = 0,
+        listing_search: NamedDependency[ListingQuery],
     ) -> Response[SearchResults]:
         """Search active listings, typo-tolerant, with filters and facet counts.
 
@@ -223,26 +176,13 @@ class ListingController(Controller):
         (every word must appear; newest first), and the response carries
         ``X-Search-Degraded: postgresql``.
         """
-        query = ListingQuery(
-            q=q.strip(),
-            side=side,
-            hs_code=hs_code,
-            origin_country=origin_country,
-            destination_country=destination_country,
-            incoterm=incoterm,
-            transport_mode=transport_mode,
-            place_ids=near_places(near) if near else None,
-            sort=sort,
-            limit=limit,
-            offset=offset,
-        )
         try:
-            return Response(await search_listings(search_reader, settings.listings_index, query))
+            return Response(await search_listings(search_reader, settings.listings_index, listing_search))
         except SearchUnavailable as exc:
             log.warning("search answered from PostgreSQL", reason=str(exc))
         try:
             async with pool.acquire() as conn:
-                results = await search_postgres(conn, query)
+                results = await search_postgres(conn, listing_search)
         except (asyncpg.PostgresError, OSError) as exc:
             raise ServiceUnavailable("search is unavailable right now; retry shortly") from exc
         return Response(results, headers={DEGRADED_HEADER: "postgresql"})
