@@ -293,9 +293,7 @@ async def find_matches(
     filters: MatchFilters,
 ) -> Matches:
     """Ranked counterparts for a listing: the owner's any listing, anyone's active public one.
-
-    Given the pool, each query takes a connection of its own, so none is held while Meilisearch
-    answers; given a connection (a job's transaction), every query runs on it."""
+    Given the pool, each query takes its own connection: none is held while Meilisearch answers."""
     subject = await db.fetchrow(VIEW_SQL, listing_id)
     owner = subject is not None and subject["organization_id"] == viewer
     if subject is None or not (owner or subject["status"] == "active"):
