@@ -1,7 +1,9 @@
 """Who may call each route, declared once where the route is declared.
 
 ``@post(..., **requires("listings:write"))`` names the scope a route needs (``requires()`` asks
-for any valid credential). One app-wide guard enforces it before the handler runs, and
+for any valid credential), and ``requires(..., organization=True)`` says the route acts as the
+caller's organization, so the admin token is refused too. One app-wide guard enforces both before
+the handler runs, and
 ``declare_security`` writes the same fact into each OpenAPI operation: required where a route
 requires a key (with the scope), optional where a key only changes what the caller sees, none for
 the probes. The gate middleware (``market.gate``) has already authenticated the caller.
@@ -19,6 +21,7 @@ from litestar.types import Scope
 from market.auth import ANONYMOUS, Caller
 
 __all__ = [
+    "AS_ORGANIZATION",
     "OPEN_PATHS",
     "REQUIRES",
     "caller_of",
@@ -31,6 +34,9 @@ __all__ = [
 REQUIRES = "requires"
 """Route handler ``opt`` key: the scope the route needs ("" for any valid credential)."""
 
+AS_ORGANIZATION = "as_organization"
+"""Route handler ``opt`` key: true when the route acts as the caller's organization."""
+
 OPEN_PATHS = frozenset({"/health", "/ready"})
 """Probes: no credential is read, no budget is spent."""
 
@@ -38,9 +44,11 @@ _CALLER = "market.caller"
 _SCHEME = "ApiKey"
 
 
-def requires(scope: str = "") -> dict[str, Any]:
-    """Route decorator keywords (they land in the handler's ``opt``) naming what a route needs."""
-    return {REQUIRES: scope}
+def requires(scope: str = "", *, organization: bool = False) -> dict[str, Any]:
+    """Route decorator keywords (they land in the handler's ``opt``) naming what a route needs:
+    a credential with ``scope`` and, with ``organization``, an organization's key (the handler
+    then asks for ``caller_organization``)."""
+    return {REQUIRES: scope, AS_ORGANIZATION: True} if organization else {REQUIRES: scope}
 
 
 def keep_caller(scope: Scope, caller: Caller) -> None:
@@ -54,10 +62,14 @@ def caller_of(scope: Scope) -> Caller:
 
 
 def scope_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """App-wide guard: 401 without a credential, 403 without the scope the route names."""
+    """App-wide guard: 401 without a credential, 403 without the scope the route names, and for
+    a route that acts as an organization, 403 for the admin token."""
     needed = handler.opt.get(REQUIRES)
     if needed is not None:
-        caller_of(connection.scope).require_scope(needed)
+        caller = caller_of(connection.scope)
+        caller.require_scope(needed)
+        if handler.opt.get(AS_ORGANIZATION):
+            caller.require_organization()
 
 
 def security_of(handler: HTTPRouteHandler, path: str) -> list[dict[str, list[str]]]:

@@ -12,14 +12,17 @@ every side, ``?listing_id=null`` read the whole inbox). ``refuse_null_for_absent
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
 import msgspec
 from litestar import Request
 from litestar.exceptions import ValidationException
+from litestar.handlers import BaseRouteHandler
 from litestar.openapi.spec import OpenAPIType
 from litestar.params import ParameterKwarg
+from litestar.typing import FieldDefinition
 
 __all__ = ["INT64_MAX", "not_null", "refuse_null_for_absent"]
 
@@ -54,6 +57,20 @@ def _taken_as_absent(annotation: Any) -> bool:
         return False
 
 
+def _parameters(handler: BaseRouteHandler) -> Iterator[tuple[str, FieldDefinition]]:
+    """The handler's parameters, with those of the dependencies it asks for in their place."""
+    dependencies = handler.resolve_dependencies()
+
+    def walk(fields: dict[str, FieldDefinition]) -> Iterator[tuple[str, FieldDefinition]]:
+        for name, field in fields.items():
+            if name in dependencies:
+                yield from walk(dependencies[name].parsed_fn_signature.parameters)
+            else:
+                yield name, field
+
+    return walk(handler.parsed_fn_signature.parameters)
+
+
 async def refuse_null_for_absent(request: Request[Any, Any, Any]) -> None:
     """``before_request`` hook: a query value ``null`` for a parameter that is not a string is a 400.
 
@@ -61,7 +78,7 @@ async def refuse_null_for_absent(request: Request[Any, Any, Any]) -> None:
     sent = {key for key, value in request.query_params.multi_items() if value == "null"}
     if not sent:
         return
-    for name, field in request.route_handler.parsed_fn_signature.parameters.items():
+    for name, field in _parameters(request.route_handler):
         kwarg = field.kwarg_definition
         key = (kwarg.query if isinstance(kwarg, ParameterKwarg) else None) or name
         if key in sent and _taken_as_absent(field.annotation):

@@ -16,7 +16,6 @@ from litestar.params import FromPath
 
 from market.access import requires
 from market.alerts import service
-from market.auth import Caller
 from market.examples import example_body
 from market.problems import problem_responses
 from schemas.alerts import Alert, AlertCreate, AlertList
@@ -50,53 +49,56 @@ class AlertController(Controller):
         operation_id="createAlert",
         responses=problem_responses(400, 401, 403, 409, 413, 422),
         status_code=201,
-        **requires(SCOPE),
+        **requires(SCOPE, organization=True),
     )
     async def create(
         self,
         data: AlertBody,
-        caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        caller_organization: NamedDependency[UUID],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> Alert:
         """Save a search: new listings of other organizations that fit it raise alert.matched."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            return await service.create_alert(conn, organization_id, data)
+        return await service.create_alert(connection, caller_organization, data)
 
-    @get("/", operation_id="listAlerts", responses=problem_responses(401, 403), **requires(SCOPE))
+    @get(
+        "/",
+        operation_id="listAlerts",
+        responses=problem_responses(401, 403),
+        **requires(SCOPE, organization=True),
+    )
     async def list_all(
-        self, caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+        self, caller_organization: NamedDependency[UUID], connection: NamedDependency[asyncpg.Connection]
     ) -> AlertList:
         """Your saved searches, oldest first."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            return await service.list_alerts(conn, organization_id)
+        return await service.list_alerts(connection, caller_organization)
 
     @get(
         "/{alert_id:uuid}",
         operation_id="getAlert",
         responses=problem_responses(400, 401, 403, 404),
-        **requires(SCOPE),
+        **requires(SCOPE, organization=True),
     )
     async def get_one(
-        self, alert_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+        self,
+        alert_id: FromPath[UUID],
+        caller_organization: NamedDependency[UUID],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> Alert:
         """One of your saved searches."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            return await service.get_alert(conn, organization_id, alert_id)
+        return await service.get_alert(connection, caller_organization, alert_id)
 
     @delete(
         "/{alert_id:uuid}",
         operation_id="deleteAlert",
         responses=problem_responses(400, 401, 403, 404),
         status_code=204,
-        **requires(SCOPE),
+        **requires(SCOPE, organization=True),
     )
     async def remove(
-        self, alert_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+        self,
+        alert_id: FromPath[UUID],
+        caller_organization: NamedDependency[UUID],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> None:
         """Delete one of your saved searches: it stops raising alerts at once."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            await service.delete_alert(conn, organization_id, alert_id)
+        await service.delete_alert(connection, caller_organization, alert_id)

@@ -10,6 +10,7 @@ import msgspec
 from market.code_lookups import hs_entry, is_country, is_incoterm
 from market.db.locks import hold_organization_limit
 from market.errors import Conflict, InvalidInput, NotFound
+from market.listings.search_params import listing_query
 from market.places import near_places
 from schemas.alerts import Alert, AlertCreate, AlertFilters, AlertList
 from schemas.common import FieldError
@@ -83,17 +84,7 @@ def alert_query(
     filters: AlertFilters, place_ids: tuple[str, ...] | None, *, organization_id: UUID
 ) -> ListingQuery:
     """The listing search an alert stands for, as its own organization would run it."""
-    return ListingQuery(
-        q=filters.q,
-        side=filters.side,
-        hs_code=filters.hs_code,
-        origin_country=filters.origin_country,
-        destination_country=filters.destination_country,
-        incoterm=filters.incoterm,
-        transport_mode=filters.transport_mode,
-        place_ids=place_ids,
-        exclude_organization_id=str(organization_id),
-    )
+    return listing_query(filters, place_ids, exclude_organization_id=str(organization_id))
 
 
 async def create_alert(conn: asyncpg.Connection, organization_id: UUID, data: AlertCreate) -> Alert:

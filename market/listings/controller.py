@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
@@ -20,22 +20,17 @@ from market.listings import service
 from market.listings.batch import parse_batch_body, summarize, write_batch
 from market.listings.fallback import DEGRADED_HEADER, search_postgres
 from market.listings.openapi import BATCH_MAX_BYTES, BatchOperation
+from market.listings.search_params import listing_query_dependency
 from market.params import not_null
-from market.places import near_places
 from market.problems import problem_responses
 from market.settings import Settings
 from schemas.common import (
     COUNTRY_PATTERN,
     EXTERNAL_REF_PATTERN,
-    HS_PREFIX_PATTERN,
-    INCOTERM_PATTERN,
-    NEAR_PATTERN,
-    TEXT_PATTERN,
-    TransportMode,
 )
 from schemas.listings import BatchResults, Listing, ListingCreate, ListingOwner, ListingPatch, SearchResults
 from search.client import SearchReader, SearchUnavailable
-from search.queries import ListingQuery, SortKey, search_listings
+from search.queries import ListingQuery, search_listings
 
 __all__ = ["ListingController", "listing_with_etag"]
 
@@ -61,18 +56,16 @@ class ListingController(Controller):
         operation_id="createListing",
         responses=problem_responses(400, 401, 403, 409, 413, 422),
         status_code=201,
-        **requires("listings:write"),
+        **requires("listings:write", organization=True),
     )
     async def create(
         self,
         data: ListingBody[ListingCreate],
-        caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        caller_organization: NamedDependency[UUID],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> Response[ListingOwner]:
         """Post an export offer or an import demand."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            listing = await service.create_listing(conn, organization_id, data)
+        listing = await service.create_listing(connection, caller_organization, data)
         return listing_with_etag(listing, 201)  # type: ignore[return-value]
 
     @post(
@@ -82,16 +75,15 @@ class ListingController(Controller):
         status_code=200,
         request_max_body_size=BATCH_MAX_BYTES,
         operation_class=BatchOperation,
-        **requires("listings:write"),
+        **requires("listings:write", organization=True),
     )
     async def batch(
         self,
         request: Request[Any, Any, Any],
         caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        pool: NamedDependency[asyncpg.Pool],  # a connection is taken once the body is read and decoded
     ) -> BatchResults:
         """Create or update up to 1,000 listings; one result per item, in input order."""
-        caller.require_organization()
         items = parse_batch_body(await request.body(), request.content_type[0])
         return summarize(await write_batch(pool, caller, items))
 
@@ -104,48 +96,46 @@ class ListingController(Controller):
             ),
             **problem_responses(400, 401, 403, 409, 413, 422),
         },
-        **requires("listings:write"),
+        **requires("listings:write", organization=True),
     )
     async def put_by_ref(
         self,
         external_ref: Annotated[str, PathParameter(pattern=EXTERNAL_REF_PATTERN)],
         data: ListingBody[ListingCreate],
-        caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        caller_organization: NamedDependency[UUID],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> Response[ListingOwner]:
         """Create or replace your listing with this external reference (201 created, 200 replaced)."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            listing, created = await service.put_by_ref(conn, organization_id, external_ref, data)
+        listing, created = await service.put_by_ref(connection, caller_organization, external_ref, data)
         return listing_with_etag(listing, 201 if created else 200)  # type: ignore[return-value]
 
     @get("/{listing_id:uuid}", operation_id="getListing", responses=problem_responses(400, 401, 404))
     async def get_one(
-        self, listing_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+        self,
+        listing_id: FromPath[UUID],
+        caller: NamedDependency[Caller],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> Response[Listing]:
         """One listing, with its ETag. Drafts are visible to their owner only."""
-        async with pool.acquire() as conn:
-            listing = await service.get_listing(conn, listing_id, caller.organization_id)
+        listing = await service.get_listing(connection, listing_id, caller.organization_id)
         return listing_with_etag(listing)
 
     @patch(
         "/{listing_id:uuid}",
         operation_id="updateListing",
         responses=problem_responses(400, 401, 403, 404, 409, 412, 413, 422, 428),
-        **requires("listings:write"),
+        **requires("listings:write", organization=True),
     )
     async def update(
         self,
         listing_id: FromPath[UUID],
         data: JSONBody[ListingPatch],
-        caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        caller_organization: NamedDependency[UUID],
+        connection: NamedDependency[asyncpg.Connection],
         if_match: Annotated[str | None, HeaderParameter(name="If-Match", schema_extra=not_null(str))] = None,
     ) -> Response[ListingOwner]:
         """Change your listing. Send If-Match with the ETag you read; a stale one gets 412."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            listing = await service.patch_listing(conn, listing_id, organization_id, data, if_match)
+        listing = await service.patch_listing(connection, listing_id, caller_organization, data, if_match)
         return listing_with_etag(listing)  # type: ignore[return-value]
 
     @delete(
@@ -153,71 +143,29 @@ class ListingController(Controller):
         operation_id="closeListing",
         responses=problem_responses(400, 401, 403, 404),
         status_code=204,
-        **requires("listings:write"),
+        **requires("listings:write", organization=True),
     )
     async def close(
-        self, listing_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+        self,
+        listing_id: FromPath[UUID],
+        caller_organization: NamedDependency[UUID],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> None:
         """Close your listing: it leaves search and matching for good."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            await service.close_listing(conn, listing_id, organization_id)
+        await service.close_listing(connection, listing_id, caller_organization)
 
-    @get("/", operation_id="searchListings", responses=problem_responses(400, 401, 422, 503))
+    @get(
+        "/",
+        operation_id="searchListings",
+        responses=problem_responses(400, 401, 422, 503),
+        dependencies={"listing_search": listing_query_dependency},
+    )
     async def search(
         self,
         search_reader: NamedDependency[SearchReader],
         settings: NamedDependency[Settings],
-        caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
-        q: Annotated[
-            str,
-            QueryParameter(
-                max_length=200, pattern=TEXT_PATTERN, description="Free text, any language (no NUL)"
-            ),
-        ] = "",
-        side: Annotated[
-            Literal["offer", "demand"] | None,
-            QueryParameter(schema_extra=not_null(str, enum=("offer", "demand"))),
-        ] = None,
-        hs_code: Annotated[
-            str | None,
-            QueryParameter(
-                pattern=HS_PREFIX_PATTERN,
-                description="HS prefix: 2, 4 or 6 digits",
-                schema_extra=not_null(str),
-            ),
-        ] = None,
-        origin_country: Country = None,
-        destination_country: Country = None,
-        incoterm: Annotated[
-            str | None, QueryParameter(pattern=INCOTERM_PATTERN, schema_extra=not_null(str))
-        ] = None,
-        transport_mode: Annotated[
-            TransportMode | None,
-            QueryParameter(schema_extra=not_null(str, enum=get_args(TransportMode))),
-        ] = None,
-        near: Annotated[
-            str | None,
-            QueryParameter(
-                pattern=NEAR_PATTERN,
-                schema_extra=not_null(str),
-                max_length=64,
-                description=(
-                    "Circle as lat,lon,km: latitude -90..90, longitude -180..180,"
-                    " radius over 0 and at most 5000 km, e.g. 41.31,69.28,300"
-                ),
-            ),
-        ] = None,
-        sort: Annotated[
-            SortKey | None,
-            QueryParameter(
-                description="created_at (newest first) or price",
-                schema_extra=not_null(str, enum=get_args(SortKey)),
-            ),
-        ] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
-        offset: Annotated[int, QueryParameter(ge=0, le=9900)] = 0,
+        pool: NamedDependency[asyncpg.Pool],  # a connection only if Meilisearch cannot answer
+        listing_search: NamedDependency[ListingQuery],
     ) -> Response[SearchResults]:
         """Search active listings, typo-tolerant, with filters and facet counts.
 
@@ -225,26 +173,13 @@ class ListingController(Controller):
         (every word must appear; newest first), and the response carries
         ``X-Search-Degraded: postgresql``.
         """
-        query = ListingQuery(
-            q=q.strip(),
-            side=side,
-            hs_code=hs_code,
-            origin_country=origin_country,
-            destination_country=destination_country,
-            incoterm=incoterm,
-            transport_mode=transport_mode,
-            place_ids=near_places(near) if near else None,
-            sort=sort,
-            limit=limit,
-            offset=offset,
-        )
         try:
-            return Response(await search_listings(search_reader, settings.listings_index, query))
+            return Response(await search_listings(search_reader, settings.listings_index, listing_search))
         except SearchUnavailable as exc:
             log.warning("search answered from PostgreSQL", reason=str(exc))
         try:
             async with pool.acquire() as conn:
-                results = await search_postgres(conn, query)
+                results = await search_postgres(conn, listing_search)
         except (asyncpg.PostgresError, OSError) as exc:
             raise ServiceUnavailable("search is unavailable right now; retry shortly") from exc
         return Response(results, headers={DEGRADED_HEADER: "postgresql"})

@@ -11,7 +11,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter
 
 from market.access import requires
-from market.auth import Caller
 from market.examples import example_body
 from market.listings import lifecycle
 from market.listings.controller import listing_with_etag
@@ -42,20 +41,18 @@ class LifecycleController(Controller):
         status_code=200,
         responses=problem_responses(400, 401, 403, 404, 409, 412, 413, 422),
         operation_class=OptionalBody,
-        **requires("listings:write"),
+        **requires("listings:write", organization=True),
     )
     async def renew(
         self,
         listing_id: FromPath[UUID],
-        caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        caller_organization: NamedDependency[UUID],
+        connection: NamedDependency[asyncpg.Connection],
         data: RenewBody = None,
         if_match: Annotated[str | None, HeaderParameter(name="If-Match", schema_extra=not_null(str))] = None,
     ) -> Response[ListingOwner]:
         """Renew your listing (default 90 days, at most 365); an expired one goes back on the market."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            listing = await lifecycle.renew_listing(
-                conn, listing_id, organization_id, data or ListingRenew(), if_match
-            )
+        listing = await lifecycle.renew_listing(
+            connection, listing_id, caller_organization, data or ListingRenew(), if_match
+        )
         return listing_with_etag(listing)  # type: ignore[return-value]

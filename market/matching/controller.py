@@ -37,7 +37,7 @@ class MatchController(Controller):
         self,
         listing_id: FromPath[UUID],
         caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        pool: NamedDependency[asyncpg.Pool],  # each query takes a connection: none waits on Meilisearch
         search_reader: NamedDependency[SearchReader],
         settings: NamedDependency[Settings],
         via: Annotated[
@@ -64,10 +64,9 @@ class MatchController(Controller):
         """Counterparts for a listing, best first, each with its score parts, route and a one-line reason."""
         filters = MatchFilters(via=via, mode=mode, max_days=max_days, min_score=min_score, limit=limit)
         try:
-            async with pool.acquire() as conn:
-                return await find_matches(
-                    conn, search_reader, settings.listings_index, listing_id, caller.organization_id, filters
-                )
+            return await find_matches(
+                pool, search_reader, settings.listings_index, listing_id, caller.organization_id, filters
+            )
         except SearchUnavailable as exc:
             raise ServiceUnavailable(
                 "matching needs the search index, which is unavailable; retry shortly"
@@ -79,11 +78,11 @@ class MatchController(Controller):
     operation_id="matchInbox",
     tags=["matching"],
     responses=problem_responses(400, 401, 403, 422),
-    **requires("read"),
+    **requires("read", organization=True),
 )
 async def match_inbox(
-    caller: NamedDependency[Caller],
-    pool: NamedDependency[asyncpg.Pool],
+    caller_organization: NamedDependency[UUID],
+    connection: NamedDependency[asyncpg.Connection],
     listing_id: Annotated[
         UUID | None,
         QueryParameter(description="Only events for this listing of yours", schema_extra=not_null(UUID)),
@@ -100,6 +99,6 @@ async def match_inbox(
     limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
 ) -> MatchInbox:
     """Your match inbox: counterparts found for your active listings, newest first."""
-    organization_id = caller.require_organization()
-    async with pool.acquire() as conn:
-        return await read_inbox(conn, organization_id, cursor=cursor, listing_id=listing_id, limit=limit)
+    return await read_inbox(
+        connection, caller_organization, cursor=cursor, listing_id=listing_id, limit=limit
+    )

@@ -285,27 +285,28 @@ async def _candidate_ids(reader: SearchReader, index: str, subject: asyncpg.Reco
 
 
 async def find_matches(
-    conn: asyncpg.Connection,
+    db: asyncpg.Connection | asyncpg.Pool,
     reader: SearchReader,
     index: str,
     listing_id: UUID,
     viewer: UUID | None,
     filters: MatchFilters,
 ) -> Matches:
-    """Ranked counterparts for a listing: the owner's any listing, anyone's active public one."""
-    subject = await conn.fetchrow(VIEW_SQL, listing_id)
+    """Ranked counterparts for a listing: the owner's any listing, anyone's active public one.
+    Given the pool, each query takes its own connection: none is held while Meilisearch answers."""
+    subject = await db.fetchrow(VIEW_SQL, listing_id)
     owner = subject is not None and subject["organization_id"] == viewer
     if subject is None or not (owner or subject["status"] == "active"):
         raise NotFound(f"no listing with id {listing_id}")
     if subject["hs_code"] is None:
         raise InvalidInput.field("hs_code", "set the listing's HS code first: matching pivots on it")
-    network, _ = await current_network(conn)
+    network, _ = await current_network(db)
     if filters.via and filters.via not in network.crossings:
         raise InvalidInput.field(
             "via", f"no border crossing with id '{filters.via}' (GET /v1/border-crossings)"
         )
     ids = await _candidate_ids(reader, index, subject)
-    rows = await conn.fetch(CANDIDATES_SQL, ids) if ids else []
+    rows = await db.fetch(CANDIDATES_SQL, ids) if ids else []
     # Scoring plans a route per new pair of places: pure Python, tens of milliseconds when the
     # route cache is cold, so it runs beside the event loop rather than on it.
     best = await asyncio.to_thread(_rank, subject, rows, network, filters)

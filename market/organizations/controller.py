@@ -55,20 +55,22 @@ class OrganizationController(Controller):
         self,
         data: OrganizationBody[OrganizationCreate],
         caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> OrganizationPrivate:
         """Create an organization (platform admin, or a chamber creating a member)."""
-        async with pool.acquire() as conn:
-            return await service.create_organization(conn, caller, data)
+        return await service.create_organization(connection, caller, data)
 
-    @get("/me", operation_id="getMyOrganization", responses=problem_responses(401, 403), **requires())
+    @get(
+        "/me",
+        operation_id="getMyOrganization",
+        responses=problem_responses(401, 403),
+        **requires(organization=True),
+    )
     async def me(
-        self, caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+        self, caller_organization: NamedDependency[UUID], connection: NamedDependency[asyncpg.Connection]
     ) -> OrganizationPrivate:
         """The organization the API key belongs to."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            org = await service.get_organization(conn, organization_id, with_contact=True)
+        org = await service.get_organization(connection, caller_organization, with_contact=True)
         assert isinstance(org, OrganizationPrivate)
         return org
 
@@ -82,11 +84,12 @@ class OrganizationController(Controller):
         self,
         organization_id: FromPath[UUID],
         caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> OrganizationPublic | OrganizationPrivate:
         """One organization; contact details only for authenticated callers."""
-        async with pool.acquire() as conn:
-            return await service.get_organization(conn, organization_id, with_contact=not caller.is_anonymous)
+        return await service.get_organization(
+            connection, organization_id, with_contact=not caller.is_anonymous
+        )
 
     @post(
         "/{organization_id:uuid}/api-keys",
@@ -101,12 +104,11 @@ class OrganizationController(Controller):
         self,
         organization_id: FromPath[UUID],
         caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        connection: NamedDependency[asyncpg.Connection],
         data: JSONBody[ApiKeyCreate | None] = None,
     ) -> ApiKeyCreated:
         """Issue an API key. The secret is in this response only; store it now."""
-        async with pool.acquire() as conn:
-            return await service.create_api_key(conn, caller, organization_id, data or ApiKeyCreate())
+        return await service.create_api_key(connection, caller, organization_id, data or ApiKeyCreate())
 
     @post(
         "/{organization_id:uuid}/verify",
@@ -119,11 +121,10 @@ class OrganizationController(Controller):
         self,
         organization_id: FromPath[UUID],
         caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> OrganizationPrivate:
         """A chamber marks one of its members verified; matching shows it as trust."""
-        async with pool.acquire() as conn:
-            return await service.verify_member(conn, caller, organization_id)
+        return await service.verify_member(connection, caller, organization_id)
 
     @delete(
         "/{organization_id:uuid}/api-keys/{key_id:uuid}",
@@ -137,8 +138,7 @@ class OrganizationController(Controller):
         organization_id: FromPath[UUID],
         key_id: FromPath[UUID],
         caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> None:
         """Revoke an API key: it stops working at once (issue the new one first to rotate)."""
-        async with pool.acquire() as conn:
-            await service.revoke_api_key(conn, caller, organization_id, key_id)
+        await service.revoke_api_key(connection, caller, organization_id, key_id)

@@ -28,7 +28,7 @@ class RouteController(Controller):
     @get("/routes", operation_id="planRoutes", responses=problem_responses(400, 422))
     async def routes(
         self,
-        pool: NamedDependency[asyncpg.Pool],
+        connection: NamedDependency[asyncpg.Connection],
         origin: Annotated[
             str,
             QueryParameter(name="from", min_length=1, max_length=100, description="Place id or name"),
@@ -42,8 +42,7 @@ class RouteController(Controller):
         k: Annotated[int, QueryParameter(ge=1, le=10, description="How many alternatives")] = 3,
     ) -> Routes:
         """Up to k alternative routes between two places: crossings in order, km, hours and days."""
-        async with pool.acquire() as conn:
-            network, _ = await service.current_network(conn)
+        network, _ = await service.current_network(connection)
         start = service.resolve_route_place(network, "from", origin)
         end = service.resolve_route_place(network, "to", destination)
         if start.id == end.id:
@@ -53,10 +52,9 @@ class RouteController(Controller):
         return Routes(origin=start, destination=end, modes=modes, routes=found)
 
     @get("/border-crossings", operation_id="listBorderCrossings")
-    async def crossings(self, pool: NamedDependency[asyncpg.Pool]) -> list[CrossingView]:
+    async def crossings(self, connection: NamedDependency[asyncpg.Connection]) -> list[CrossingView]:
         """Every border crossing with its modes, typical clearance hours, status and source."""
-        async with pool.acquire() as conn:
-            return await service.list_crossings(conn)
+        return await service.list_crossings(connection)
 
     @patch(
         "/border-crossings/{crossing_id:str}",
@@ -69,8 +67,7 @@ class RouteController(Controller):
         crossing_id: Annotated[str, PathParameter(max_length=100)],
         data: JSONBody[CrossingStatusUpdate],
         caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> CrossingView:
         """Set a crossing open, restricted or closed (admin, or a chamber on its borders)."""
-        async with pool.acquire() as conn:
-            return await service.set_crossing_status(conn, caller, crossing_id, data)
+        return await service.set_crossing_status(connection, caller, crossing_id, data)

@@ -24,14 +24,17 @@ SET status = excluded.status, note = excluded.note, updated_by = excluded.update
 """
 
 
-async def current_network(conn: asyncpg.Connection) -> tuple[RouteNetwork, dict[str, datetime]]:
-    """The network with today's crossing statuses, and when each override was set.
+async def current_network(
+    db: asyncpg.Connection | asyncpg.Pool,
+) -> tuple[RouteNetwork, dict[str, datetime]]:
+    """The network with today's crossing statuses, and when each override was set (one query,
+    on a connection or on the pool).
 
     The routing tables do not depend on status (it is applied per query), so the network keeps
     its version and every cache built on it stays valid.
     """
     base = load_network()
-    rows = await conn.fetch(STATUS_SQL)
+    rows = await db.fetch(STATUS_SQL)
     if not rows:
         return base, {}
     crossings = dict(base.crossings)

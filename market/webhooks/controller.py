@@ -61,68 +61,75 @@ class WebhookController(Controller):
         status_code=201,
         responses=problem_responses(400, 401, 403, 409, 413, 422),
         opt={SECRET_RESPONSE: True},  # the signing secret is shown once: never stored for replay
-        **requires("webhooks:write"),
+        **requires("webhooks:write", organization=True),
     )
     async def create(
         self,
         data: WebhookBody[WebhookCreate],
         caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        caller_organization: NamedDependency[UUID],
+        pool: NamedDependency[asyncpg.Pool],  # no connection is held while the URL's host resolves
         settings: NamedDependency[Settings],
     ) -> WebhookCreated:
         """Register a webhook endpoint. The signing secret is in this response only; store it now."""
+        await service.check_new_webhook(data, caller.organization_kind, settings)
         async with pool.acquire() as conn:
-            return await service.create_webhook(conn, caller, data, settings)
+            return await service.store_webhook(conn, caller_organization, data)
 
-    @get("/", operation_id="listWebhooks", responses=problem_responses(401, 403), **requires("read"))
+    @get(
+        "/",
+        operation_id="listWebhooks",
+        responses=problem_responses(401, 403),
+        **requires("read", organization=True),
+    )
     async def list_all(
-        self, caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+        self, caller_organization: NamedDependency[UUID], connection: NamedDependency[asyncpg.Connection]
     ) -> WebhookList:
         """Your webhook endpoints."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            return WebhookList(webhooks=await service.list_webhooks(conn, organization_id))
+        return WebhookList(webhooks=await service.list_webhooks(connection, caller_organization))
 
     @get(
         "/{webhook_id:uuid}",
         operation_id="getWebhook",
         responses=problem_responses(400, 401, 403, 404),
-        **requires("read"),
+        **requires("read", organization=True),
     )
     async def get_one(
-        self, webhook_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+        self,
+        webhook_id: FromPath[UUID],
+        caller_organization: NamedDependency[UUID],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> Webhook:
         """One of your webhook endpoints (never its secret)."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            return await service.get_webhook(conn, organization_id, webhook_id)
+        return await service.get_webhook(connection, caller_organization, webhook_id)
 
     @delete(
         "/{webhook_id:uuid}",
         operation_id="deleteWebhook",
         status_code=204,
         responses=problem_responses(400, 401, 403, 404),
-        **requires("webhooks:write"),
+        **requires("webhooks:write", organization=True),
     )
     async def remove(
-        self, webhook_id: FromPath[UUID], caller: NamedDependency[Caller], pool: NamedDependency[asyncpg.Pool]
+        self,
+        webhook_id: FromPath[UUID],
+        caller_organization: NamedDependency[UUID],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> None:
         """Delete a webhook endpoint: nothing more is sent to it, pending deliveries included."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            await service.delete_webhook(conn, organization_id, webhook_id)
+        await service.delete_webhook(connection, caller_organization, webhook_id)
 
     @get(
         "/{webhook_id:uuid}/deliveries",
         operation_id="listWebhookDeliveries",
         responses=problem_responses(400, 401, 403, 404),
-        **requires("read"),
+        **requires("read", organization=True),
     )
     async def deliveries(
         self,
         webhook_id: FromPath[UUID],
-        caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        caller_organization: NamedDependency[UUID],
+        connection: NamedDependency[asyncpg.Connection],
         status: Annotated[
             DeliveryStatus | None,
             QueryParameter(
@@ -141,18 +148,16 @@ class WebhookController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> DeliveryPage:
         """An endpoint's delivery log, newest first: status, attempts, last answer, next attempt."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            return await service.list_deliveries(
-                conn, organization_id, webhook_id, cursor=cursor, status=status, limit=limit
-            )
+        return await service.list_deliveries(
+            connection, caller_organization, webhook_id, cursor=cursor, status=status, limit=limit
+        )
 
     @post(
         "/{webhook_id:uuid}/deliveries/{delivery_id:int}/redeliver",
         operation_id="redeliverWebhook",
         status_code=202,
         responses=problem_responses(400, 401, 403, 404, 409),
-        **requires("webhooks:write"),
+        **requires("webhooks:write", organization=True),
     )
     async def redeliver(
         self,
@@ -160,10 +165,8 @@ class WebhookController(Controller):
         delivery_id: Annotated[
             int, PathParameter(ge=1, le=INT64_MAX, schema_extra={"minimum": 1, "maximum": INT64_MAX})
         ],
-        caller: NamedDependency[Caller],
-        pool: NamedDependency[asyncpg.Pool],
+        caller_organization: NamedDependency[UUID],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> Delivery:
         """Send a delivery again now, with the same webhook-id (a fresh 24 h of retries)."""
-        organization_id = caller.require_organization()
-        async with pool.acquire() as conn:
-            return await service.redeliver(conn, organization_id, webhook_id, delivery_id)
+        return await service.redeliver(connection, caller_organization, webhook_id, delivery_id)

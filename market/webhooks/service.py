@@ -22,6 +22,7 @@ from schemas.webhooks import Delivery, DeliveryPage, DeliveryStatus, Webhook, We
 __all__ = [
     "MAX_ENDPOINTS",
     "MESSAGE_ID_SQL",
+    "check_new_webhook",
     "check_webhook_url",
     "create_webhook",
     "delete_webhook",
@@ -30,6 +31,7 @@ __all__ = [
     "list_webhooks",
     "loopback_allowed",
     "redeliver",
+    "store_webhook",
 ]
 
 MAX_ENDPOINTS = 20
@@ -102,12 +104,25 @@ async def create_webhook(
 ) -> WebhookCreated:
     """Register an endpoint for the caller's organization; the secret is returned this once."""
     organization_id = caller.require_organization()
-    if data.include_members and caller.organization_kind != "chamber":
+    await check_new_webhook(data, caller.organization_kind, settings)
+    return await store_webhook(conn, organization_id, data)
+
+
+async def check_new_webhook(data: WebhookCreate, organization_kind: str | None, settings: Settings) -> None:
+    """What ``store_webhook`` expects checked first, the URL's DNS answer among it: no
+    connection is needed meanwhile."""
+    if data.include_members and organization_kind != "chamber":
         raise InvalidInput.field("include_members", "only a chamber of commerce has members")
     try:
         await check_webhook_url(data.url, allow_loopback=loopback_allowed(settings))
     except UnsafeUrl as exc:
         raise InvalidInput.field("url", str(exc)) from None
+
+
+async def store_webhook(
+    conn: asyncpg.Connection, organization_id: UUID, data: WebhookCreate
+) -> WebhookCreated:
+    """Store a checked endpoint (``check_new_webhook``) within the organization's limit."""
     secret = generate_secret()
     events = sorted(set(data.events))
     async with conn.transaction():
