@@ -96,7 +96,8 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
                 await loops.enter_async_context(running_loops(resources))
             yield
     finally:
-        await asyncio.to_thread(services.close)
+        # Not awaited: a shutdown that is being cancelled must still stop the services it started.
+        services.close()
 
 
 class MarketPlugin(InitPluginProtocol, ReceiveRoutePlugin):

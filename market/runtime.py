@@ -128,5 +128,9 @@ async def running_loops(resources: LoopResources) -> AsyncIterator[asyncio.Futur
         yield loops
     finally:
         loops.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        try:
             await loops
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # the caller itself is being cancelled, not only the loops
