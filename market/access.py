@@ -61,9 +61,13 @@ def caller_of(scope: Scope) -> Caller:
     return caller
 
 
-def scope_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def scope_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """App-wide guard: 401 without a credential, 403 without the scope the route names, and for
-    a route that acts as an organization, 403 for the admin token."""
+    a route that acts as an organization, 403 for the admin token.
+
+    ``async`` although it never awaits: Litestar runs a plain function guard in a worker thread,
+    and that hop on every request was a third of the API's CPU for GET /v1/listings/{id}
+    (docs/benchmarks.md)."""
     needed = handler.opt.get(REQUIRES)
     if needed is not None:
         caller = caller_of(connection.scope)
