@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,8 +16,8 @@ import msgspec
 from market.errors import InvalidInput, NotFound
 from market.listings.service import VIEW_SQL, listing_view_sql
 from market.matching import scoring
+from market.matching.route_cache import Router, Unplanned
 from market.routes.network import RouteNetwork
-from market.routes.planner import plan_routes
 from market.routes.service import current_network
 from schemas.code_tables import SEA_ONLY_INCOTERMS
 from schemas.listings import Listing
@@ -87,34 +86,6 @@ def _summary(route: Route, start: tuple[str, str], end: tuple[str, str]) -> Matc
     )
 
 
-_ROUTES: dict[tuple[str, str, frozenset[str], str, tuple[tuple[str, str], ...]], list[Route]] = {}
-_ROUTES_KEPT = 4096
-
-
-class _Router:
-    """Routes between places, planned once per pair, set of modes and state of the crossings.
-
-    Kept across requests: the key includes the network version and every crossing that is not
-    open, so a status change makes fresh routes at once.
-    """
-
-    def __init__(self, network: RouteNetwork) -> None:
-        self.network = network
-        self._statuses = tuple(
-            sorted((c.id, c.status) for c in network.crossings.values() if c.status != "open")
-        )
-
-    def routes(self, start: str, end: str, modes: Collection[str]) -> list[Route]:
-        key = (start, end, frozenset(modes), self.network.version, self._statuses)
-        found = _ROUTES.get(key)
-        if found is None:
-            found = plan_routes(self.network, start, end, modes=modes, k=3) if start != end else []
-            if len(_ROUTES) >= _ROUTES_KEPT:
-                _ROUTES.pop(next(iter(_ROUTES)))
-            _ROUTES[key] = found
-        return found
-
-
 def _pick_route(routes: list[Route], filters: MatchFilters) -> Route | None:
     for route in routes:
         if filters.via and filters.via not in {x.id for x in route.crossings}:
@@ -173,7 +144,7 @@ class _Scored:
 
 
 def _score_pair(
-    subject: asyncpg.Record, other: asyncpg.Record, router: _Router, filters: MatchFilters, now: datetime
+    subject: asyncpg.Record, other: asyncpg.Record, router: Router, filters: MatchFilters, now: datetime
 ) -> _Scored | None:
     offer, demand = (subject, other) if subject["side"] == "offer" else (other, subject)
     # Incompatible pairs never match: markets the offer does not serve, origins the demand refuses.
@@ -307,16 +278,26 @@ async def find_matches(
         )
     ids = await _candidate_ids(reader, index, subject)
     rows = await db.fetch(CANDIDATES_SQL, ids) if ids else []
-    # Scoring plans a route per new pair of places: pure Python, tens of milliseconds when the
-    # route cache is cold, so it runs beside the event loop rather than on it.
-    best = await asyncio.to_thread(_rank, subject, rows, network, filters)
+    # Scoring is pure Python. With every route it needs planned already it takes a few
+    # milliseconds and runs here; planning a new pair of places costs tens of milliseconds, so
+    # then it runs beside the event loop. A thread hop on every request had made the match p95
+    # about 20 % slower (docs/benchmarks.md).
+    try:
+        best = _rank(subject, rows, network, filters, plan=False)
+    except Unplanned:
+        best = await asyncio.to_thread(_rank, subject, rows, network, filters, plan=True)
     return Matches(listing_id=listing_id, rates_as_of=scoring.rates().as_of, matches=best)
 
 
 def _rank(
-    subject: asyncpg.Record, rows: list[asyncpg.Record], network: RouteNetwork, filters: MatchFilters
+    subject: asyncpg.Record,
+    rows: list[asyncpg.Record],
+    network: RouteNetwork,
+    filters: MatchFilters,
+    *,
+    plan: bool,
 ) -> list[Match]:
-    router, now = _Router(network), datetime.now(UTC)
+    router, now = Router(network, plan=plan), datetime.now(UTC)
     found = [m for row in rows if (m := _score_pair(subject, row, router, filters, now)) is not None]
     found.sort(key=lambda m: m.score, reverse=True)
     return [m.to_match() for m in found[: filters.limit]]  # only what is returned is converted

@@ -1,0 +1,34 @@
+"""Matching's route cache: a lookup that may not plan says so, and finds what was planned."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+import pytest
+
+from market.matching.route_cache import Router, Unplanned
+from market.routes import RouteNetwork, load_network
+
+
+def fresh_network() -> RouteNetwork:
+    """The shipped network under a version of its own: the cache is process-wide and keyed on the
+    version, so routes other tests of this process planned are not found here."""
+    return msgspec.structs.replace(load_network(), version=f"test-{uuid.uuid4().hex}")
+
+
+def test_a_router_that_may_not_plan_raises_for_a_new_pair_and_finds_it_once_planned() -> None:
+    network = fresh_network()
+    start, end, modes = "X-KZ-KOSTANAI", "X-TJ-DUSHANBE", frozenset({"rail", "road"})
+    with pytest.raises(Unplanned):
+        Router(network, plan=False).routes(start, end, modes)
+    planned = Router(network).routes(start, end, modes)
+    assert planned, "Kostanai to Dushanbe has a route"
+    assert Router(network, plan=False).routes(start, end, modes) == planned
+
+
+def test_the_same_place_needs_no_route_and_no_planning() -> None:
+    network = fresh_network()
+    modes = frozenset({"road"})
+    Router(network).routes("KZALA", "KZALA", modes)
+    assert Router(network, plan=False).routes("KZALA", "KZALA", modes) == []
