@@ -66,7 +66,7 @@ async def scope_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: B
     a route that acts as an organization, 403 for the admin token.
 
     ``async`` although it never awaits: Litestar runs a plain function guard in a worker thread,
-    and that hop on every request was a third of the API's CPU for GET /v1/listings/{id}
+    and that hop on every request was about 30 % of the API's CPU for GET /v1/listings/{id}
     (docs/benchmarks.md)."""
     needed = handler.opt.get(REQUIRES)
     if needed is not None:
