@@ -16,7 +16,17 @@ import msgspec
 __all__ = ["EVENTS_CHANNEL", "EVENT_TYPES", "Event", "EventType", "emit", "emit_many", "notify_events"]
 
 EventType = Literal[
-    "match.created", "listing.updated", "listing.expiring", "listing.expired", "alert.matched"
+    "match.created",
+    "listing.updated",
+    "listing.expiring",
+    "listing.expired",
+    "alert.matched",
+    "introduction.requested",
+    "introduction.accepted",
+    "introduction.declined",
+    "introduction.withdrawn",
+    "introduction.expired",
+    "introduction.message",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 EVENTS_CHANNEL = "market_events"

@@ -63,6 +63,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Time allowed for one webhook attempt, start to finish (``MARKET_WEBHOOK_TIMEOUT_SECONDS``)."""
     webhook_retry_scale: float = 1.0
     """Multiplies the webhook retry waits: 5 s, 30 s, 2 min... (``MARKET_WEBHOOK_RETRY_SCALE``)."""
+    introduction_daily_budget: Annotated[int, msgspec.Meta(ge=0)] = 10
+    """New introduction requests an organization may send in any 24 hours
+    (``MARKET_INTRODUCTION_DAILY_BUDGET``)."""
+    introduction_daily_budget_verified: Annotated[int, msgspec.Meta(ge=0)] = 50
+    """The same for an organization its chamber has verified
+    (``MARKET_INTRODUCTION_DAILY_BUDGET_VERIFIED``)."""
+    introduction_messages_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 30
+    """Messages one side of an introduction may post in any hour
+    (``MARKET_INTRODUCTION_MESSAGES_PER_HOUR``)."""
+    smtp_url: str | None = None
+    """Where email goes: ``smtp://host:port`` (STARTTLS when the server offers it) or
+    ``smtps://user:password@host:port`` (``MARKET_SMTP_URL``). Unset: each message is written as
+    an ``.eml`` file under ``<state_dir>/mail/`` instead."""
+    mail_from: str = "market <no-reply@market.localhost>"
+    """The From address of the email market sends (``MARKET_MAIL_FROM``)."""
     forwarded_allow_ips: str = ""
     """Reverse proxies whose ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed: addresses
     or networks, comma-separated, or ``*`` (``MARKET_FORWARDED_ALLOW_IPS``, or uvicorn's

@@ -16,6 +16,7 @@ __all__ = [
     "ApiKeyCreate",
     "ApiKeyCreated",
     "Contact",
+    "Language",
     "OrganizationCreate",
     "OrganizationKind",
     "OrganizationPrivate",
@@ -30,6 +31,8 @@ Scope = Literal["read", "listings:write", "members:write", "webhooks:write", "ke
 ``keys:write`` (issue and revoke keys) and ``crossings:write`` (a chamber's border crossings)."""
 ALL_SCOPES: tuple[str, ...] = get_args(Scope)
 CHAMBER_SCOPES = frozenset({"members:write", "crossings:write"})
+Language = Literal["en", "ru", "uz", "kk", "tg", "ky"]
+"""A language market writes to an organization in (ISO 639-1)."""
 
 Email = Annotated[
     str,
@@ -70,6 +73,9 @@ class OrganizationCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
     country: CountryCode
     city: CityName
     contact: Contact = msgspec.field(default_factory=Contact)
+    preferred_language: Language | None = None
+    """The language email comes in; defaults from the country (UZ uz, KZ kk, TJ tg, KG ky,
+    RU ru, otherwise en)."""
 
 
 class OrganizationSummary(msgspec.Struct, kw_only=True):
@@ -92,6 +98,7 @@ class OrganizationPublic(msgspec.Struct, kw_only=True):
     city: str
     verified: bool
     member_of: UUID | None
+    preferred_language: Language
     created_at: datetime
 
 

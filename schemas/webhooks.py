@@ -24,7 +24,17 @@ __all__ = [
 # The same names as market.events.EventType (schemas import nothing of market; a test keeps the
 # two lists equal).
 WebhookEventType = Literal[
-    "match.created", "listing.updated", "listing.expiring", "listing.expired", "alert.matched"
+    "match.created",
+    "listing.updated",
+    "listing.expiring",
+    "listing.expired",
+    "alert.matched",
+    "introduction.requested",
+    "introduction.accepted",
+    "introduction.declined",
+    "introduction.withdrawn",
+    "introduction.expired",
+    "introduction.message",
 ]
 WEBHOOK_EVENT_TYPES: tuple[str, ...] = get_args(WebhookEventType)
 DeliveryStatus = Literal["pending", "delivered", "failed"]

@@ -67,10 +67,13 @@ class OrganizationController(Controller):
         **requires(organization=True),
     )
     async def me(
-        self, caller_organization: NamedDependency[UUID], connection: NamedDependency[asyncpg.Connection]
+        self,
+        caller: NamedDependency[Caller],
+        caller_organization: NamedDependency[UUID],
+        connection: NamedDependency[asyncpg.Connection],
     ) -> OrganizationPrivate:
         """The organization the API key belongs to."""
-        org = await service.get_organization(connection, caller_organization, with_contact=True)
+        org = await service.get_organization(connection, caller_organization, caller)
         assert isinstance(org, OrganizationPrivate)
         return org
 
@@ -86,10 +89,9 @@ class OrganizationController(Controller):
         caller: NamedDependency[Caller],
         connection: NamedDependency[asyncpg.Connection],
     ) -> OrganizationPublic | OrganizationPrivate:
-        """One organization; contact details only for authenticated callers."""
-        return await service.get_organization(
-            connection, organization_id, with_contact=not caller.is_anonymous
-        )
+        """One organization. Contact details are shown to the organization itself, its chamber,
+        the platform admin, and organizations with an accepted introduction between them."""
+        return await service.get_organization(connection, organization_id, caller)
 
     @post(
         "/{organization_id:uuid}/api-keys",

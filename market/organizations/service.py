@@ -24,20 +24,32 @@ from search.indexer import notify_outbox
 __all__ = [
     "create_api_key",
     "create_organization",
+    "default_language",
     "default_scopes",
     "get_organization",
     "revoke_api_key",
+    "sees_contact",
     "verify_member",
 ]
 
-_COLUMNS = """id, name, kind, country, city, contact, member_of,
+_COLUMNS = """id, name, kind, country, city, contact, member_of, preferred_language,
               (verified_by IS NOT NULL) AS verified, created_at"""
 INSERT_SQL = f"""
-INSERT INTO organizations (name, kind, country, city, contact, member_of)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO organizations (name, kind, country, city, contact, member_of, preferred_language)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 RETURNING {_COLUMNS}
 """
 SELECT_SQL = f"SELECT {_COLUMNS} FROM organizations WHERE id = $1"
+# Contact details are for the organization itself, its chamber, and organizations it has an
+# accepted introduction with (the admin sees every one without asking).
+VISIBLE_CONTACT_SQL = """
+SELECT $2::uuid = o.id OR $2::uuid = o.member_of OR EXISTS (
+    SELECT 1 FROM introductions i
+    WHERE i.status = 'accepted'
+      AND ((i.requester_id = o.id AND i.recipient_id = $2)
+           OR (i.recipient_id = o.id AND i.requester_id = $2)))
+FROM organizations o WHERE o.id = $1
+"""
 INSERT_KEY_SQL = """
 INSERT INTO api_keys (organization_id, name, prefix, key_hash, scopes)
 VALUES ($1, $2, $3, $4, $5)
@@ -63,19 +75,33 @@ async def create_organization(
         raise Unauthorized("creating organizations needs the admin token or a chamber's API key")
     else:
         raise Forbidden("only the platform admin or a chamber of commerce can create organizations")
+    language = data.preferred_language or default_language(data.country)
     row = await conn.fetchrow(
-        INSERT_SQL, data.name, data.kind, data.country, data.city, data.contact, member_of
+        INSERT_SQL, data.name, data.kind, data.country, data.city, data.contact, member_of, language
     )
     return msgspec.convert(row, OrganizationPrivate)
 
 
 async def get_organization(
-    conn: asyncpg.Connection, organization_id: UUID, *, with_contact: bool
+    conn: asyncpg.Connection, organization_id: UUID, caller: Caller
 ) -> OrganizationPublic | OrganizationPrivate:
+    """One organization, with its contact details when ``caller`` may see them."""
     row = await conn.fetchrow(SELECT_SQL, organization_id)
     if row is None:
         raise NotFound(f"no organization with id {organization_id}")
-    return msgspec.convert(row, OrganizationPrivate if with_contact else OrganizationPublic)
+    return msgspec.convert(
+        row, OrganizationPrivate if await sees_contact(conn, caller, organization_id) else OrganizationPublic
+    )
+
+
+async def sees_contact(conn: asyncpg.Connection, caller: Caller, organization_id: UUID) -> bool:
+    """Whether ``caller`` may see the organization's contact details: the admin, the organization
+    itself, its chamber, and an organization with an accepted introduction between the two."""
+    if caller.is_admin:
+        return True
+    if caller.organization_id is None:
+        return False
+    return bool(await conn.fetchval(VISIBLE_CONTACT_SQL, organization_id, caller.organization_id))
 
 
 async def _require_own_country(conn: asyncpg.Connection, caller: Caller, country: str) -> None:
@@ -85,6 +111,14 @@ async def _require_own_country(conn: asyncpg.Connection, caller: Caller, country
         raise Forbidden(
             f"a chamber registers and verifies organizations of its own country ({own}), not {country}"
         )
+
+
+COUNTRY_LANGUAGES = {"UZ": "uz", "KZ": "kk", "TJ": "tg", "KG": "ky", "RU": "ru", "BY": "ru", "TM": "ru"}
+"""An organization's language when it names none (migration 0012 backfilled the same)."""
+
+
+def default_language(country: str) -> str:
+    return COUNTRY_LANGUAGES.get(country, "en")
 
 
 def default_scopes(kind: str) -> list[str]:

@@ -55,15 +55,20 @@ async def test_chamber_keys_get_members_scope(client: httpx.AsyncClient, make_or
     assert {"members:write", "crossings:write"} <= set(key.json()["scopes"])
 
 
-async def test_public_view_hides_contact(client: httpx.AsyncClient, make_org) -> None:
+async def test_contact_is_for_the_organization_and_the_admin_not_for_strangers(
+    client: httpx.AsyncClient, make_org, admin: dict[str, str]
+) -> None:
     org = await make_org()
     anonymous = await client.get(f"/v1/organizations/{org.id}")
     assert anonymous.status_code == 200
     assert "contact" not in anonymous.json()
     assert anonymous.json()["name"] == org.data["name"]
     other = await make_org(kind="importer")
-    authenticated = await client.get(f"/v1/organizations/{org.id}", headers=other.headers)
-    assert authenticated.json()["contact"]["email"] == "trade@example.uz"
+    stranger = await client.get(f"/v1/organizations/{org.id}", headers=other.headers)
+    assert stranger.status_code == 200 and "contact" not in stranger.json()
+    for headers in (org.headers, admin):
+        seen = await client.get(f"/v1/organizations/{org.id}", headers=headers)
+        assert seen.json()["contact"]["email"] == "trade@example.uz"
 
 
 async def test_me_needs_a_key(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
