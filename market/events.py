@@ -7,27 +7,18 @@ expiring), so a crash never loses one; webhook deliveries are made from these ro
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
+from schemas.webhooks import WebhookEventType
+
 __all__ = ["EVENTS_CHANNEL", "EVENT_TYPES", "Event", "EventType", "emit", "emit_many", "notify_events"]
 
-EventType = Literal[
-    "match.created",
-    "listing.updated",
-    "listing.expiring",
-    "listing.expired",
-    "alert.matched",
-    "introduction.requested",
-    "introduction.accepted",
-    "introduction.declined",
-    "introduction.withdrawn",
-    "introduction.expired",
-    "introduction.message",
-]
+EventType = WebhookEventType
+"""Every event type; the API contract names them (``schemas.webhooks``), subscriptions pick from them."""
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 EVENTS_CHANNEL = "market_events"
 

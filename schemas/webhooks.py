@@ -21,8 +21,7 @@ __all__ = [
     "WebhookPayload",
 ]
 
-# The same names as market.events.EventType (schemas import nothing of market; a test keeps the
-# two lists equal).
+# Every event market records (market.events uses this list).
 WebhookEventType = Literal[
     "match.created",
     "listing.updated",

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import get_args
 from uuid import uuid4
 
 import msgspec
 import pytest
 
-from market.events import EVENT_TYPES, EventType
 from market.webhooks.dispatcher import RETRY_STEPS, RETRY_WINDOW, payload_body, retry_delay
-from schemas.webhooks import WEBHOOK_EVENT_TYPES, WebhookEventType
 
 
 def test_the_steps_grow_from_5_seconds_to_8_hours() -> None:
@@ -68,8 +65,3 @@ def test_the_body_is_the_standard_webhooks_shape_with_the_organization() -> None
         "data": {"listing_id": "abc", "score": 0.8, "organization_id": str(organization)},
     }
     assert payload_body(claim) == payload_body(claim)  # byte-identical on every attempt
-
-
-def test_the_api_lists_the_same_event_types_as_emit() -> None:
-    assert get_args(WebhookEventType) == get_args(EventType)
-    assert WEBHOOK_EVENT_TYPES == EVENT_TYPES
