@@ -27,6 +27,7 @@ from market.docs_ui import SwaggerUI
 from market.gate import gate
 from market.health import health, ready
 from market.idempotency import idempotency
+from market.introductions.controller import IntroductionController
 from market.listings.controller import ListingController
 from market.listings.lifecycle_controller import LifecycleController
 from market.logging import configure_logging
@@ -110,6 +111,7 @@ class MarketPlugin(InitPluginProtocol, ReceiveRoutePlugin):
         app_config.route_handlers.extend(
             [
                 OrganizationController,
+                IntroductionController,
                 ListingController,
                 LifecycleController,
                 AlertController,

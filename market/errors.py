@@ -6,9 +6,10 @@ MarketError
  ├── Unauthorized          401  no key, or a key that is wrong or revoked
  ├── Forbidden             403  authenticated, but not allowed (missing scope, not admin)
  ├── NotFound              404  missing, or someone else's private object
- ├── Conflict              409  e.g. a duplicate external_ref
+ ├── Conflict              409  e.g. a duplicate external_ref, a transition the state forbids
  ├── PreconditionRequired  428  a write needs If-Match
  ├── PreconditionFailed    412  If-Match names a stale version
+ ├── TooManyRequests       429  a budget spent (retry_after says for how long)
  └── ServiceUnavailable    503  a backing service is away
 
 Services raise these and never import the web framework; ``market.problems`` maps them (and the
@@ -38,6 +39,7 @@ __all__ = [
     "PreconditionFailed",
     "PreconditionRequired",
     "ServiceUnavailable",
+    "TooManyRequests",
     "Unauthorized",
     "decode_error",
     "field_error",
@@ -91,6 +93,30 @@ class NotFound(MarketError):
 
 class Conflict(MarketError):
     status = 409
+
+    def __init__(
+        self,
+        detail: str,
+        errors: list[FieldError] | None = None,
+        *,
+        current_status: str | None = None,
+        existing_id: str | None = None,
+    ) -> None:
+        super().__init__(detail, errors)
+        self.current_status = current_status
+        """The state of the object that forbids the change, when that is the conflict."""
+        self.existing_id = existing_id
+        """The object that is already there, when that is the conflict."""
+
+
+class TooManyRequests(MarketError):
+    """A budget is spent; ``retry_after`` seconds from now it allows the request again."""
+
+    status = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)
 
 
 class PreconditionFailed(MarketError):

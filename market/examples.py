@@ -7,7 +7,15 @@ from typing import Annotated, Any, TypeVar
 from litestar.openapi.spec import Example
 from litestar.params import Body
 
-__all__ = ["FLOUR_DEMAND", "UZ_PLATES_OFFER", "ListingBody", "OrganizationBody", "example_body"]
+__all__ = [
+    "FLOUR_DEMAND",
+    "UZ_PLATES_OFFER",
+    "IntroductionBody",
+    "ListingBody",
+    "MessageBody",
+    "OrganizationBody",
+    "example_body",
+]
 
 T = TypeVar("T")
 
@@ -64,3 +72,27 @@ ListingBody = Annotated[
     ),
 ]
 OrganizationBody = Annotated[T, example_body(("A Kazakh car exporter", EXPORTER))]
+
+EXAMPLE_LISTING_ID = "0b6f3c1e-5d2a-4f8e-9c47-2a1d3e4f5a6b"
+INTRODUCTION_REQUEST: dict[str, Any] = {
+    "listing_id": EXAMPLE_LISTING_ID,
+    "message": "We supply glazed plates from Rishtan to Almaty by road; could we send you samples?",
+    "proposal": {
+        "quantity": {"amount": 5000, "unit": "H87"},
+        "price": {"amount": "1.75", "currency": "USD", "per": "H87"},
+        "incoterm": "DAP",
+        "incoterm_place": "Almaty",
+    },
+}
+QUOTE_MESSAGE: dict[str, Any] = {
+    "text": "Our quote for the first lot, valid to the end of the month.",
+    "quote": {
+        "quantity": {"amount": 20, "unit": "H87"},
+        "price": {"amount": "14500.00", "currency": "USD", "per": "H87"},
+        "incoterm": "CPT",
+        "incoterm_place": "Dushanbe",
+        "valid_until": "2027-01-31",
+    },
+}
+IntroductionBody = Annotated[T, example_body(("Plates offered to a buyer in Almaty", INTRODUCTION_REQUEST))]
+MessageBody = Annotated[T, example_body(("A quote for cars to Dushanbe", QUOTE_MESSAGE))]

@@ -14,6 +14,7 @@ from meilisearch_python_sdk import AsyncClient
 from market.alerts import AlertMatcher
 from market.events import EVENTS_CHANNEL
 from market.glossary import search_terms
+from market.introductions.expiry import IntroductionExpiry
 from market.jobs import BatchJob, Listener, drain, repeat
 from market.listings.lifecycle import ListingLifecycle
 from market.matching.recorder import MatchRecorder
@@ -84,6 +85,14 @@ def _expiry(r: LoopResources, _listener: Listener) -> Coroutine[Any, Any, None]:
     return ListingLifecycle(r.pool).run_forever(interval_seconds=r.settings.expiry_interval_seconds)
 
 
+def _introductions(r: LoopResources, _listener: Listener) -> Coroutine[Any, Any, None]:
+    job = IntroductionExpiry(r.pool)
+    name = "introduction expiry"
+    return repeat(
+        functools.partial(drain, job), name=name, wake=None, poll_seconds=r.settings.expiry_interval_seconds
+    )
+
+
 def _webhooks(r: LoopResources, listener: Listener) -> Coroutine[Any, Any, None]:
     dispatcher = WebhookDispatcher.from_settings(r.pool, r.settings)
     return dispatcher.run_forever(wake=listener.wake_on(EVENTS_CHANNEL))  # a new event, or one delivered
@@ -94,6 +103,9 @@ BACKGROUND_LOOPS = (
     BackgroundLoop("match recorder", "records new matches into both organizations' inboxes", _recorder),
     BackgroundLoop("alert matcher", "checks new listings against saved searches", _alerts),
     BackgroundLoop("expiry job", "expires listings past their end date, warns a week ahead", _expiry),
+    BackgroundLoop(
+        "introduction expiry", "expires introduction requests unanswered for 14 days", _introductions
+    ),
     BackgroundLoop("webhook dispatcher", "delivers signed webhooks, retrying with backoff", _webhooks),
 )
 

@@ -26,10 +26,12 @@ from litestar.types import Send
 
 from market.errors import (
     NUL_MESSAGE,
+    Conflict,
     InvalidInput,
     MalformedBody,
     MarketError,
     ServiceUnavailable,
+    TooManyRequests,
     field_error,
     too_deep,
 )
@@ -132,6 +134,10 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
 def _market_error(request: Request[Any, Any, Any], exc: MarketError) -> Response[Problem]:
     headers = {"WWW-Authenticate": 'Bearer realm="market"'} if exc.status == 401 else None
     body = problem(exc.status, exc.detail, errors=exc.errors, instance=request.url.path)
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, Conflict):
+        body = msgspec.structs.replace(body, current_status=exc.current_status, existing_id=exc.existing_id)
     return problem_response(body, headers)
 
 

@@ -138,3 +138,7 @@ class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
     detail: str | None = None
     instance: str | None = None
     errors: list[FieldError] | None = None
+    current_status: str | None = None
+    """A 409 about an object's state: the state it is in (say, ``declined``)."""
+    existing_id: str | None = None
+    """A 409 about a duplicate: the id of the object already there."""

@@ -12,8 +12,9 @@ from litestar.params import FromPath, QueryParameter
 
 from market.access import requires
 from market.auth import Caller
+from market.cursors import CURSOR_PATTERN
 from market.errors import ServiceUnavailable
-from market.matching.inbox import CURSOR_PATTERN, read_inbox
+from market.matching.inbox import read_inbox
 from market.matching.service import MatchFilters, find_matches
 from market.params import not_null
 from market.problems import problem_responses

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
-from market.errors import InvalidInput
+from market.cursors import cursor_value
 from market.listings.service import VIEWS_SQL
-from schemas.common import full_match
 from schemas.listings import Listing
 from schemas.matches import MatchEvent, MatchInbox
 
-__all__ = ["CURSOR_PATTERN", "read_inbox"]
+__all__ = ["read_inbox"]
 
 # Closed, paused or expired listings on either end drop out of the inbox.
 INBOX_SQL = """
@@ -31,18 +29,6 @@ ORDER BY e.id DESC
 LIMIT $4
 """
 
-CURSOR_PATTERN = full_match("[0-9]{1,18}")
-"""An inbox cursor: an event id, at most 18 ASCII digits so it always fits a bigint."""
-
-
-def _cursor(value: str | None) -> int | None:
-    if value is None:
-        return None
-    # str.isdigit() also takes '²' and '١', which int() then refuses or reads as a number.
-    if re.search(CURSOR_PATTERN, value) is None:
-        raise InvalidInput.field("cursor", "use the next_cursor value of the previous page")
-    return int(value)
-
 
 async def read_inbox(
     conn: asyncpg.Connection,
@@ -52,7 +38,7 @@ async def read_inbox(
     listing_id: UUID | None,
     limit: int,
 ) -> MatchInbox:
-    rows = await conn.fetch(INBOX_SQL, organization_id, _cursor(cursor), listing_id, limit + 1)
+    rows = await conn.fetch(INBOX_SQL, organization_id, cursor_value(cursor), listing_id, limit + 1)
     page = rows[:limit]
     counterparts = {
         r["id"]: msgspec.convert(r, Listing)
