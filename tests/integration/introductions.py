@@ -31,7 +31,7 @@ async def post_listing(client: httpx.AsyncClient, org: Org, body: dict[str, Any]
 
 def plates_demand(**overrides: Any) -> dict[str, Any]:
     """Plates wanted in Almaty: what the example offer (plates from Tashkent) fits."""
-    return demand_body(
+    fields: dict[str, Any] = dict(
         title="Ceramic plates for a restaurant chain",
         hs_code="691200",
         quantity={"amount": 5000, "unit": "H87"},
@@ -41,8 +41,8 @@ def plates_demand(**overrides: Any) -> dict[str, Any]:
         destination={"country": "KZ", "city": "Almaty"},
         target_countries=["UZ"],
         transport_modes=["road"],
-        **overrides,
     )
+    return demand_body(**{**fields, **overrides})
 
 
 async def make_pair(client: httpx.AsyncClient, make_org: Any) -> Pair:

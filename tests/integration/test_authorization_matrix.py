@@ -34,6 +34,7 @@ class World:
     alert_id: str
     webhook_id: str
     delivery_id: int
+    introduction_id: str
     secret_words: tuple[str, ...]
 
 
@@ -66,6 +67,16 @@ async def world(client: httpx.AsyncClient, make_org, app: Litestar, admin) -> Wo
     for response in (member, listing, draft, key, alert, webhook):
         assert response.status_code == 201, response.text
     delivery_id = await delivery_of_an_update(app, owner.id, listing.json()["id"], webhook.json()["id"])
+    partner = await make_org(kind="importer", country="KZ", city="Almaty")
+    introduction = await client.post(
+        "/v1/introductions",
+        json={"listing_id": listing.json()["id"], "message": f"Hello {word}"},
+        headers=partner.headers,
+    )
+    assert introduction.status_code == 201, introduction.text
+    introduction_id = introduction.json()["id"]
+    accepted = await client.post(f"/v1/introductions/{introduction_id}/accept", headers=owner.headers)
+    assert accepted.status_code == 200, accepted.text
     return World(
         owner=owner,
         member=member.json(),
@@ -76,7 +87,8 @@ async def world(client: httpx.AsyncClient, make_org, app: Litestar, admin) -> Wo
         alert_id=alert.json()["id"],
         webhook_id=webhook.json()["id"],
         delivery_id=delivery_id,
-        secret_words=(f"Draft {word}", f"Alert {word}", hook_url, f"ref-{word}"),
+        introduction_id=introduction_id,
+        secret_words=(f"Draft {word}", f"Alert {word}", hook_url, f"ref-{word}", f"Hello {word}"),
     )
 
 
@@ -123,6 +135,7 @@ def requests(w: World) -> list[tuple[str, str, str, Any]]:
             f"/v1/webhooks/{w.webhook_id}/deliveries/{w.delivery_id}/redeliver",
             None,
         ),
+        *introduction_requests(w.introduction_id),
         (
             "PATCH",
             "/v1/border-crossings/{crossing_id:str}",
@@ -132,9 +145,23 @@ def requests(w: World) -> list[tuple[str, str, str, Any]]:
     ]
 
 
+def introduction_requests(introduction_id: str) -> list[tuple[str, str, str, Any]]:
+    route, path = "/v1/introductions/{introduction_id:uuid}", f"/v1/introductions/{introduction_id}"
+    return [
+        ("GET", route, path, None),
+        ("POST", f"{route}/accept", f"{path}/accept", None),
+        ("POST", f"{route}/decline", f"{path}/decline", {"reason": "other"}),
+        ("POST", f"{route}/withdraw", f"{path}/withdraw", None),
+        ("GET", f"{route}/messages", f"{path}/messages", None),
+        ("POST", f"{route}/messages", f"{path}/messages", {"text": "taken over"}),
+        ("POST", f"{route}/outcome", f"{path}/outcome", {"outcome": "no_deal"}),
+    ]
+
+
 COVERED_ELSEWHERE = {
     # Public by design: any caller may read a published listing, an organization's public view
-    # (contact only for callers with a key: test_authorization.py), an HS code.
+    # (contact only for itself, its chamber, the admin and accepted introductions:
+    # test_authorization.py, test_introduction_privacy.py), an HS code.
     "GET /v1/organizations/{organization_id:uuid}",
     "GET /v1/commodities/{code:str}",
     # Writes under the caller's own namespace: another organization's reference is never reached
@@ -154,6 +181,12 @@ async def _snapshot(app: Litestar, w: World) -> tuple[Any, ...]:
         await pool.fetchval("SELECT count(*) FROM webhook_endpoints WHERE id = $1::uuid", w.webhook_id),
         await pool.fetchval(
             "SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = $1::uuid", w.webhook_id
+        ),
+        await pool.fetchrow(
+            "SELECT status, outcome FROM introductions WHERE id = $1::uuid", w.introduction_id
+        ),
+        await pool.fetchval(
+            "SELECT count(*) FROM introduction_messages WHERE introduction_id = $1::uuid", w.introduction_id
         ),
     )
 
@@ -196,10 +229,10 @@ async def test_lists_hold_only_the_callers_own_objects(
     client: httpx.AsyncClient, make_org, world: World
 ) -> None:
     other = await make_org(kind="importer", country="KZ", city="Almaty")
-    for path in ("/v1/alerts", "/v1/webhooks", "/v1/matches", "/v1/organizations/me"):
+    for path in ("/v1/alerts", "/v1/webhooks", "/v1/matches", "/v1/organizations/me", "/v1/introductions"):
         response = await client.get(path, headers=other.headers)
         assert response.status_code == 200, (path, response.text)
-        for secret in (*world.secret_words, world.alert_id, world.webhook_id):
+        for secret in (*world.secret_words, world.alert_id, world.webhook_id, world.introduction_id):
             assert secret not in response.text, (path, secret)
 
 
@@ -224,6 +257,7 @@ def test_every_route_with_an_object_id_is_in_the_matrix(app: Litestar) -> None:
         alert_id="a",
         webhook_id="w",
         delivery_id=1,
+        introduction_id="i",
         secret_words=(),
     )
     in_matrix = {f"{method} {route}" for method, route, _, _ in requests(sample)}

@@ -2,7 +2,8 @@
 
 A real server (uvicorn in a subprocess, DEBUG logging) serves a scenario that creates an
 organization with contact details, issues API keys, uses them (valid, wrong, revoked, in the wrong
-scheme), registers a webhook whose deliveries fail, and forces errors (401, 403, 404, 422, 428).
+scheme), registers a webhook whose deliveries fail, accepts an introduction (which shows the contact details
+to the other side), and forces errors (401, 403, 404, 422, 428).
 Everything the process wrote to stdout and stderr is then searched for each secret, each
 Authorization header value sent, and the contact email and phone.
 
@@ -121,6 +122,27 @@ class Scenario:
         assert revoked.status_code == 401, revoked.text
 
         await self.failing_webhook(http, key, listing)
+        await self.introduction(http, key, listing)
+
+    async def introduction(self, http: httpx.AsyncClient, key: str, listing: str) -> None:
+        """Another organization asks about the listing, is accepted, and both see the contacts."""
+        buyer = await create_organization(http, self.admin_token, "importer", country="KZ", city="Almaty")
+        self.requests += 2
+        self.secrets.append(buyer.key)
+        theirs = f"Bearer {buyer.key}"
+        asked = await self.call(
+            http, "POST", "/v1/introductions", theirs, json={"listing_id": listing, "message": "Plates?"}
+        )
+        assert asked.status_code == 201, asked.text
+        path = f"/v1/introductions/{asked.json()['id']}"
+        accepted = await self.call(http, "POST", f"{path}/accept", key)
+        assert accepted.json()["requester"]["contact"] is not None, accepted.text
+        seen = await self.call(http, "GET", path, theirs)
+        assert seen.json()["recipient"]["contact"]["email"] == self.email, seen.text
+        contact = await self.call(http, "GET", f"/v1/organizations/{self.organization_id}", theirs)
+        assert contact.json()["contact"]["phone"] == self.phone, contact.text
+        said = await self.call(http, "POST", f"{path}/messages", theirs, json={"text": "Call us."})
+        assert said.status_code == 201, said.text
 
     async def failing_webhook(self, http: httpx.AsyncClient, key: str, listing: str) -> None:
         """A webhook to a loopback port nobody listens on, and an event for it: delivery fails."""
