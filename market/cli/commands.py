@@ -42,15 +42,20 @@ log = structlog.get_logger(name=__name__)
 console = Console(stderr=True)
 
 
-async def load_demo_data(settings: Settings) -> tuple[int, int]:
+async def load_demo_data(settings: Settings) -> str:
+    """Load the demo data; say what was created."""
     from market.demo import load_demo
 
     assert settings.database_url
     conn = await connect(settings.database_url)
     try:
-        return await load_demo(conn)
+        made = await load_demo(conn)
     finally:
         await conn.close()
+    return (
+        f"demo data: {made.organizations} organization(s), {made.listings} listing(s) and "
+        f"{made.introductions} introduction(s) created"
+    )
 
 
 async def expire_listings(settings: Settings) -> LifecyclePass:
@@ -144,10 +149,9 @@ def demo_group() -> None:
 
 @demo_group.command(name="load")
 def demo_load() -> None:
-    """Load the Central Asian demo organizations and listings (skips what exists)."""
+    """Load the Central Asian demo organizations, listings and introductions (skips what exists)."""
     with resolved_settings(get_settings(), search=False) as settings:
-        orgs, listings = asyncio.run(load_demo_data(settings))
-    console.print(f"demo data: {orgs} organization(s) and {listings} listing(s) created")
+        console.print(asyncio.run(load_demo_data(settings)))
 
 
 @click.group(name="docs")
@@ -226,8 +230,7 @@ def dev(host: str, port: int, no_demo: bool, no_loopback_webhooks: bool) -> None
         asyncio.run(migrate(settings))
         fetch_docs_ui(settings)
         if not no_demo:
-            orgs, listings = asyncio.run(load_demo_data(settings))
-            console.print(f"demo data: {orgs} organization(s) and {listings} listing(s) created")
+            console.print(asyncio.run(load_demo_data(settings)))
         console.print(
             f"\n[bold]market[/bold] on http://{host}:{port}  (docs: http://{host}:{port}/docs)\n"
             f"admin token: {settings.admin_token}\n"

@@ -30,8 +30,9 @@ async def test_demo_loads_once_and_is_searchable(app, settings) -> None:
         created = await load_demo(conn)
         again = await load_demo(conn)
     # Another test module may have loaded it first (the matching tests use it too).
-    assert created == ((len(data.organizations), len(data.listings)) if before == 0 else (0, 0))
-    assert again == (0, 0)
+    everything = (len(data.organizations), len(data.listings), len(data.introductions))
+    assert created == (everything if before == 0 else (0, 0, 0))
+    assert again == (0, 0, 0)
     # The demo's own listings (other tests post look-alikes of its goods).
     sql = (
         "SELECT l.id::text, l.organization_id::text FROM listings l"
@@ -51,3 +52,25 @@ async def test_demo_loads_once_and_is_searchable(app, settings) -> None:
     assert plates and flour and cars
     for q, (listing_id, org_id) in (("ceramic plates", plates), ("мука", flour), ("Kostanai", cars)):
         await _found_within(app, settings, ListingQuery(q=q, organization_id=org_id, limit=100), listing_id)
+
+
+async def test_demo_introductions_show_each_state(app) -> None:
+    async with app.state.pool.acquire() as conn:
+        await load_demo(conn)
+        rows = await conn.fetch(
+            """SELECT l.external_ref, i.status, i.decline_reason,
+                      (SELECT count(*) FROM introduction_messages m
+                       WHERE m.introduction_id = i.id) AS messages,
+                      (SELECT count(*) FROM introduction_messages m
+                       WHERE m.introduction_id = i.id AND m.quote IS NOT NULL) AS quotes
+               FROM introductions i JOIN listings l ON l.id = i.listing_id
+               JOIN organizations o ON o.id = i.requester_id
+               WHERE l.external_ref = any($1::text[]) AND o.name = any($2::text[])""",
+            ["HTH-D-CAR-01", "TSC-PL-2026-01", "ZIT-D-FL-01"],
+            [o.name for o in demo_data().organizations],
+        )
+    by_listing = {r["external_ref"]: r for r in rows}
+    cars, plates, flour = (by_listing[ref] for ref in ("HTH-D-CAR-01", "TSC-PL-2026-01", "ZIT-D-FL-01"))
+    assert (cars["status"], cars["messages"], cars["quotes"]) == ("accepted", 2, 1)
+    assert plates["status"] == "requested"
+    assert (flour["status"], flour["decline_reason"]) == ("declined", "price")
