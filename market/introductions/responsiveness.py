@@ -27,9 +27,9 @@ NO_HISTORY = Responsiveness(
 )
 """An organization no request has reached in the window (a new one, say)."""
 
-# Both halves read one index range per organization: received requests through
-# introductions_received_at_idx (recipient_id, created_at), sent ones through
-# introductions_budget_idx (requester_id, created_at). Organizations without rows are absent.
+# Both halves read one index range per organization (migration 0014): received requests through
+# introductions_received_at_idx (recipient_id, created_at), deals among those sent through
+# introductions_sent_deals_idx. Organizations without rows are absent.
 RESPONSIVENESS_SQL = """
 WITH received AS (
     SELECT recipient_id AS organization_id,
