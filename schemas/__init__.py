@@ -24,6 +24,7 @@ from schemas.organizations import (
     OrganizationPrivate,
     OrganizationPublic,
     OrganizationSummary,
+    Responsiveness,
 )
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "Price",
     "Problem",
     "Quantity",
+    "Responsiveness",
     "SearchHit",
     "SearchResults",
 ]

@@ -22,6 +22,8 @@ class ScoreParts(msgspec.Struct, kw_only=True):
     timing: float
     trust: float
     freshness: float
+    responsiveness: float
+    """How the counterpart answers introduction requests; 0.5 (neutral) without enough history."""
 
 
 class MatchRoute(msgspec.Struct, kw_only=True):

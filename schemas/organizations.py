@@ -13,6 +13,7 @@ from schemas.common import SPACE_OR_CONTROL, TEXT_PATTERN, CityName, CountryCode
 __all__ = [
     "ALL_SCOPES",
     "CHAMBER_SCOPES",
+    "RESPONSIVENESS_WINDOW_DAYS",
     "ApiKeyCreate",
     "ApiKeyCreated",
     "Contact",
@@ -22,6 +23,7 @@ __all__ = [
     "OrganizationPrivate",
     "OrganizationPublic",
     "OrganizationSummary",
+    "Responsiveness",
 ]
 
 OrganizationKind = Literal["exporter", "importer", "trader", "chamber"]
@@ -88,6 +90,31 @@ class OrganizationSummary(msgspec.Struct, kw_only=True):
     verified: bool
 
 
+RESPONSIVENESS_WINDOW_DAYS = 180
+"""How far back responsiveness looks: requests created in the last half year."""
+
+
+class Responsiveness(msgspec.Struct, kw_only=True, frozen=True):
+    """How the organization answers introduction requests, over the last ``window_days`` days
+    (docs/matching.md, "Responsiveness"). An organization with no history shows zeros and nulls,
+    and matching treats it as neutral."""
+
+    requests_received: Annotated[int, msgspec.Meta(ge=0, examples=[12])]
+    """Introduction requests it received in the window, whatever became of them."""
+    requests_counted: Annotated[int, msgspec.Meta(ge=0, examples=[10])]
+    """Those it can be judged on: not still waiting within their 14 days, and not withdrawn by
+    the requester before any answer."""
+    # No ``ge=0`` on the two nullable numbers: Litestar drops a zero minimum from a nullable
+    # number's schema, so the document could not say it.
+    answered_share: Annotated[float, msgspec.Meta(le=1, examples=[0.9])] | None
+    """Accepted or declined, as a share (0 to 1) of the counted requests; null when none is counted."""
+    median_hours_to_answer: Annotated[float, msgspec.Meta(examples=[5.5])] | None
+    """Median time from request to answer, in hours (one decimal); null when none was answered."""
+    deals_reported: Annotated[int, msgspec.Meta(ge=0, examples=[2])]
+    """Introductions in the window, sent or received, whose outcome was reported as a deal."""
+    window_days: int = RESPONSIVENESS_WINDOW_DAYS
+
+
 class OrganizationPublic(msgspec.Struct, kw_only=True):
     """An organization as anyone may see it."""
 
@@ -100,6 +127,7 @@ class OrganizationPublic(msgspec.Struct, kw_only=True):
     member_of: UUID | None
     preferred_language: Language
     created_at: datetime
+    responsiveness: Responsiveness
 
 
 class OrganizationPrivate(OrganizationPublic, kw_only=True):

@@ -12,6 +12,7 @@ import string
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -34,6 +35,7 @@ __all__ = [
     "assert_problem",
     "create_organization",
     "demand_body",
+    "insert_introduction",
     "letters",
     "offer_body",
     "repair_listing",
@@ -87,6 +89,50 @@ async def add_member(client: httpx.AsyncClient, chamber: Org) -> dict[str, Any]:
     created = await client.post("/v1/organizations", json=body, headers=chamber.headers)
     assert created.status_code == 201, created.text
     return dict(created.json())
+
+
+INTRODUCTION_SQL = """
+INSERT INTO introductions (listing_id, requester_id, recipient_id, requested_by, status, message,
+                           created_at, expires_at, answered_at, closed_at, outcome, outcome_at)
+VALUES ($1::uuid, $2::uuid, $3::uuid, $2::uuid, $4, 'About your listing', $5, $6, $7, $8, $9, $10)
+"""
+
+
+async def insert_introduction(
+    app: Litestar,
+    listing_id: str,
+    requester: str,
+    recipient: str,
+    status: str,
+    *,
+    days_ago: float,
+    answered_after_hours: float | None = None,
+    outcome: str | None = None,
+) -> None:
+    """An introduction request about the recipient's listing, written straight into the table with
+    its times set as if it had happened ``days_ago`` (answered that many hours later, if at all)."""
+    created = datetime.now(UTC) - timedelta(days=days_ago)
+    expires = created + timedelta(days=14)
+    answered = None if answered_after_hours is None else created + timedelta(hours=answered_after_hours)
+    closed = {
+        "declined": answered,
+        "expired": expires,
+        "withdrawn": (answered or created) + timedelta(hours=1),
+    }.get(status)
+    outcome_at = None if outcome is None else (answered or created) + timedelta(days=1)
+    await app.state.pool.execute(
+        INTRODUCTION_SQL,
+        listing_id,
+        requester,
+        recipient,
+        status,
+        created,
+        expires,
+        answered,
+        closed,
+        outcome,
+        outcome_at,
+    )
 
 
 def run_market(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:

@@ -2,14 +2,15 @@
 
 Each part is 0..1; the total is their weighted sum (weights add up to 1):
 
-    commodity 0.30  same 6-digit code 1.0 > same heading 0.8 > same chapter 0.5 > text only 0.2
-    route     0.20  a feasible route from the offer's origin to the demand's destination over
-                    modes both accept and open crossings; fewer days and crossings score higher
-    quantity  0.15  how much of the demand the offer covers, and whether its minimum order fits
-    price     0.15  the offer's price against the demand's target, in USD (rates table, as of a date)
-    timing    0.10  the offer's availability window against the demand's
-    trust     0.05  the counterpart is verified by a chamber of commerce
-    freshness 0.05  newer listings rank higher; a 90-day-old one scores the floor
+    commodity      0.30  same 6-digit code 1.0 > same heading 0.8 > same chapter 0.5 > text only 0.2
+    route          0.20  a feasible route from the offer's origin to the demand's destination over
+                         modes both accept and open crossings; fewer days and crossings score higher
+    quantity       0.15  how much of the demand the offer covers, and whether its minimum order fits
+    price          0.10  the offer's price against the demand's target, in USD (rates table, as of a date)
+    timing         0.10  the offer's availability window against the demand's
+    trust          0.05  the counterpart is verified by a chamber of commerce
+    freshness      0.05  newer listings rank higher; a 90-day-old one scores the floor
+    responsiveness 0.05  the counterpart answers introduction requests, and soon; no history is neutral
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from importlib import resources
 import msgspec
 
 __all__ = [
+    "MIN_COUNTED_REQUESTS",
     "UNKNOWN",
     "WEIGHTS",
     "Rates",
@@ -30,6 +32,7 @@ __all__ = [
     "price_part",
     "quantity_part",
     "rates",
+    "responsiveness_part",
     "route_part",
     "timing_part",
     "total",
@@ -40,10 +43,11 @@ WEIGHTS: dict[str, float] = {
     "commodity": 0.30,
     "route": 0.20,
     "quantity": 0.15,
-    "price": 0.15,
+    "price": 0.10,
     "timing": 0.10,
     "trust": 0.05,
     "freshness": 0.05,
+    "responsiveness": 0.05,
 }
 UNKNOWN = 0.5
 """The part's value when one side does not say (no price, no window): neither good nor bad."""
@@ -148,6 +152,21 @@ def trust_part(verified: bool) -> float:
 def freshness_part(created_at: datetime, now: datetime) -> float:
     age_days = max(0.0, (now - created_at).total_seconds() / 86400)
     return round(max(0.2, 1 - age_days / 90), 3)
+
+
+MIN_COUNTED_REQUESTS = 3
+"""Below this many requests to judge by, an organization's answers say too little: neutral."""
+_ANSWERED_WITHIN_HOURS = (24.0, 336.0)  # full marks within a day; none at 14 days, when requests expire
+
+
+def responsiveness_part(counted: int, answered_share: float | None, median_hours: float | None) -> float:
+    """Mostly the share of requests answered, partly how fast (the median); neutral without history,
+    so a new organization is not ranked below one that ignores its requests."""
+    if counted < MIN_COUNTED_REQUESTS or answered_share is None:
+        return UNKNOWN
+    fast, slow = _ANSWERED_WITHIN_HOURS
+    speed = 0.0 if median_hours is None else min(1.0, max(0.0, (slow - median_hours) / (slow - fast)))
+    return round(0.7 * answered_share + 0.3 * speed, 3)
 
 
 def total(parts: dict[str, float]) -> float:

@@ -14,14 +14,17 @@ import asyncpg
 import msgspec
 
 from market.errors import InvalidInput, NotFound
+from market.introductions.responsiveness import responsiveness_of
 from market.listings.service import VIEW_SQL, listing_view_sql
 from market.matching import scoring
+from market.matching.explain import explain
 from market.matching.route_cache import Router, Unplanned
 from market.routes.network import RouteNetwork
 from market.routes.service import current_network
 from schemas.code_tables import SEA_ONLY_INCOTERMS
 from schemas.listings import Listing
 from schemas.matches import Match, Matches, MatchRoute, ScoreParts
+from schemas.organizations import Responsiveness
 from schemas.routes import Route
 from search.client import SearchReader
 from search.queries import ListingQuery, search_ids
@@ -33,15 +36,6 @@ CANDIDATES_PER_QUERY = 50
 TEXT_CANDIDATES_BELOW = 20
 #: Where goods are assumed to start or end when a listing's city is not a known place.
 COUNTRY_HUBS = {"KZ": "KZALA", "UZ": "UZTAS", "TJ": "X-TJ-DUSHANBE", "KG": "KGFRU", "TM": "X-TM-ASHGABAT"}
-_UNIT_LABELS = {
-    "H87": "pcs",
-    "C62": "units",
-    "NAR": "items",
-    "TNE": "t",
-    "KGM": "kg",
-    "MTQ": "m3",
-    "LTR": "l",
-}
 
 
 @dataclass(frozen=True)
@@ -96,33 +90,6 @@ def _pick_route(routes: list[Route], filters: MatchFilters) -> Route | None:
     return None
 
 
-def _amount(value: float) -> str:
-    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
-
-
-def _explain(offer: asyncpg.Record, demand: asyncpg.Record, route: MatchRoute | None) -> str:
-    a, b = offer["hs_code"], demand["hs_code"]
-    if a == b and len(a) == 6:
-        commodity = f"same HS {a[:4]}"
-    elif a[:4] == b[:4]:
-        commodity = f"same HS heading {a[:4]}"
-    elif a[:2] == b[:2]:
-        commodity = f"same HS chapter {a[:2]}"
-    else:
-        commodity = "related goods (text match)"
-    q_offer, q_demand = offer["quantity"], demand["quantity"]
-    unit = _UNIT_LABELS.get(q_offer["unit"], q_offer["unit"])
-    wanted_unit = _UNIT_LABELS.get(q_demand["unit"], q_demand["unit"])
-    quantity = f"{_amount(q_offer['amount'])} {unit} vs {_amount(q_demand['amount'])} {wanted_unit} wanted"
-    if route is None:
-        where = "same place"
-    elif not route.crossings:
-        where = f"no border to cross, about {route.days:g} days by {'/'.join(route.modes)}"
-    else:
-        where = f"via {', '.join(route.crossings)}, about {route.days:g} days by {'/'.join(route.modes)}"
-    return f"{commodity}, {quantity}, {where}"
-
-
 @dataclass(frozen=True)
 class _Scored:
     row: asyncpg.Record
@@ -144,8 +111,15 @@ class _Scored:
 
 
 def _score_pair(
-    subject: asyncpg.Record, other: asyncpg.Record, router: Router, filters: MatchFilters, now: datetime
+    subject: asyncpg.Record,
+    other: asyncpg.Record,
+    answers: Responsiveness,
+    router: Router,
+    filters: MatchFilters,
+    now: datetime,
 ) -> _Scored | None:
+    """The pair's score, route and explanation, or None if it can never match; ``answers`` is how
+    the other listing's organization answers introduction requests."""
     offer, demand = (subject, other) if subject["side"] == "offer" else (other, subject)
     # Incompatible pairs never match: markets the offer does not serve, origins the demand refuses.
     origin, destination = offer["origin"], demand["destination"]
@@ -198,11 +172,14 @@ def _score_pair(
         ),
         trust=scoring.trust_part(bool(other["organization"]["verified"])),
         freshness=scoring.freshness_part(other["created_at"], now),
+        responsiveness=scoring.responsiveness_part(
+            answers.requests_counted, answers.answered_share, answers.median_hours_to_answer
+        ),
     )
     score = scoring.total(msgspec.structs.asdict(parts))
     if score < filters.min_score:
         return None
-    return _Scored(other, score, parts, summary, flags, _explain(offer, demand, summary))
+    return _Scored(other, score, parts, summary, flags, explain(offer, demand, summary, answers))
 
 
 def _counterpart_query(subject: asyncpg.Record, **fields: Any) -> ListingQuery:
@@ -278,26 +255,31 @@ async def find_matches(
         )
     ids = await _candidate_ids(reader, index, subject)
     rows = await db.fetch(CANDIDATES_SQL, ids) if ids else []
+    answers = await responsiveness_of(db, {row["organization_id"] for row in rows})
     # Scoring is pure Python. With every route it needs planned already it takes a few
     # milliseconds and runs here; planning a new pair of places costs tens of milliseconds, so
     # then it runs beside the event loop. A thread hop on every request had made the match p95
     # about 20 % slower (docs/benchmarks.md).
     try:
-        best = _rank(subject, rows, network, filters, plan=False)
+        best = _rank(subject, rows, answers, network, filters, plan=False)
     except Unplanned:
-        best = await asyncio.to_thread(_rank, subject, rows, network, filters, plan=True)
+        best = await asyncio.to_thread(_rank, subject, rows, answers, network, filters, plan=True)
     return Matches(listing_id=listing_id, rates_as_of=scoring.rates().as_of, matches=best)
 
 
 def _rank(
     subject: asyncpg.Record,
     rows: list[asyncpg.Record],
+    answers: dict[UUID, Responsiveness],
     network: RouteNetwork,
     filters: MatchFilters,
     *,
     plan: bool,
 ) -> list[Match]:
     router, now = Router(network, plan=plan), datetime.now(UTC)
-    found = [m for row in rows if (m := _score_pair(subject, row, router, filters, now)) is not None]
+    scored = (
+        _score_pair(subject, row, answers[row["organization_id"]], router, filters, now) for row in rows
+    )
+    found = [m for m in scored if m is not None]
     found.sort(key=lambda m: m.score, reverse=True)
     return [m.to_match() for m in found[: filters.limit]]  # only what is returned is converted

@@ -89,8 +89,9 @@ class OrganizationController(Controller):
         caller: NamedDependency[Caller],
         connection: NamedDependency[asyncpg.Connection],
     ) -> OrganizationPublic | OrganizationPrivate:
-        """One organization. Contact details are shown to the organization itself, its chamber,
-        the platform admin, and organizations with an accepted introduction between them."""
+        """One organization, with how it answers introduction requests. Contact details are shown
+        to the organization itself, its chamber, the platform admin, and organizations with an
+        accepted introduction between them."""
         return await service.get_organization(connection, organization_id, caller)
 
     @post(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -10,6 +11,7 @@ import msgspec
 from market.auth import Caller, generate_api_key
 from market.code_lookups import is_country
 from market.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from market.introductions.responsiveness import NO_HISTORY, responsiveness_of
 from schemas.organizations import (
     ALL_SCOPES,
     CHAMBER_SCOPES,
@@ -79,7 +81,7 @@ async def create_organization(
     row = await conn.fetchrow(
         INSERT_SQL, data.name, data.kind, data.country, data.city, data.contact, member_of, language
     )
-    return msgspec.convert(row, OrganizationPrivate)
+    return await _view(conn, row, OrganizationPrivate, fresh=True)
 
 
 async def get_organization(
@@ -89,9 +91,9 @@ async def get_organization(
     row = await conn.fetchrow(SELECT_SQL, organization_id)
     if row is None:
         raise NotFound(f"no organization with id {organization_id}")
-    return msgspec.convert(
-        row, OrganizationPrivate if await sees_contact(conn, caller, organization_id) else OrganizationPublic
-    )
+    if await sees_contact(conn, caller, organization_id):
+        return await _view(conn, row, OrganizationPrivate)
+    return await _view(conn, row, OrganizationPublic)
 
 
 async def sees_contact(conn: asyncpg.Connection, caller: Caller, organization_id: UUID) -> bool:
@@ -102,6 +104,18 @@ async def sees_contact(conn: asyncpg.Connection, caller: Caller, organization_id
     if caller.organization_id is None:
         return False
     return bool(await conn.fetchval(VISIBLE_CONTACT_SQL, organization_id, caller.organization_id))
+
+
+View = TypeVar("View", bound=OrganizationPublic)
+
+
+async def _view(
+    conn: asyncpg.Connection, row: asyncpg.Record, view: type[View], *, fresh: bool = False
+) -> View:
+    """The organization's row as ``view``, with its responsiveness (a ``fresh`` one, just created,
+    has no history to look up)."""
+    figures = NO_HISTORY if fresh else (await responsiveness_of(conn, [row["id"]]))[row["id"]]
+    return msgspec.convert({**row, "responsiveness": figures}, view)
 
 
 async def _require_own_country(conn: asyncpg.Connection, caller: Caller, country: str) -> None:
@@ -190,7 +204,7 @@ async def verify_member(
         row = await conn.fetchrow(VERIFY_SQL, organization_id, caller.organization_id)
         await conn.execute(REINDEX_ORG_SQL, organization_id)
         await notify_outbox(conn)
-    return msgspec.convert(row, OrganizationPrivate)
+    return await _view(conn, row, OrganizationPrivate)
 
 
 async def revoke_api_key(

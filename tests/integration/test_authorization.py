@@ -183,9 +183,9 @@ async def test_contact_is_for_the_organization_and_the_admin_only(
     a = await make_org(contact={"email": SECRET_EMAIL, "phone": SECRET_PHONE})
     b = await make_org()
     url = f"/v1/organizations/{a.id}"
+    anonymous: dict[str, str] = {}
 
-    hidden_from: list[dict[str, str]] = [{}, b.headers]
-    for headers in hidden_from:
+    for headers in (anonymous, b.headers):
         hidden = await client.get(url, headers=headers)
         assert hidden.status_code == 200, hidden.text
         assert hidden.json()["id"] == a.id

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import pytest
 
 from market.demo import demo_data, load_demo
-from tests.helpers import offer_body, wait_matched, wait_searchable
+from tests.helpers import demand_body, insert_introduction, letters, offer_body, wait_matched, wait_searchable
 
 
 async def _outbox_drained(app) -> None:
@@ -146,3 +147,73 @@ async def test_matches_access_and_filters(client: httpx.AsyncClient, app, demo, 
     )
     everything = (await client.get(f"/v1/listings/{plates}/matches", params={"limit": "50"})).json()
     assert all(m["listing"]["organization"]["id"] != own_org for m in everything["matches"])
+
+
+async def test_a_responsive_counterpart_outranks_an_unresponsive_one_and_no_history_is_neutral(
+    client: httpx.AsyncClient, app: Any, make_org: Any
+) -> None:
+    """Three sellers post the same offer; one answers its introduction requests within hours, one
+    lets them all expire, one has never been asked. Only the responsiveness part tells them apart."""
+    word = letters()
+    buyer = await make_org(kind="importer", country="KZ", city="Almaty")
+    demand = demand_body(
+        title=f"Dried fruit and nut mix {word}",
+        description="Mixed dried apricots, raisins and almonds, 10 kg cartons.",
+        hs_code="081350",
+        quantity={"amount": 20, "unit": "TNE"},
+        price={"amount": "2500.00", "currency": "USD", "per": "TNE"},
+        incoterm_place="Almaty",
+        destination={"country": "KZ", "city": "Almaty"},
+        target_countries=["UZ"],
+        transport_modes=["road"],
+    )
+    posted = await client.post("/v1/listings", json=demand, headers=buyer.headers)
+    assert posted.status_code == 201, posted.text
+    demand_id = posted.json()["id"]
+    offer = offer_body(
+        title=f"Dried fruit and nut mix {word}, Fergana valley",
+        description="Apricots, raisins and almonds from the Fergana valley.",
+        hs_code="081350",
+        quantity={"amount": 40, "unit": "TNE"},
+        min_order=None,
+        price={"amount": "2400.00", "currency": "USD", "per": "TNE"},
+    )
+    offers: dict[str, str] = {}
+    for seller in ("responsive", "unresponsive", "newcomer"):
+        org = await make_org()
+        created = await client.post("/v1/listings", json=offer, headers=org.headers)
+        assert created.status_code == 201, created.text
+        offers[seller] = created.json()["id"]
+        for _ in range(4 if seller != "newcomer" else 0):  # one requester each: one open request per pair
+            requester = await make_org(kind="importer", country="KZ", city="Almaty")
+            answered = seller == "responsive"
+            await insert_introduction(
+                app,
+                offers[seller],
+                requester.id,
+                org.id,
+                "accepted" if answered else "expired",
+                days_ago=20,
+                answered_after_hours=3 if answered else None,
+            )
+    for offer_id in offers.values():
+        await wait_matched(client, demand_id, offer_id)
+    answer = await client.get(f"/v1/listings/{demand_id}/matches")
+    ranked = [m["listing"]["id"] for m in answer.json()["matches"]]
+    found = {seller: answer.json()["matches"][ranked.index(i)] for seller, i in offers.items()}
+
+    parts = {seller: match["parts"] for seller, match in found.items()}
+    assert [parts[s]["responsiveness"] for s in offers] == [1.0, 0.0, 0.5]
+    others = [{k: v for k, v in p.items() if k != "responsiveness"} for p in parts.values()]
+    assert others[0] == others[1] == others[2]
+    assert (
+        ranked.index(offers["responsive"])
+        < ranked.index(offers["newcomer"])
+        < ranked.index(offers["unresponsive"])
+    )
+    scores = {seller: match["score"] for seller, match in found.items()}
+    assert scores["responsive"] - scores["newcomer"] == pytest.approx(0.025, abs=0.0015)
+    assert scores["newcomer"] - scores["unresponsive"] == pytest.approx(0.025, abs=0.0015)
+    assert found["responsive"]["explanation"].endswith("; answers every request, usually within a day")
+    assert found["unresponsive"]["explanation"].endswith("; answers fewer than 1 in 10 requests")
+    assert "answers" not in found["newcomer"]["explanation"]

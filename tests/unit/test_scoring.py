@@ -61,3 +61,35 @@ def test_route_trust_freshness() -> None:
     now = datetime(2027, 1, 1, tzinfo=UTC)
     assert scoring.freshness_part(now, now) == 1.0
     assert scoring.freshness_part(now - timedelta(days=200), now) == 0.2
+
+
+def test_price_gave_responsiveness_its_weight() -> None:
+    assert scoring.WEIGHTS["price"] == 0.10 and scoring.WEIGHTS["responsiveness"] == 0.05
+    assert len(scoring.WEIGHTS) == 8
+
+
+@pytest.mark.parametrize(
+    ("counted", "share", "median"),
+    [(0, None, None), (1, 1.0, 1.0), (2, 0.0, None), (2, 1.0, 400.0)],
+)
+def test_responsiveness_without_history_is_neutral(
+    counted: int, share: float | None, median: float | None
+) -> None:
+    assert scoring.responsiveness_part(counted, share, median) == scoring.UNKNOWN == 0.5
+
+
+def test_responsiveness_bounds() -> None:
+    assert scoring.responsiveness_part(3, 1.0, 0.5) == 1.0  # every request answered within the hour
+    assert scoring.responsiveness_part(3, 0.0, None) == 0.0  # none answered: no speed either
+    assert scoring.responsiveness_part(50, 1.0, 336.0) == 0.7  # all answered, but at the last moment
+    assert scoring.responsiveness_part(50, 0.5, 10.0) == pytest.approx(0.65)
+
+
+@pytest.mark.parametrize(
+    ("median", "speed"),
+    [(0.0, 1.0), (24.0, 1.0), (102.0, 0.75), (180.0, 0.5), (336.0, 0.0), (1000.0, 0.0)],
+)
+def test_responsiveness_speed_falls_linearly_from_a_day_to_fourteen(median: float, speed: float) -> None:
+    # with nothing answered the share adds nothing, so what is left is 0.3 of the speed
+    assert scoring.responsiveness_part(10, 0.0, median) == pytest.approx(round(0.3 * speed, 3))
+    assert scoring.responsiveness_part(10, 1.0, median) == pytest.approx(round(0.7 + 0.3 * speed, 3))
