@@ -16,8 +16,8 @@ from market.listings.service import create_listing
 from market.organizations.service import create_organization
 from market.settings import Settings
 from schemas.introductions import (
+    Decline,
     IntroductionCreate,
-    IntroductionDecline,
     IntroductionMessageCreate,
     Proposal,
     Quote,
@@ -153,9 +153,7 @@ async def _introduce(conn: asyncpg.Connection, ids: dict[str, Any], intro: DemoI
         "recipient": Caller(organization_id=listing["organization_id"]),
     }
     if intro.answer is not None:
-        decline = (
-            IntroductionDecline(reason=intro.reason, note=intro.note) if intro.answer == "decline" else None
-        )
+        decline = Decline(reason=intro.reason, note=intro.note) if intro.answer == "decline" else None
         await answer(conn, sides["recipient"], created.id, intro.answer, decline)
     today = datetime.now(UTC).date()
     for message in intro.messages:

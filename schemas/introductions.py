@@ -15,10 +15,10 @@ from schemas.organizations import Contact, OrganizationSummary
 
 __all__ = [
     "MESSAGE_PATTERN",
+    "Decline",
     "DeclineReason",
     "Introduction",
     "IntroductionCreate",
-    "IntroductionDecline",
     "IntroductionListing",
     "IntroductionMessage",
     "IntroductionMessageCreate",
@@ -82,7 +82,7 @@ class IntroductionCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
     """For chambers of commerce: the member organization asking (it becomes the requester)."""
 
 
-class IntroductionDecline(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class Decline(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Why the request is declined; the requester sees the reason and the note."""
 
     reason: DeclineReason

@@ -21,9 +21,9 @@ from market.params import not_null
 from market.problems import problem_responses
 from market.settings import Settings
 from schemas.introductions import (
+    Decline,
     Introduction,
     IntroductionCreate,
-    IntroductionDecline,
     IntroductionMessage,
     IntroductionMessageCreate,
     IntroductionMessages,
@@ -148,7 +148,7 @@ class IntroductionController(Controller):
     async def decline(
         self,
         introduction_id: FromPath[UUID],
-        data: JSONBody[IntroductionDecline],
+        data: JSONBody[Decline],
         caller: NamedDependency[Caller],
         connection: NamedDependency[asyncpg.Connection],
     ) -> Introduction:

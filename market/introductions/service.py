@@ -31,7 +31,7 @@ from market.introductions.views import (
 )
 from market.listings.service import acting_organization
 from market.settings import Settings
-from schemas.introductions import Introduction, IntroductionCreate, IntroductionDecline
+from schemas.introductions import Decline, Introduction, IntroductionCreate
 
 __all__ = [
     "DECLINE_BLOCK",
@@ -248,7 +248,7 @@ async def answer(
     caller: Caller,
     introduction_id: UUID,
     action: str,
-    decline: IntroductionDecline | None = None,
+    decline: Decline | None = None,
 ) -> Introduction:
     """``accept`` or ``decline`` (the recipient's side), or ``withdraw`` (the requester's side) a
     request that is still waiting."""
