@@ -184,7 +184,8 @@ async def test_contact_is_for_the_organization_and_the_admin_only(
     b = await make_org()
     url = f"/v1/organizations/{a.id}"
 
-    for headers in ({}, b.headers):
+    anonymous: dict[str, str] = {}
+    for headers in (anonymous, b.headers):
         hidden = await client.get(url, headers=headers)
         assert hidden.status_code == 200, hidden.text
         assert hidden.json()["id"] == a.id
