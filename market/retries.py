@@ -1,6 +1,11 @@
-"""The retry schedule of the durable queues that talk to the outside (webhook deliveries, email).
+"""What the durable queues that talk to the outside (webhook deliveries, email) share: the lease an
+attempt takes on its row, and the retry schedule.
 
-Both give up 24 hours after the first attempt, waiting a little longer after each failure.
+An attempt is claimed by an UPDATE that counts it, notes its start (``attempt_started_at``, which
+fences its result: a result recorded after another attempt took the row over is dropped) and
+leases the row (``next_attempt_at`` = now + lease), then commits, so no transaction stays open
+across the network. Both queues give up 24 hours after the first attempt, waiting a little longer
+after each failure.
 """
 
 from __future__ import annotations
@@ -8,7 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-__all__ = ["RETRY_STEPS", "RETRY_WINDOW", "retry_delay"]
+__all__ = ["RETRY_STEPS", "RETRY_WINDOW", "lease_assignments", "retry_delay"]
 
 RETRY_STEPS: tuple[float, ...] = (5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800)
 """The ceiling of the wait after the 1st, 2nd, ... failed attempt (the last repeats)."""
@@ -31,3 +36,11 @@ def retry_delay(
         return None
     step = RETRY_STEPS[min(attempts, len(RETRY_STEPS)) - 1]
     return rand() * step * scale
+
+
+def lease_assignments(alias: str) -> str:
+    """The SET list of a claiming UPDATE of rows aliased ``alias``, leasing them for ``$2`` seconds."""
+    return f"""attempts = {alias}.attempts + 1,
+    attempt_started_at = clock_timestamp(),
+    first_attempt_at = coalesce({alias}.first_attempt_at, clock_timestamp()),
+    next_attempt_at = clock_timestamp() + make_interval(secs => $2)"""

@@ -23,7 +23,7 @@ import structlog
 
 from market.events import notify_events
 from market.jobs import repeat
-from market.retries import retry_delay
+from market.retries import lease_assignments, retry_delay
 from market.settings import Settings
 from market.webhooks.service import MESSAGE_ID_SQL, loopback_allowed
 from market.webhooks.signing import signed_headers
@@ -74,10 +74,7 @@ claimed AS (
     FOR UPDATE SKIP LOCKED
 )
 UPDATE webhook_deliveries d
-SET attempts = d.attempts + 1,
-    attempt_started_at = clock_timestamp(),
-    first_attempt_at = coalesce(d.first_attempt_at, clock_timestamp()),
-    next_attempt_at = clock_timestamp() + make_interval(secs => $2)
+SET {lease_assignments("d")}
 FROM claimed, webhook_endpoints w, events e
 WHERE d.id = claimed.id AND w.id = d.endpoint_id AND e.id = d.event_id
 RETURNING d.id, {MESSAGE_ID_SQL} AS message_id, d.attempts, d.attempt_started_at,
