@@ -73,7 +73,10 @@ def mail_transport(settings: Settings) -> MailTransport:
     ``.eml`` files under ``<state dir>/mail``."""
     if settings.smtp_url:
         return SmtpTransport(parse_smtp_url(settings.smtp_url), timeout=SMTP_TIMEOUT)
-    return EmlDirectory(settings.state_path / "mail")
+    directory = settings.state_path / "mail"
+    if settings.env == "prod":
+        log.warning("no MARKET_SMTP_URL: email is written to files, not sent", directory=str(directory))
+    return EmlDirectory(directory)
 
 
 class MailSender:

@@ -9,8 +9,8 @@ from typing import Any, cast
 
 import pytest
 
-from market.mail import EmlDirectory, MailSender, SmtpServer, SmtpTransport, mail_transport, parse_smtp_url
 from market.loops import LoopResources, start_loops
+from market.mail import EmlDirectory, MailSender, SmtpServer, SmtpTransport, mail_transport, parse_smtp_url
 from market.settings import Settings, settings_from_env
 
 
