@@ -17,6 +17,7 @@ from market.glossary import search_terms
 from market.introductions.expiry import IntroductionExpiry
 from market.jobs import BatchJob, Listener, drain, repeat
 from market.listings.lifecycle import ListingLifecycle
+from market.mail import MailSender
 from market.matching.recorder import MatchRecorder
 from market.settings import Settings
 from market.webhooks.dispatcher import WebhookDispatcher
@@ -56,6 +57,8 @@ class BackgroundLoop:
     run: Callable[[LoopResources, Listener], Coroutine[Any, Any, None]]
     """Builds the loop's coroutine, which runs until cancelled; it subscribes to the listener's
     channels as it is built."""
+    enabled: Callable[[Settings], bool] = lambda _settings: True
+    """Whether the settings have this loop run at all."""
 
 
 def drain_loop(job: BatchJob, listener: Listener, *, name: str) -> Coroutine[Any, Any, None]:
@@ -98,6 +101,11 @@ def _webhooks(r: LoopResources, listener: Listener) -> Coroutine[Any, Any, None]
     return dispatcher.run_forever(wake=listener.wake_on(EVENTS_CHANNEL))  # a new event, or one delivered
 
 
+def _mail(r: LoopResources, listener: Listener) -> Coroutine[Any, Any, None]:
+    sender = MailSender.from_settings(r.pool, r.settings)  # a bad MARKET_SMTP_URL stops the start here
+    return sender.run_forever(wake=listener.wake_on(EVENTS_CHANNEL))  # the outbox fills with events
+
+
 BACKGROUND_LOOPS = (
     BackgroundLoop("outbox indexer", "copies listing changes from PostgreSQL into Meilisearch", _indexer),
     BackgroundLoop("match recorder", "records new matches into both organizations' inboxes", _recorder),
@@ -107,6 +115,12 @@ BACKGROUND_LOOPS = (
         "introduction expiry", "expires introduction requests unanswered for 14 days", _introductions
     ),
     BackgroundLoop("webhook dispatcher", "delivers signed webhooks, retrying with backoff", _webhooks),
+    BackgroundLoop(
+        "mail sender",
+        "emails organizations about introductions, retrying with backoff",
+        _mail,
+        enabled=lambda settings: settings.send_mail,
+    ),
 )
 
 
@@ -114,7 +128,15 @@ def start_loops(resources: LoopResources) -> list[Coroutine[Any, Any, None]]:
     """Every loop's coroutine and their one LISTEN connection's, to be gathered (and cancelled
     together)."""
     listener = loop_listener(resources.settings)
-    loops = [loop.run(resources, listener) for loop in BACKGROUND_LOOPS]
+    loops: list[Coroutine[Any, Any, None]] = []
+    try:
+        for loop in BACKGROUND_LOOPS:
+            if loop.enabled(resources.settings):
+                loops.append(loop.run(resources, listener))
+    except BaseException:  # a loop refused its settings: the ones built before it never run
+        for built in loops:
+            built.close()
+        raise
     return [*loops, listener.run_forever()]
 
 

@@ -78,6 +78,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     an ``.eml`` file under ``<state_dir>/mail/`` instead."""
     mail_from: str = "market <no-reply@market.localhost>"
     """The From address of the email market sends (``MARKET_MAIL_FROM``)."""
+    send_mail: bool = True
+    """Run the mail sender among the background loops (``MARKET_SEND_MAIL``). False leaves email
+    queued in the outbox, unsent: a staging copy of production data, or a test suite that runs
+    senders of its own."""
     forwarded_allow_ips: str = ""
     """Reverse proxies whose ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed: addresses
     or networks, comma-separated, or ``*`` (``MARKET_FORWARDED_ALLOW_IPS``, or uvicorn's

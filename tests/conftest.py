@@ -73,6 +73,9 @@ def settings(services: Services) -> Settings:
         # The lifecycle tests run their own expiry passes; a background pass at the same moment
         # would take their rows first (SKIP LOCKED) and commit after they look.
         expiry_interval_seconds=3600,
+        # The mail tests run senders of their own against their own SMTP servers; the app's would
+        # take their rows first.
+        send_mail=False,
     )
 
 

@@ -13,9 +13,7 @@ is still pending, so each endpoint hears about one listing in order.
 from __future__ import annotations
 
 import asyncio
-import random
 import time
-from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -25,26 +23,17 @@ import structlog
 
 from market.events import notify_events
 from market.jobs import repeat
+from market.retries import lease_assignments, retry_delay
 from market.settings import Settings
 from market.webhooks.service import MESSAGE_ID_SQL, loopback_allowed
 from market.webhooks.signing import signed_headers
 from market.webhooks.ssrf import UnsafeUrl, check_url, delivery_session
 from schemas.webhooks import WebhookPayload
 
-__all__ = [
-    "RETRY_STEPS",
-    "RETRY_WINDOW",
-    "WebhookDispatcher",
-    "payload_body",
-    "retry_delay",
-]
+__all__ = ["WebhookDispatcher", "payload_body"]
 
 log = structlog.get_logger(name=__name__)
 
-RETRY_STEPS: tuple[float, ...] = (5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800)
-"""The ceiling of the wait after the 1st, 2nd, ... failed attempt (the last repeats)."""
-RETRY_WINDOW = 24 * 3600.0
-"""Retries stop, and the delivery is ``failed``, once this long has passed since the first attempt."""
 LEASE_MARGIN = 5.0
 """A lease outlasts the HTTP timeout by this much, so a live attempt is never taken over."""
 BODY_CAP = 64 * 1024
@@ -85,10 +74,7 @@ claimed AS (
     FOR UPDATE SKIP LOCKED
 )
 UPDATE webhook_deliveries d
-SET attempts = d.attempts + 1,
-    attempt_started_at = clock_timestamp(),
-    first_attempt_at = coalesce(d.first_attempt_at, clock_timestamp()),
-    next_attempt_at = clock_timestamp() + make_interval(secs => $2)
+SET {lease_assignments("d")}
 FROM claimed, webhook_endpoints w, events e
 WHERE d.id = claimed.id AND w.id = d.endpoint_id AND e.id = d.event_id
 RETURNING d.id, {MESSAGE_ID_SQL} AS message_id, d.attempts, d.attempt_started_at,
@@ -104,23 +90,6 @@ SET status = $3, next_attempt_at = now() + make_interval(secs => $4),
     attempt_started_at = NULL, last_attempt_at = $2, last_status_code = $5, last_error = $6
 WHERE id = $1 AND attempt_started_at = $2
 """
-
-
-def retry_delay(
-    attempts: int, elapsed: float, *, scale: float = 1.0, rand: Callable[[], float] = random.random
-) -> float | None:
-    """Seconds to wait after failed attempt number ``attempts`` (from 1), or None to give up.
-
-    Exponential steps with full jitter (a uniform draw below the step), so receivers coming
-    back from an outage are not hit by every retry at once. ``elapsed`` counts from the first
-    attempt; after ``RETRY_WINDOW`` the delivery is given up.
-    """
-    if attempts < 1:
-        raise ValueError("attempts counts from 1")
-    if elapsed >= RETRY_WINDOW:
-        return None
-    step = RETRY_STEPS[min(attempts, len(RETRY_STEPS)) - 1]
-    return rand() * step * scale
 
 
 def payload_body(claim: asyncpg.Record | dict[str, Any]) -> bytes:

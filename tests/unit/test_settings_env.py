@@ -27,6 +27,7 @@ EVERY_FIELD_CHANGED = Settings(
     introduction_messages_per_hour=5,
     smtp_url="smtps://mailer:secret@smtp.internal:465",
     mail_from="Market <market@example.kz>",
+    send_mail=False,
     forwarded_allow_ips="10.0.0.1,10.0.1.0/24",
     limit_concurrency=7,
     keep_alive_seconds=2,

@@ -8,7 +8,8 @@ from uuid import uuid4
 import msgspec
 import pytest
 
-from market.webhooks.dispatcher import RETRY_STEPS, RETRY_WINDOW, payload_body, retry_delay
+from market.retries import RETRY_STEPS, RETRY_WINDOW, retry_delay
+from market.webhooks.dispatcher import payload_body
 
 
 def test_the_steps_grow_from_5_seconds_to_8_hours() -> None:
