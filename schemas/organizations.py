@@ -7,6 +7,7 @@ from typing import Annotated, Literal, get_args
 from uuid import UUID
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from schemas.common import SPACE_OR_CONTROL, TEXT_PATTERN, CityName, CountryCode, ShortText, full_match
 
@@ -20,6 +21,7 @@ __all__ = [
     "Language",
     "OrganizationCreate",
     "OrganizationKind",
+    "OrganizationPatch",
     "OrganizationPrivate",
     "OrganizationPublic",
     "OrganizationSummary",
@@ -27,10 +29,19 @@ __all__ = [
 ]
 
 OrganizationKind = Literal["exporter", "importer", "trader", "chamber"]
-Scope = Literal["read", "listings:write", "members:write", "webhooks:write", "keys:write", "crossings:write"]
-"""What a key may do: ``read`` (private reads, alerts), ``listings:write`` (offers and demands),
-``members:write`` (a chamber's members: create, verify, their keys), ``webhooks:write``,
-``keys:write`` (issue and revoke keys) and ``crossings:write`` (a chamber's border crossings)."""
+Scope = Literal[
+    "read",
+    "listings:write",
+    "members:write",
+    "webhooks:write",
+    "keys:write",
+    "crossings:write",
+    "profile:write",
+]
+"""What a key may do: ``read`` (private reads, alerts), ``listings:write`` (offers, demands and
+introductions), ``members:write`` (a chamber's members: create, verify, their keys),
+``webhooks:write``, ``keys:write`` (issue and revoke keys), ``crossings:write`` (a chamber's
+border crossings) and ``profile:write`` (the organization's city, contact details and language)."""
 ALL_SCOPES: tuple[str, ...] = get_args(Scope)
 CHAMBER_SCOPES = frozenset({"members:write", "crossings:write"})
 Language = Literal["en", "ru", "uz", "kk", "tg", "ky"]
@@ -78,6 +89,16 @@ class OrganizationCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
     preferred_language: Language | None = None
     """The language email comes in; defaults from the country (UZ uz, KZ kk, TJ tg, KG ky,
     RU ru, otherwise en)."""
+
+
+class OrganizationPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Changes to an organization's profile; fields left out stay as they are. Its name, kind and
+    country are what its chamber verified, and do not change here."""
+
+    city: CityName | UnsetType = UNSET
+    contact: Contact | UnsetType = UNSET
+    """Replaces the contact details as a whole."""
+    preferred_language: Language | UnsetType = UNSET
 
 
 class OrganizationSummary(msgspec.Struct, kw_only=True):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
-from litestar import Controller, delete, get, post
+from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.openapi.spec import OpenAPIResponse, Operation, Schema
 from litestar.params import FromPath, JSONBody
@@ -22,6 +22,7 @@ from schemas.organizations import (
     ApiKeyCreate,
     ApiKeyCreated,
     OrganizationCreate,
+    OrganizationPatch,
     OrganizationPrivate,
     OrganizationPublic,
 )
@@ -93,6 +94,23 @@ class OrganizationController(Controller):
         to the organization itself, its chamber, the platform admin, and organizations with an
         accepted introduction between them."""
         return await service.get_organization(connection, organization_id, caller)
+
+    @patch(
+        "/{organization_id:uuid}",
+        operation_id="updateOrganization",
+        responses=problem_responses(400, 401, 403, 404, 413),
+        **requires("profile:write"),
+    )
+    async def update(
+        self,
+        organization_id: FromPath[UUID],
+        data: JSONBody[OrganizationPatch],
+        caller: NamedDependency[Caller],
+        connection: NamedDependency[asyncpg.Connection],
+    ) -> OrganizationPrivate:
+        """Change an organization's city, contact details or the language email comes in: the
+        organization itself, its chamber (which also needs ``members:write``) or the admin."""
+        return await service.update_organization(connection, caller, organization_id, data)
 
     @post(
         "/{organization_id:uuid}/api-keys",

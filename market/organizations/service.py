@@ -18,6 +18,7 @@ from schemas.organizations import (
     ApiKeyCreate,
     ApiKeyCreated,
     OrganizationCreate,
+    OrganizationPatch,
     OrganizationPrivate,
     OrganizationPublic,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "get_organization",
     "revoke_api_key",
     "sees_contact",
+    "update_organization",
     "verify_member",
 ]
 
@@ -214,3 +216,26 @@ async def revoke_api_key(
     await _managed_row(conn, caller, organization_id, own_ok=True)
     if await conn.fetchval(REVOKE_SQL, key_id, organization_id) is None:
         raise NotFound(f"no API key with id {key_id} for this organization")
+
+
+UPDATE_SQL = f"""
+UPDATE organizations
+SET city = coalesce($2, city), contact = coalesce($3, contact),
+    preferred_language = coalesce($4, preferred_language)
+WHERE id = $1
+RETURNING {_COLUMNS}
+"""
+
+
+async def update_organization(
+    conn: asyncpg.Connection, caller: Caller, organization_id: UUID, patch: OrganizationPatch
+) -> OrganizationPrivate:
+    """The organization itself, its chamber or the admin change its city, contact details or
+    language (anyone else: 404)."""
+    await _managed_row(conn, caller, organization_id, own_ok=True)
+    city, contact, language = (
+        None if value is msgspec.UNSET else value
+        for value in (patch.city, patch.contact, patch.preferred_language)
+    )
+    row = await conn.fetchrow(UPDATE_SQL, organization_id, city, contact, language)
+    return await _view(conn, row, OrganizationPrivate)

@@ -102,6 +102,12 @@ def requests(w: World) -> list[tuple[str, str, str, Any]]:
         ("POST", "/v1/listings/{listing_id:uuid}/renew", f"/v1/listings/{listing}/renew", {"days": 30}),
         ("GET", "/v1/listings/{listing_id:uuid}/matches", f"/v1/listings/{draft}/matches", None),
         (
+            "PATCH",
+            "/v1/organizations/{organization_id:uuid}",
+            f"/v1/organizations/{w.owner.id}",
+            {"contact": {"email": "thief@example.com"}},
+        ),
+        (
             "POST",
             "/v1/organizations/{organization_id:uuid}/api-keys",
             f"/v1/organizations/{w.owner.id}/api-keys",
@@ -177,6 +183,7 @@ async def _snapshot(app: Litestar, w: World) -> tuple[Any, ...]:
         await pool.fetchval("SELECT count(*) FROM api_keys WHERE organization_id = $1::uuid", w.owner.id),
         await pool.fetchval("SELECT revoked_at FROM api_keys WHERE id = $1::uuid", w.key_id),
         await pool.fetchval("SELECT verified_by FROM organizations WHERE id = $1::uuid", w.member["id"]),
+        await pool.fetchrow("SELECT city, contact FROM organizations WHERE id = $1::uuid", w.owner.id),
         await pool.fetchval("SELECT count(*) FROM alerts WHERE id = $1::uuid", w.alert_id),
         await pool.fetchval("SELECT count(*) FROM webhook_endpoints WHERE id = $1::uuid", w.webhook_id),
         await pool.fetchval(

@@ -30,7 +30,7 @@ async def test_create_organization_and_key(client: httpx.AsyncClient, admin: dic
     secret = key.json()["secret"]
     assert secret.startswith("mk_") and len(secret) >= 40
     assert key.json()["prefix"] == secret[:11]
-    assert key.json()["scopes"] == ["keys:write", "listings:write", "read", "webhooks:write"]
+    assert key.json()["scopes"] == ["keys:write", "listings:write", "profile:write", "read", "webhooks:write"]
     # stored only as its SHA-256 digest
     row = await app.state.pool.fetchrow(
         "SELECT key_hash, prefix FROM api_keys WHERE id = $1", key.json()["id"]
@@ -80,3 +80,43 @@ async def test_unknown_organization_is_404(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/organizations/00000000-0000-0000-0000-000000000001")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_an_organization_changes_its_city_contact_and_language(
+    client: httpx.AsyncClient, make_org, admin: dict[str, str]
+) -> None:
+    org = await make_org(country="UZ")
+    assert org.data["preferred_language"] == "uz"  # from the country
+    url = f"/v1/organizations/{org.id}"
+    changed = await client.patch(
+        url, json={"preferred_language": "ru", "contact": {"email": "new@example.uz"}}, headers=org.headers
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["preferred_language"] == "ru"
+    assert changed.json()["contact"] == {"email": "new@example.uz"}
+    assert changed.json()["city"] == org.data["city"]  # left out: unchanged
+    by_admin = await client.patch(url, json={"city": "Bukhara"}, headers=admin)
+    assert by_admin.json()["city"] == "Bukhara" and by_admin.json()["preferred_language"] == "ru"
+
+    stranger = await make_org()
+    taken = await client.patch(url, json={"city": "Nowhere"}, headers=stranger.headers)
+    assert taken.status_code == 404
+    for bad in ({"preferred_language": "de"}, {"name": "Renamed"}, {"city": ""}, {"contact": {"email": "x"}}):
+        refused = await client.patch(url, json=bad, headers=org.headers)
+        assert refused.status_code == 400, (bad, refused.text)
+    seen = (await client.get("/v1/organizations/me", headers=org.headers)).json()
+    assert (seen["city"], seen["preferred_language"]) == ("Bukhara", "ru")
+
+
+async def test_a_chamber_changes_its_members_profile(client: httpx.AsyncClient, make_org) -> None:
+    chamber = await make_org(kind="chamber", country="KZ", city="Kostanai")
+    member = await client.post(
+        "/v1/organizations",
+        json={"name": "Kostanai Flour LLP", "kind": "exporter", "country": "KZ", "city": "Kostanai"},
+        headers=chamber.headers,
+    )
+    assert member.json()["preferred_language"] == "kk"
+    changed = await client.patch(
+        f"/v1/organizations/{member.json()['id']}", json={"preferred_language": "ru"}, headers=chamber.headers
+    )
+    assert changed.status_code == 200 and changed.json()["preferred_language"] == "ru"

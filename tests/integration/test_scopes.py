@@ -21,7 +21,7 @@ from litestar.handlers import HTTPRouteHandler
 from market.access import REQUIRES
 from market.organizations.service import default_scopes
 from schemas.organizations import ALL_SCOPES
-from tests.helpers import Org, offer_body
+from tests.helpers import Org, demand_body, offer_body
 from tests.integration.events_log import delivery_of_an_update
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -49,6 +49,40 @@ class World:
     alert_id: str
     webhook_id: str
     delivery_id: int
+    partner_listing_id: str
+    """A listing of another organization, nobody has asked about yet."""
+    asked_of_owner: str
+    """A request about the owner's listing, waiting for the owner's answer."""
+    asked_by_owner: str
+    """A request the owner sent, still waiting."""
+    talking: str
+    """An introduction the owner asked for and its partner accepted."""
+
+
+async def introductions_of(
+    client: httpx.AsyncClient, owner: Org, partner: Org, listing_id: str
+) -> dict[str, str]:
+    """Two requests waiting (one each way) and one accepted, between the owner and a partner."""
+    ids: dict[str, str] = {}
+    demands = []
+    for _ in range(3):
+        posted = await client.post("/v1/listings", json=demand_body(), headers=partner.headers)
+        assert posted.status_code == 201, posted.text
+        demands.append(posted.json()["id"])
+    ids["partner_listing_id"] = demands[0]
+    for name, asker, about in (
+        ("asked_of_owner", partner, listing_id),
+        ("asked_by_owner", owner, demands[1]),
+        ("talking", owner, demands[2]),
+    ):
+        asked = await client.post(
+            "/v1/introductions", json={"listing_id": about, "message": "hello"}, headers=asker.headers
+        )
+        assert asked.status_code == 201, asked.text
+        ids[name] = asked.json()["id"]
+    accepted = await client.post(f"/v1/introductions/{ids['talking']}/accept", headers=partner.headers)
+    assert accepted.status_code == 200, accepted.text
+    return ids
 
 
 @pytest.fixture
@@ -82,6 +116,8 @@ async def world(client: httpx.AsyncClient, make_org: Any, app: Litestar, admin: 
     ):
         assert asyncio.get_running_loop().time() < deadline, "the dispatcher never tried the delivery"
         await asyncio.sleep(0.05)
+    partner = await make_org(kind="importer", country="KZ", city="Almaty")
+    introductions = await introductions_of(client, owner, partner, listing.json()["id"])
     return World(
         chamber=chamber,
         owner=owner,
@@ -91,6 +127,7 @@ async def world(client: httpx.AsyncClient, make_org: Any, app: Litestar, admin: 
         alert_id=alert.json()["id"],
         webhook_id=webhook.json()["id"],
         delivery_id=delivery_id,
+        **introductions,
     )
 
 
@@ -114,6 +151,9 @@ def _webhook(w: World, word: str, crossing_status: str) -> Call:
 # One request per mutating route, built from the world and a fresh word.
 CALLS: dict[str, Callable[[World, str, str], Call]] = {
     "POST /v1/organizations": _new_member,
+    "PATCH /v1/organizations/{organization_id:uuid}": lambda w, word, _: Call(
+        "owner", f"/v1/organizations/{w.owner.id}", {"city": f"Samarkand {word}", "preferred_language": "ru"}
+    ),
     "POST /v1/organizations/{organization_id:uuid}/api-keys": lambda w, word, _: Call(
         "owner", f"/v1/organizations/{w.owner.id}/api-keys", {"scopes": ["read"]}
     ),
@@ -149,6 +189,24 @@ CALLS: dict[str, Callable[[World, str, str], Call]] = {
     "POST /v1/webhooks/{webhook_id:uuid}/deliveries/{delivery_id:int}/redeliver": lambda w, word, _: Call(
         "owner", f"/v1/webhooks/{w.webhook_id}/deliveries/{w.delivery_id}/redeliver"
     ),
+    "POST /v1/introductions": lambda w, word, _: Call(
+        "owner", "/v1/introductions", {"listing_id": w.partner_listing_id, "message": f"Hello {word}"}
+    ),
+    "POST /v1/introductions/{introduction_id:uuid}/accept": lambda w, word, _: Call(
+        "owner", f"/v1/introductions/{w.asked_of_owner}/accept"
+    ),
+    "POST /v1/introductions/{introduction_id:uuid}/decline": lambda w, word, _: Call(
+        "owner", f"/v1/introductions/{w.asked_of_owner}/decline", {"reason": "timing"}
+    ),
+    "POST /v1/introductions/{introduction_id:uuid}/withdraw": lambda w, word, _: Call(
+        "owner", f"/v1/introductions/{w.asked_by_owner}/withdraw"
+    ),
+    "POST /v1/introductions/{introduction_id:uuid}/messages": lambda w, word, _: Call(
+        "owner", f"/v1/introductions/{w.talking}/messages", {"text": f"Terms {word}"}
+    ),
+    "POST /v1/introductions/{introduction_id:uuid}/outcome": lambda w, word, _: Call(
+        "owner", f"/v1/introductions/{w.talking}/outcome", {"outcome": "deal"}
+    ),
 }
 
 
@@ -165,7 +223,8 @@ async def snapshot(app: Litestar, w: World) -> tuple[Any, ...]:
             " FROM api_keys WHERE organization_id = ANY($1::uuid[])"
         ),
         (
-            "SELECT string_agg(concat_ws('/', id, verified_by), ',' ORDER BY id)"
+            "SELECT string_agg(concat_ws('/', id, verified_by, city, contact, preferred_language),"
+            " ',' ORDER BY id)"
             " FROM organizations WHERE id = ANY($1::uuid[]) OR member_of = ANY($1::uuid[])"
         ),
         (
@@ -175,6 +234,12 @@ async def snapshot(app: Litestar, w: World) -> tuple[Any, ...]:
         (
             "SELECT coalesce(string_agg(id::text, ',' ORDER BY id), '')"
             " FROM webhook_endpoints WHERE organization_id = ANY($1::uuid[])"
+        ),
+        (
+            "SELECT coalesce(string_agg(concat_ws('/', id, status, outcome,"
+            " (SELECT count(*) FROM introduction_messages m WHERE m.introduction_id = i.id)), ','"
+            " ORDER BY id), '') FROM introductions i"
+            " WHERE requester_id = ANY($1::uuid[]) OR recipient_id = ANY($1::uuid[])"
         ),
     ]
     rows = [await app.state.pool.fetchval(sql, orgs) for sql in queries]
