@@ -136,10 +136,12 @@ class Indexer:
             self.task = None
 
 
-async def quiet(pool: asyncpg.Pool) -> None:
-    """Wait until the indexer has nothing left to do, so that no side pays for another's work."""
+async def quiet(pool: asyncpg.Pool, queues: tuple[str, ...] = ("search_outbox",)) -> None:
+    """Wait until the background jobs of these queues (by default the indexer's) have nothing
+    left to do, so that no side pays for another's work."""
+    pending = " OR ".join(f"EXISTS (SELECT 1 FROM {q})" for q in queues)
     while True:
-        if not await pool.fetchval("SELECT EXISTS (SELECT 1 FROM search_outbox)"):
+        if not await pool.fetchval(f"SELECT {pending}"):
             return
         await asyncio.sleep(0.05)
 

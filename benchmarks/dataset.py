@@ -386,13 +386,14 @@ class Generator:
             made += n
 
 
-def listing_body(rng: random.Random, title: str) -> dict[str, Any]:
-    """A valid POST /v1/listings body (an offer) with this title."""
+def listing_body(rng: random.Random, title: str | None = None) -> dict[str, Any]:
+    """A valid POST /v1/listings body (an offer) with this title (default: the goods' name and
+    one of their specifications)."""
     product = rng.choice([p for p in vocab.PRODUCTS if "UZ" in p.origins])
     quantity = float(int(rng.uniform(*product.quantity)) or 1)
     return {
         "side": "offer",
-        "title": title,
+        "title": title or f"{rng.choice(product.en)}, {rng.choice(product.spec_en)}",
         "description": f"We offer {_lower_first(rng.choice(product.en))}, {rng.choice(product.spec_en)}.",
         "hs_code": product.hs_code,
         "quantity": {"amount": quantity, "unit": product.unit},

@@ -170,11 +170,14 @@ async def run_count(
     requests: Sequence[bytes],
     concurrency: int,
     bodies: list[tuple[int, bytes]] | None = None,
+    *,
+    ok: int = 200,
 ) -> PhaseResult:
     """Send every request once, ``concurrency`` at a time; connections are opened beforehand.
+    A request succeeds with status ``ok`` (201 for a POST that creates).
 
-    With ``bodies``, each 200 response's (request index, body) is appended to it, to be read
-    after the phase (keeping a reference costs the client next to nothing while it measures).
+    With ``bodies``, each successful response's (request index, body) is appended to it, to be
+    read after the phase (keeping a reference costs the client next to nothing while it measures).
     """
     conns = await _open_all(host, port, concurrency)
     result = PhaseResult()
@@ -186,7 +189,7 @@ async def run_count(
             index = next_index
             raw = requests[index]
             next_index += 1
-            body = await _timed(conn, raw, result)
+            body = await _timed(conn, raw, result, ok)
             if body is not None and bodies is not None:
                 bodies.append((index, body))
 
@@ -197,8 +200,8 @@ async def run_count(
     return result
 
 
-async def _timed(conn: Connection, raw: bytes, result: PhaseResult) -> bytes | None:
-    """Send one request, record its status and (if 200) latency; the body of a 200, else None."""
+async def _timed(conn: Connection, raw: bytes, result: PhaseResult, ok: int = 200) -> bytes | None:
+    """Send one request, record its status and (if ``ok``) latency; the body if ``ok``, else None."""
     started = time.perf_counter()
     try:
         status, body = await conn.request(raw)
@@ -208,7 +211,7 @@ async def _timed(conn: Connection, raw: bytes, result: PhaseResult) -> bytes | N
         return None
     elapsed = time.perf_counter() - started
     result.statuses[status] = result.statuses.get(status, 0) + 1
-    if status != 200:
+    if status != ok:
         result.errors += 1
         return None
     result.latencies.append(elapsed)

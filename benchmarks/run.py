@@ -8,7 +8,9 @@
 4. Measures, alternating the two sides of each comparison (A B, B A, A B, ...):
    API search vs the same search sent straight to Meilisearch; GET /v1/listings/{id} vs the
    minimal app; GET /v1/listings/{id}/matches vs the plain API search; the lag from
-   POST /v1/listings until search finds the new listing; the worst request for each endpoint
+   POST /v1/listings until search finds the new listing; POST /v1/introductions vs
+   POST /v1/listings, and an inbox of a few hundred introductions vs the API search (the
+   server's daily introduction budgets raised through their settings); the worst request for each endpoint
    in a loop, with /health probed beside it and alone (``hostile.py``). In process: route
    planning per pair.
 5. Prints a table (and Markdown), writes ``benchmarks/results/latest.json``.
@@ -28,6 +30,7 @@ from typing import Any
 
 from meilisearch_python_sdk import AsyncClient
 
+from benchmarks.introduction_stages import bench_introductions, introduction_budget
 from benchmarks.match_stages import bench_match, bench_routes
 from benchmarks.run_report import print_report
 from benchmarks.runner import err, release, run_benchmark, run_header
@@ -78,6 +81,24 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--lag-samples", type=int, default=50, help="listings posted for the lag test (default 50)"
     )
     parser.add_argument(
+        "--introduction-requests",
+        type=int,
+        default=800,
+        help="measured POST /v1/introductions (and as many POST /v1/listings), all rounds (default 800)",
+    )
+    parser.add_argument(
+        "--inbox-introductions",
+        type=int,
+        default=300,
+        help="introductions the inbox organization has received, across statuses (default 300)",
+    )
+    parser.add_argument(
+        "--inbox-requests",
+        type=int,
+        default=1200,
+        help="measured inbox reads (and as many searches), all rounds (default 1200)",
+    )
+    parser.add_argument(
         "--hostile-seconds",
         type=float,
         default=5.0,
@@ -100,6 +121,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "concurrency",
         "rounds",
         "lag_samples",
+        "introduction_requests",
+        "inbox_introductions",
+        "inbox_requests",
     ):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
@@ -128,7 +152,11 @@ async def bench(
         await prepare_indexes(settings, meili)
         results["dataset"] = await load_data(args, settings, pool, meili)
 
-        env = server_env(settings)
+        # Introductions: the daily budgets raised through their settings, for this server only.
+        budget = introduction_budget(args)
+        env = server_env(
+            settings, introduction_daily_budget=budget, introduction_daily_budget_verified=budget
+        )
         log_dir = settings.state_path / "logs"
         api = procs.start("api", "market.app:create_app", env, log_dir)
         minimal = procs.start("minimal", "benchmarks.minimal_app:create_app", env, log_dir)
@@ -148,6 +176,7 @@ async def bench(
             results["match"] = await bench_match(args, pool, api, pids)
             results["lag"] = await bench_lag(args, settings, api)
             results["lag"]["meilisearch_tasks"] = await meili_task_times(settings, meili, args.lag_samples)
+            results["introductions"] = await bench_introductions(args, settings, pool, api, pids)
         # Last of the HTTP phases: it writes about 20,000 drafts the others need not see.
         results["hostile"] = await bench_hostile_input(args, settings, pool, api)
         if not args.hostile_only:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.table import Table
@@ -11,6 +12,7 @@ from benchmarks.runner import out
 
 __all__ = [
     "HEADERS",
+    "introduction_rows",
     "markdown_table",
     "measured_rows",
     "print_report",
@@ -107,6 +109,7 @@ def measured_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
             f"p95 < {rt['target_p95_ms']:g}",
             verdict(rt["pass"]),
         ),
+        *introduction_rows(results["introductions"], row, verdict),
         row("POST -> searchable p50, s", f"{lag['p50_s']}"),
         row(
             f"POST -> searchable p95, s ({lag['samples']} posts)",
@@ -115,6 +118,37 @@ def measured_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
             "",
             f"<= {lag['target_p95_s']}",
             verdict(lag["pass"]),
+        ),
+    ]
+
+
+def introduction_rows(
+    results: dict[str, Any], row: Callable[..., tuple[str, ...]], verdict: Callable[[bool], str]
+) -> list[tuple[str, ...]]:
+    create, inbox = results["create"], results["inbox"]
+    ask, post = create["introduction"], create["listing"]
+    read, search = inbox["inbox"], inbox["search"]
+    return [
+        row(
+            f"POST /v1/introductions p50 / p95, ms (c={create['concurrency']}), vs POST /v1/listings",
+            f"{ask['p50_ms']} / {ask['p95_ms']}",
+            f"{post['p50_ms']} / {post['p95_ms']} (listing)",
+            f"{create['ratio_p50']}",
+            f"p50 <= {create['target_ratio_p50']:g}",
+            verdict(create["pass"]),
+        ),
+        row(
+            f"POST: API CPU ms a request ({ask['requests']:,} from {create['requesters']} organizations)",
+            f"{ask['api_cpu_ms_per_request']}",
+            f"{post['api_cpu_ms_per_request']} (listing)",
+            "",
+            f"daily budget raised to {create['daily_budget']:,}",
+        ),
+        row(
+            f"Inbox ?role=received p50 / p95, ms ({inbox['received']} received), vs API search",
+            f"{read['p50_ms']} / {read['p95_ms']}",
+            f"{search['p50_ms']} / {search['p95_ms']} (search)",
+            f"{inbox['ratio_p50']}",
         ),
     ]
 
