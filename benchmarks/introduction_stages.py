@@ -43,7 +43,7 @@ from market.introductions.expiry import IntroductionExpiry
 from market.jobs import drain
 from market.settings import Settings
 from market.testing import HOST, Server
-from schemas.introductions import IntroductionCreate, IntroductionDecline
+from schemas.introductions import Decline, IntroductionCreate
 
 __all__ = ["TARGET_CREATE_RATIO", "bench_introductions", "introduction_budget"]
 
@@ -133,7 +133,7 @@ async def fill_inbox(
             data = IntroductionCreate(listing_id=listing_id, message=rng.choice(MESSAGES))
             made = await service.create_introduction(conn, requester, data, settings)
             if status in ("accepted", "declined"):
-                decline = IntroductionDecline(reason="price") if status == "declined" else None
+                decline = Decline(reason="price") if status == "declined" else None
                 action = "accept" if decline is None else "decline"
                 await service.answer(conn, Caller(organization_id=owner), made.id, action, decline)
             elif status == "withdrawn":
