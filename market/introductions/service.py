@@ -54,6 +54,7 @@ WINDOW = timedelta(hours=24)
 """The daily budget counts requests sent in any window this long."""
 
 LOCKED_SQL = introduction_sql("i.id = $1", "FOR UPDATE OF i")
+INTRODUCTIONS_SQL = introduction_sql("i.id = any($1::uuid[])", "ORDER BY i.seq")
 LISTING_SQL = "SELECT organization_id, status, expires_at > now() AS live FROM listings WHERE id = $1"
 OWN_LISTING_SQL = "SELECT 1 FROM listings WHERE id = $1 AND organization_id = $2"
 # Serialises one requester's requests, so two at once cannot both fit in the last budget slot.
@@ -88,29 +89,32 @@ RETURNING id
 """
 
 
+def introduction_events(row: asyncpg.Record, type: EventType, told: list[UUID], **extra: Any) -> list[Event]:
+    """``type`` for each organization in ``told``, ordered with the listing's other events."""
+    return [
+        Event(
+            organization_id=o,
+            type=type,
+            data=introduction_event(row, o, **extra),
+            listing_id=row["listing_id"],
+        )
+        for o in told
+    ]
+
+
 async def record_events(
     conn: asyncpg.Connection, row: asyncpg.Record, type: EventType, told: list[UUID], **extra: Any
 ) -> None:
-    """``type`` for each organization in ``told``, ordered with the listing's other events."""
-    await emit_many(
-        conn,
-        [
-            Event(
-                organization_id=o,
-                type=type,
-                data=introduction_event(row, o, **extra),
-                listing_id=row["listing_id"],
-            )
-            for o in told
-        ],
-    )
+    await emit_many(conn, introduction_events(row, type, told, **extra))
 
 
 async def expired_events(conn: asyncpg.Connection, ids: list[UUID]) -> None:
-    """Both sides hear that these requests expired unanswered."""
-    for introduction_id in ids:
-        row = await conn.fetchrow(INTRODUCTION_SQL, introduction_id)
-        await record_events(conn, row, "introduction.expired", [row["recipient_id"], row["requester_id"]])
+    """Both sides hear that these requests expired unanswered (one statement for them all)."""
+    rows = await conn.fetch(INTRODUCTIONS_SQL, ids) if ids else []
+    told = [
+        introduction_events(r, "introduction.expired", [r["recipient_id"], r["requester_id"]]) for r in rows
+    ]
+    await emit_many(conn, [event for events in told for event in events])
 
 
 async def _check_listings(conn: asyncpg.Connection, requester: UUID, data: IntroductionCreate) -> UUID:
