@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from email.message import EmailMessage
 
 import asyncpg
 import msgspec
@@ -54,13 +55,28 @@ WHERE m.id = claimed.id AND e.id = m.event_id
 RETURNING m.id, m.event_id, m.to_address, m.language, m.attempts, m.attempt_started_at,
           m.first_attempt_at, e.type, e.data::text AS data, e.created_at
 """
+# A batch's results in one statement, each fenced by its attempt's start; returns the rows
+# recorded (a row missing there had its lease taken over: its result is dropped).
 RECORD_SQL = """
-UPDATE mail_outbox
-SET status = $3, next_attempt_at = now() + make_interval(secs => coalesce($4, 0)),
-    sent_at = CASE WHEN $3 = 'sent' THEN now() END,
-    attempt_started_at = NULL, last_attempt_at = $2, last_error = $5
-WHERE id = $1 AND attempt_started_at = $2
+UPDATE mail_outbox m
+SET status = r.status, next_attempt_at = now() + make_interval(secs => coalesce(r.delay, 0)),
+    sent_at = CASE WHEN r.status = 'sent' THEN now() END,
+    attempt_started_at = NULL, last_attempt_at = r.started, last_error = r.error
+FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::float8[], $5::text[])
+     AS r (id, started, status, delay, error)
+WHERE m.id = r.id AND m.attempt_started_at = r.started
+RETURNING m.id
 """
+
+
+class Attempt(msgspec.Struct, frozen=True):
+    """What one attempt came to."""
+
+    claim: asyncpg.Record
+    status: str
+    where: str | None
+    error: str | None
+    delay: float | None
 
 
 def _excerpt(text: str) -> str:
@@ -90,7 +106,8 @@ class MailSender:
         mail_from: str,
         timeout: float = SMTP_TIMEOUT,
         retry_scale: float = 1.0,
-        batch_size: int = 16,
+        batch_size: int = 50,
+        settle_seconds: float = 0.2,
     ) -> None:
         mail_domain(mail_from)  # a From without an address is a start-up error, not 24 h of retries
         self.pool = pool
@@ -100,6 +117,9 @@ class MailSender:
         self.lease_seconds = timeout + LEASE_MARGIN
         self.retry_scale = retry_scale
         self.batch_size = batch_size
+        self.settle_seconds = settle_seconds
+        """Each pass first waits this long, so a burst of events is sent as one batch (one claim,
+        one record) instead of a pass per event; email is not that urgent."""
 
     @classmethod
     def from_settings(cls, pool: asyncpg.Pool, settings: Settings) -> MailSender:
@@ -109,9 +129,11 @@ class MailSender:
         """Send the due rows, a batch at a time, until a batch comes back short (so a row whose
         retry falls due at once waits for the next pass); return how many attempts were made."""
         attempted = 0
+        await asyncio.sleep(self.settle_seconds)
         while True:
             rows = await self.pool.fetch(CLAIM_SQL, self.batch_size, self.lease_seconds)
-            await asyncio.gather(*(self._attempt(row) for row in rows))
+            if rows:
+                await self._record(await asyncio.gather(*(self._attempt(row) for row in rows)))
             attempted += len(rows)
             if len(rows) < self.batch_size:
                 return attempted
@@ -121,25 +143,32 @@ class MailSender:
         until cancelled. Attempts cut short keep their lease; when it runs out they are tried again."""
         await repeat(self.drain, name="mail sender", wake=wake, poll_seconds=poll_seconds)
 
-    async def _attempt(self, claim: asyncpg.Record) -> None:
+    async def _attempt(self, claim: asyncpg.Record) -> Attempt | None:
+        """One row's attempt; None if it failed in a way nobody foresaw (its lease runs out and it
+        is tried again), so one row never takes the sender down."""
         try:
-            await self._attempt_and_record(claim)
-        except Exception:  # one row never takes the sender down; its lease runs out
+            return await self._attempt_one(claim)
+        except Exception:
             log.exception("mail attempt failed unexpectedly; the lease will expire", outbox_id=claim["id"])
+            return None
+
+    def _compose(self, claim: asyncpg.Record) -> EmailMessage:
+        data = msgspec.json.decode(claim["data"])  # text, whatever codecs the pool has
+        rendered = render_mail(claim["type"], data, claim["language"], claim["created_at"])
+        return build_message(
+            outbox_id=claim["id"],
+            event_id=claim["event_id"],
+            to_address=claim["to_address"],
+            mail_from=self.mail_from,
+            rendered=rendered,
+            created_at=claim["created_at"],
+        )
 
     async def _send(self, claim: asyncpg.Record) -> tuple[str | None, str | None, bool]:
         """One attempt: (where it went or None, why it failed or None, whether to retry)."""
         try:
-            data = msgspec.json.decode(claim["data"])  # text, whatever codecs the pool has
-            rendered = render_mail(claim["type"], data, claim["language"], claim["created_at"])
-            message = build_message(
-                outbox_id=claim["id"],
-                event_id=claim["event_id"],
-                to_address=claim["to_address"],
-                mail_from=self.mail_from,
-                rendered=rendered,
-                created_at=claim["created_at"],
-            )
+            # About a millisecond of the email package's work a message: beside the event loop.
+            message = await asyncio.to_thread(self._compose, claim)
         except ValueError as exc:  # MailDataError, or a To that is not one address
             return None, _excerpt(f"cannot be written: {exc}"), False
         try:
@@ -152,7 +181,7 @@ class MailSender:
         except Exception as exc:  # the server away, a 4xx, a TLS failure: worth another try
             return None, _excerpt(f"{type(exc).__name__}: {exc}"), True
 
-    async def _attempt_and_record(self, claim: asyncpg.Record) -> None:
+    async def _attempt_one(self, claim: asyncpg.Record) -> Attempt:
         started = time.monotonic()
         where, error, retry = await self._send(claim)
         delay: float | None = None
@@ -165,19 +194,31 @@ class MailSender:
                     claim["attempts"], elapsed + time.monotonic() - started, scale=self.retry_scale
                 )
             status = "pending" if delay is not None else "failed"
+        return Attempt(claim, status, where, error, delay)
+
+    async def _record(self, attempts: list[Attempt | None]) -> None:
+        done = [a for a in attempts if a is not None]
+        if not done:
+            return
+        columns = (
+            [a.claim["id"] for a in done],
+            [a.claim["attempt_started_at"] for a in done],
+            [a.status for a in done],
+            [a.delay for a in done],
+            [a.error for a in done],
+        )
         # Shielded: a shutdown arriving now must not leave a message the server took unrecorded
         # (it would be sent again once the lease ran out).
-        recorded = await asyncio.shield(
-            self.pool.execute(RECORD_SQL, claim["id"], claim["attempt_started_at"], status, delay, error)
-        )
-        log.info(
-            "mail attempt",
-            outbox_id=claim["id"],
-            event_type=claim["type"],
-            attempt=claim["attempts"],
-            status=status,
-            sent_to=where,
-            error=error,
-            retry_in=None if delay is None else round(delay, 1),
-            stale=recorded == "UPDATE 0",
-        )
+        recorded = {r["id"] for r in await asyncio.shield(self.pool.fetch(RECORD_SQL, *columns))}
+        for a in done:
+            log.info(
+                "mail attempt",
+                outbox_id=a.claim["id"],
+                event_type=a.claim["type"],
+                attempt=a.claim["attempts"],
+                status=a.status,
+                sent_to=a.where,
+                error=a.error,
+                retry_in=None if a.delay is None else round(a.delay, 1),
+                stale=a.claim["id"] not in recorded,
+            )

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import os
 import ssl
-import tempfile
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -144,12 +143,13 @@ class SmtpTransport:
         return str(server)
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _write_atomically(path: Path, message: EmailMessage) -> None:
+    """``message`` into ``path`` through a temporary file of its own name (only the sender that
+    holds the row's lease writes it, so no other writer shares that name)."""
+    temporary = path.with_name(f".{path.name}.tmp")
     try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(content)
+        with open(temporary, "wb") as file:
+            file.write(bytes(message))
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -163,9 +163,14 @@ class EmlDirectory:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self._made = False
 
     async def send(self, message: EmailMessage, *, outbox_id: int) -> str:
         path = self.directory / f"{outbox_id}.eml"
-        await asyncio.to_thread(_write_atomically, path, bytes(message))
+        if not self._made:
+            await asyncio.to_thread(self.directory.mkdir, parents=True, exist_ok=True)
+            self._made = True
+        # Serialising and writing happen off the event loop: a burst of emails never holds it.
+        await asyncio.to_thread(_write_atomically, path, message)
         log.info("mail written to a file", path=str(path))
         return str(path)
