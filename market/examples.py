@@ -10,10 +10,12 @@ from litestar.params import Body
 __all__ = [
     "FLOUR_DEMAND",
     "UZ_PLATES_OFFER",
+    "DeclineBody",
     "IntroductionBody",
     "ListingBody",
     "MessageBody",
     "OrganizationBody",
+    "OutcomeBody",
     "example_body",
 ]
 
@@ -96,3 +98,11 @@ QUOTE_MESSAGE: dict[str, Any] = {
 }
 IntroductionBody = Annotated[T, example_body(("Plates offered to a buyer in Almaty", INTRODUCTION_REQUEST))]
 MessageBody = Annotated[T, example_body(("A quote for cars to Dushanbe", QUOTE_MESSAGE))]
+DeclineBody = Annotated[
+    T,
+    example_body(
+        ("Too dear", {"reason": "price", "note": "We buy at up to 1.60 USD a plate delivered."}),
+        ("Not now", {"reason": "timing"}),
+    ),
+]
+OutcomeBody = Annotated[T, example_body(("A contract was signed", {"outcome": "deal"}))]

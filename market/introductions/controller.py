@@ -8,12 +8,12 @@ from uuid import UUID
 import asyncpg
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, QueryParameter
 
 from market.access import requires
 from market.auth import Caller
 from market.cursors import CURSOR_PATTERN
-from market.examples import IntroductionBody, MessageBody
+from market.examples import DeclineBody, IntroductionBody, MessageBody, OutcomeBody
 from market.introductions import conversation, service
 from market.introductions.inbox import read_introductions
 from market.listings.service import acting_organization
@@ -148,7 +148,7 @@ class IntroductionController(Controller):
     async def decline(
         self,
         introduction_id: FromPath[UUID],
-        data: JSONBody[Decline],
+        data: DeclineBody[Decline],
         caller: NamedDependency[Caller],
         connection: NamedDependency[asyncpg.Connection],
     ) -> Introduction:
@@ -219,7 +219,7 @@ class IntroductionController(Controller):
     async def outcome(
         self,
         introduction_id: FromPath[UUID],
-        data: JSONBody[IntroductionOutcome],
+        data: OutcomeBody[IntroductionOutcome],
         caller: NamedDependency[Caller],
         connection: NamedDependency[asyncpg.Connection],
     ) -> Introduction:

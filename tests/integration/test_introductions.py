@@ -259,3 +259,19 @@ async def test_bad_requests_are_refused_and_change_nothing(
     assert_problem(reason, 400, "reason")
     messages = await client.get(url, headers=pair.buyer.headers)
     assert messages.json()["messages"] == []
+
+
+async def test_a_retried_request_with_its_idempotency_key_is_one_request(
+    client: httpx.AsyncClient, app: Litestar, make_org: Any
+) -> None:
+    pair = await make_pair(client, make_org)
+    body = {"listing_id": pair.demand["id"], "message": "Once only"}
+    headers = {**pair.seller.headers, "Idempotency-Key": "intro-retry-1"}
+    first = await client.post("/v1/introductions", json=body, headers=headers)
+    again = await client.post("/v1/introductions", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.headers.get("idempotent-replayed") == "true" and again.json()["id"] == first.json()["id"]
+    sent = await app.state.pool.fetchval(
+        "SELECT count(*) FROM introductions WHERE requester_id = $1::uuid", pair.seller.id
+    )
+    assert sent == 1  # and one request of the daily budget
