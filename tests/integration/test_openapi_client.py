@@ -153,14 +153,20 @@ async def test_readme_walkthrough_through_a_generated_client(client_package: Any
         retried = await call["create_listing"](client=exporter, body=offer, idempotency_key=key)
         assert retried.parsed.id == posted.parsed.id and retried.headers[REPLAYED_HEADER] == "true"
         assert posted.headers["ETag"] == f'"{posted.parsed.version}"'
+        # Terms that fit the offer on every count, so the suite's many other plates demands
+        # (other tests post them too) do not push it out of the offer's best 50.
         demand = models.ListingCreate.from_dict(
             {
                 "side": "demand",
                 "title": "Ceramic dinner plates wanted",
                 "hs_code": "691200",
                 "quantity": {"amount": 5000, "unit": "H87"},
+                "price": {"amount": "1.80", "currency": "USD", "per": "H87"},
                 "destination": {"country": "KZ", "city": "Almaty"},
+                "target_countries": ["UZ"],
                 "transport_modes": ["road"],
+                "available_from": offer_body()["available_from"],
+                "available_until": offer_body()["available_until"],
             }
         )
         wanted = await call["create_listing"](client=importer, body=demand)
