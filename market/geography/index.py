@@ -57,7 +57,7 @@ class PlaceIndex:
                 names[key].append(i)
                 if max(name) < "\u0530":  # Latin, Greek or Cyrillic: other scripts have no romanisation here
                     spellings[spelling_key(name)].append(i)
-                if key not in current:
+                if key in former:
                     self.former.add((key, i))
         self.names = _freeze(names)
         self.spellings = _freeze(spellings)

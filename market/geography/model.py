@@ -58,7 +58,7 @@ class Resolution(msgspec.Struct, kw_only=True):
     place: GeoPlace
     resolved_by: ResolvedBy
     """How the query met the place: its id, an id of the old gazetteer, one of its names, a
-    former name, a transliteration or other spelling, or a name several places share (the most
+    former (mostly Soviet) name, a transliteration or other spelling, or a name several places share (the most
     populous of them in the country asked about, or anywhere, is taken)."""
     others: list[str] = []
     """With ``ambiguous_name``: the ids of the other places of that name, most populous first."""
