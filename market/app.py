@@ -25,6 +25,7 @@ from market.contract import ContractConfig, complete_route
 from market.deps import dependencies
 from market.docs_ui import SwaggerUI
 from market.gate import gate
+from market.geography.controller import PlaceController
 from market.health import health, ready
 from market.idempotency import idempotency
 from market.introductions.controller import IntroductionController
@@ -112,6 +113,7 @@ class MarketPlugin(InitPluginProtocol, ReceiveRoutePlugin):
             [
                 OrganizationController,
                 IntroductionController,
+                PlaceController,
                 ListingController,
                 LifecycleController,
                 AlertController,

@@ -31,7 +31,14 @@ from market.idempotency import IDEMPOTENCY_KEY, KEY_MAX_LENGTH, KEY_PATTERN, REP
 from market.listings.fallback import DEGRADED_HEADER
 from market.problems import problem_responses
 
-__all__ = ["ContractConfig", "complete_document", "complete_route", "document_structs", "summary_of"]
+__all__ = [
+    "PLACE_CACHE_CONTROL",
+    "ContractConfig",
+    "complete_document",
+    "complete_route",
+    "document_structs",
+    "summary_of",
+]
 
 METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -90,6 +97,14 @@ DEGRADED = {
     "schema": {"type": "string", "enum": ["postgresql"]},
 }
 
+PLACE_CACHE_CONTROL = "public, max-age=86400"
+"""Places change with a release of the gazetteer, not between requests: caches may keep them a day."""
+CACHE_CONTROL = {
+    "description": f"How long the answer may be kept: `{PLACE_CACHE_CONTROL}`",
+    "required": True,
+    "schema": _STRING,
+}
+
 SUCCESS_HEADERS: dict[str, dict[str, dict[str, Any]]] = {
     "createListing": {"ETag": ETAG},
     "getListing": {"ETag": ETAG},
@@ -97,6 +112,8 @@ SUCCESS_HEADERS: dict[str, dict[str, dict[str, Any]]] = {
     "putListingByRef": {"ETag": ETAG},
     "renewListing": {"ETag": ETAG},
     "searchListings": {DEGRADED_HEADER: DEGRADED},
+    "suggestPlaces": {"Cache-Control": CACHE_CONTROL},
+    "getPlace": {"Cache-Control": CACHE_CONTROL},
 }
 """Headers a handler sets on its own successful answers, by operation."""
 

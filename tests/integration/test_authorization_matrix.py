@@ -170,6 +170,7 @@ COVERED_ELSEWHERE = {
     # test_authorization.py, test_introduction_privacy.py), an HS code.
     "GET /v1/organizations/{organization_id:uuid}",
     "GET /v1/commodities/{code:str}",
+    "GET /v1/places/{place_id:str}",
     # Writes under the caller's own namespace: another organization's reference is never reached
     # (test_external_ref_is_for_the_owner_only in test_authorization.py, and below for members).
     "PUT /v1/listings/by-ref/{external_ref:str}",
