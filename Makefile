@@ -34,6 +34,7 @@ format: install
 
 bench: install  ## benchmarks; results go to docs/benchmarks.md by hand
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.places
 
 bench-bulk: install  ## bulk import: POST /v1/listings/batch against COPY, and time to searchable
 	$(BIN)/python -m benchmarks.bulk

@@ -123,16 +123,20 @@ class PlaceIndex:
             self._in(self._prefixed(self.sorted_spellings, self.spellings, spelling), country),
         ]
         chosen = list(dict.fromkeys(i for tier in tiers for i in tier))
-        if len(chosen) < limit and len(spelling) >= 3:
-            chosen += [i for i in self._fuzzy(spelling, country) if i not in chosen]
+        # Near spellings only when nothing starts so: a typo ("Samarkant"), not a short prefix,
+        # which the tiers above already answer and which would match half the region fuzzily.
+        if not chosen and len(spelling) >= 3:
+            chosen = self._fuzzy(spelling, country)
         return [self.places[i] for i in chosen[:limit]]
 
     def _fuzzy(self, spelling: str, country: str | None) -> list[int]:
+        """Places whose spelling starts within one or two edits of ``spelling``, among the keys
+        sharing its first two letters (a typo is rarely there, and that keeps the scan short)."""
         limit = 1 if len(spelling) <= 5 else 2
-        start = bisect_left(self.sorted_spellings, spelling[0])
+        start = bisect_left(self.sorted_spellings, spelling[:2])
         scored: dict[int, int] = {}
         for key in self.sorted_spellings[start:]:
-            if key[0] != spelling[0]:
+            if not key.startswith(spelling[:2]):
                 break
             distance = edit_distance(spelling, key[: len(spelling) + limit], limit)
             if distance <= limit:

@@ -66,15 +66,32 @@ def variants(name: str) -> tuple[str, str]:
 
 
 def edit_distance(a: str, b: str, limit: int = 3) -> int:
-    """Levenshtein distance of two keys, or ``limit + 1`` as soon as it must exceed ``limit``."""
-    if abs(len(a) - len(b)) > limit:
+    """Levenshtein distance of two keys, or ``limit + 1`` as soon as it must exceed ``limit``.
+
+    Only the band of cells within ``limit`` of the diagonal is computed (a cell outside it is
+    already more than ``limit`` edits away), so a call costs about len(a) * (2 * limit + 1) steps."""
+    n = len(b)
+    if abs(len(a) - n) > limit:
         return limit + 1
-    previous = list(range(len(b) + 1))
+    beyond = limit + 1
+    previous = [j if j <= limit else beyond for j in range(n + 1)]
     for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return limit + 1
+        low, high = max(1, i - limit), min(n, i + limit)
+        current = [beyond] * (n + 1)
+        left = current[0] = i if i <= limit else beyond
+        best = left
+        for j in range(low, high + 1):
+            value = previous[j - 1] if ca == b[j - 1] else previous[j - 1] + 1
+            if previous[j] + 1 < value:
+                value = previous[j] + 1
+            if left + 1 < value:
+                value = left + 1
+            if value > beyond:
+                value = beyond
+            current[j] = left = value
+            if value < best:
+                best = value
+        if best > limit:
+            return beyond
         previous = current
-    return min(previous[-1], limit + 1)
+    return previous[n] if previous[n] < beyond else beyond
