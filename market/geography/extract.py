@@ -14,7 +14,7 @@ from typing import Any
 
 from market.geography.model import GeoNames, GeoPlace
 from market.geography.normalize import edit_distance, spelling_key
-from market.geography.regions import COUNTRIES, FORMER_NAMES, NEIGHBOUR_REGIONS
+from market.geography.regions import COUNTRIES, CURRENT_NAMES, FORMER_NAMES, NEIGHBOUR_REGIONS
 
 __all__ = ["in_area", "local_name", "place_from_geonames", "russian_name"]
 
@@ -62,7 +62,8 @@ def place_from_geonames(city: Mapping[str, Any]) -> GeoPlace:
     """A gazetteer place (id ``GN-<geonameid>`` until a UN/LOCODE is attached) from a GeoNames row."""
     geonameid = int(city["geonameid"])
     en: str = city["name"]
-    alternates = sorted({n for n in city["alternatenames"] if n and n != en})
+    given = [*city["alternatenames"], *CURRENT_NAMES.get(geonameid, ())]
+    alternates = sorted({n for n in given if n and n != en})
     ru = russian_name(en, alternates)
     return GeoPlace(
         id=f"GN-{geonameid}",

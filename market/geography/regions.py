@@ -19,7 +19,7 @@ network of ``market/data/routes.json`` reaches or borders:
 
 from __future__ import annotations
 
-__all__ = ["COUNTRIES", "FORMER_NAMES", "NEIGHBOUR_REGIONS", "NORTH_AFGHANISTAN_ISO"]
+__all__ = ["COUNTRIES", "CURRENT_NAMES", "FORMER_NAMES", "NEIGHBOUR_REGIONS", "NORTH_AFGHANISTAN_ISO"]
 
 COUNTRIES = ("KZ", "UZ", "TJ", "KG", "TM")
 """Taken whole."""
@@ -64,18 +64,14 @@ FORMER_NAMES: dict[int, tuple[str, ...]] = {
     1519928: ("Kustanai", "Кустанай"),  # Kostanay
     1516589: ("Dzhezkazgan", "Джезказган"),  # Zhezkazgan
     1518542: ("Taldy-Kurgan", "Талды-Курган"),  # Taldykorgan
-    1512979: ("Kokand", "Коканд"),  # Kokand: the Russian form, official in Soviet times
-    1513131: ("Kermine", "Navoi", "Кермине", "Навои"),  # Navoiy
+    1513131: ("Kermine", "Кермине"),  # Navoiy
     1513966: ("Mirzachul", "Мирзачуль"),  # Guliston
     1514879: ("Leninabad", "Khodzhent", "Ленинабад", "Ходжент"),  # Khujand
     1221874: ("Stalinabad", "Сталинабад"),  # Dushanbe
     1220747: ("Kurgan-Tyube", "Qurghonteppa", "Курган-Тюбе"),  # Bokhtar
     1220855: ("Ordzhonikidzeabad", "Kofarnihon", "Орджоникидзеабад"),  # Vahdat
-    1221194: ("Kulyab", "Куляб"),  # Kulob
     1220253: ("Ura-Tyube", "Ура-Тюбе"),  # Istaravshan
     1538311: ("Chkalovsk", "Чкаловск"),  # Buston (Sughd)
-    1514891: ("Kanibadam", "Канибадам"),  # Konibodom
-    1220798: ("Pendzhikent", "Пенджикент"),  # Panjakent
     1528675: ("Pishpek", "Frunze", "Пишпек", "Фрунзе"),  # Bishkek
     1528121: ("Przhevalsk", "Пржевальск"),  # Karakol
     1527004: ("Rybachye", "Рыбачье"),  # Balykchy
@@ -85,5 +81,18 @@ FORMER_NAMES: dict[int, tuple[str, ...]] = {
     161616: ("Nebit-Dag", "Небит-Даг"),  # Balkanabat
     161931: ("Kizyl-Arvat", "Кизыл-Арват"),  # Serdar (GeoNames: Gyzylarbat)
     1218667: ("Merv", "Мерв"),  # Mary
-    162183: ("Poltoratsk", "Ashkhabad", "Полторацк", "Ашхабад"),  # Ashgabat
+    162183: ("Poltoratsk", "Полторацк"),  # Ashgabat
+}
+
+# geonameid -> names in everyday use today that GeoNames' alternate names may lack: the English
+# and Russian forms of towns whose GeoNames name is the local one. They are current names (a
+# match on them is "name", not "former_name"); the Russian forms are those of the Russian
+# Wikipedia article of each place (named after the #).
+CURRENT_NAMES: dict[int, tuple[str, ...]] = {
+    1512979: ("Kokand", "Коканд"),  # Qo'qon
+    1513131: ("Navoi", "Навои"),  # Navoiy
+    1221194: ("Kulyab", "Куляб"),  # Kulob
+    1514891: ("Kanibadam", "Канибадам"),  # Konibodom
+    1220798: ("Pendzhikent", "Пенджикент"),  # Panjakent
+    162183: ("Ashkhabad", "Ашхабад"),  # Ashgabat
 }
