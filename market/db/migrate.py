@@ -1,7 +1,14 @@
-"""Apply the numbered SQL files in ``migrations/`` once each, in order."""
+"""Apply the numbered migrations in ``migrations/`` once each, in order.
+
+Most are SQL files. A change of data that needs the application's own rules (re-resolving every
+stored place against a new gazetteer, say) is a Python module of the same numbering with an
+``async def apply(conn)``; it runs in the migration's transaction like the SQL does.
+"""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Awaitable, Callable
 from importlib import resources
 
 import asyncpg
@@ -20,11 +27,25 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 """
 
 
-def migration_files() -> list[tuple[str, str]]:
-    """(name, sql) of every migration, sorted by name."""
+Step = Callable[[asyncpg.Connection], Awaitable[None]]
+
+
+def _python_step(module_name: str) -> Step:
+    module = importlib.import_module(f"market.db.migrations.{module_name}")
+    step: Step = module.apply
+    return step
+
+
+def migration_files() -> list[tuple[str, str | Step]]:
+    """(name, SQL text or a Python step) of every migration, sorted by name."""
     folder = resources.files("market.db") / "migrations"
-    files = sorted((f.name, f.read_text("utf-8")) for f in folder.iterdir() if f.name.endswith(".sql"))
-    return files
+    found: list[tuple[str, str | Step]] = []
+    for f in folder.iterdir():
+        if f.name.endswith(".sql"):
+            found.append((f.name, f.read_text("utf-8")))
+        elif f.name.endswith(".py") and f.name[:4].isdigit():
+            found.append((f.name, _python_step(f.name.removesuffix(".py"))))
+    return sorted(found, key=lambda pair: pair[0])
 
 
 async def apply_migrations(conn: asyncpg.Connection) -> list[str]:
@@ -34,11 +55,14 @@ async def apply_migrations(conn: asyncpg.Connection) -> list[str]:
     try:
         await conn.execute(_CREATE_TABLE)
         done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
-        for name, sql in migration_files():
+        for name, sql in migration_files():  # sql: a file's text, or a Python step
             if name in done:
                 continue
             async with conn.transaction():
-                await conn.execute(sql)
+                if isinstance(sql, str):
+                    await conn.execute(sql)
+                else:
+                    await sql(conn)
                 await conn.execute("INSERT INTO schema_migrations (name) VALUES ($1)", name)
             log.info("migration applied", migration=name)
             applied.append(name)

@@ -1,0 +1,1 @@
+"""The numbered migrations (SQL files, and Python modules for changes of data)."""
