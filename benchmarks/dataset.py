@@ -1,21 +1,21 @@
 """Synthetic organizations and listings: generated in memory, loaded with COPY, indexed by the outbox.
 
 Rows are built the way the app builds them (``market.listings.service``): the HS description
-comes from the nomenclature, places carry the gazetteer's ``place_id`` when the city resolves,
-and the coordinates follow the app's rule (where the goods are for an offer, where they are
-wanted for a demand).
+comes from the nomenclature, places are resolved by the app's own rule (``market.places``), and
+the coordinates follow it (where the goods are for an offer, where they are wanted for a demand).
+Towns of KZ, UZ, TJ, KG and TM are the gazetteer's, drawn in proportion to their population.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from importlib import resources
 from typing import Any
 
 import asyncpg
@@ -24,9 +24,11 @@ from meilisearch_python_sdk import AsyncClient
 
 from benchmarks import vocab
 from market.code_lookups import hs_entry
+from market.geography import place_index
 from market.glossary import search_terms
 from market.jobs import drain
-from market.places import resolve_place
+from market.places import location_doc
+from schemas.listings import Place
 from search import OutboxIndexer
 
 __all__ = [
@@ -64,6 +66,7 @@ class City:
     country: str
     en: str
     ru: str
+    population: int = 1
 
 
 @dataclass
@@ -87,15 +90,17 @@ def _lower_first(name: str) -> str:
 
 
 def _cities() -> dict[str, list[City]]:
-    raw = (resources.files("market") / "data" / "places.json").read_bytes()
+    """Each country's towns, most populous first: the gazetteer's, and a few outside its area."""
     found: dict[str, list[City]] = {c: [] for c in vocab.COUNTRIES}
-    for place in msgspec.json.decode(raw):
-        names = place["names"]
-        found.setdefault(place["country"], []).append(
-            City(place["country"], names["en"], names["ru"] or names["en"])
-        )
+    for place in place_index().places:
+        if place.country in vocab.GAZETTEER_COUNTRIES:
+            names = place.names
+            city = City(place.country, names.en, names.ru or names.en, max(place.population, 1))
+            found[place.country].append(city)
     for country, extra in vocab.EXTRA_CITIES.items():
         found[country].extend(City(country, en, ru) for en, ru in extra)
+    for cities in found.values():
+        cities.sort(key=lambda c: -c.population)
     return found
 
 
@@ -111,6 +116,10 @@ class Generator:
         self.now = datetime.now(UTC)
         self.today = self.now.date()
         self.cities = _cities()
+        self.city_weights = {
+            country: list(itertools.accumulate(c.population for c in cities))
+            for country, cities in self.cities.items()
+        }
         self.products = list(vocab.PRODUCTS)
         self.hs_descriptions: dict[str, str] = {}
         for product in self.products:
@@ -145,7 +154,7 @@ class Generator:
         while len(rows) < count:
             country = rng.choices(countries, weights)[0]
             kind = rng.choices(("exporter", "importer", "trader"), (40, 30, 30))[0]
-            city = rng.choice(self.cities[country])
+            city = self._town(country)
             sector_en, sector_ru = rng.choice(vocab.ORG_SECTORS)
             if country in vocab.ORG_RUSSIAN_FORM and rng.random() < 0.25:
                 root = rng.choice(vocab.ORG_RUSSIAN_ROOTS)
@@ -195,18 +204,19 @@ class Generator:
 
     # -- listings ------------------------------------------------------------------------------
 
+    def _town(self, country: str) -> City:
+        """A town of ``country``, in proportion to its population."""
+        return self.rng.choices(self.cities[country], cum_weights=self.city_weights[country])[0]
+
     def _place(self, city: City, russian: bool) -> tuple[dict[str, Any], float | None, float | None]:
         name = city.ru if russian else city.en
         key = (city.country, name)
         cached = self._place_cache.get(key)
         if cached is None:
-            doc: dict[str, Any] = {"country": city.country, "city": name}
-            resolved = resolve_place(city.country, name)
-            if resolved is not None:
-                doc["place_id"] = resolved.id
-                cached = (doc, resolved.lat, resolved.lon)
-            else:
-                cached = (doc, None, None)
+            doc = location_doc("origin", Place(country=city.country, city=name))
+            assert doc is not None
+            place = doc.get("place")
+            cached = (doc, place["lat"], place["lon"]) if place else (doc, None, None)
             self._place_cache[key] = cached
         return cached
 
@@ -238,9 +248,9 @@ class Generator:
         else:
             product = rng.choice(self.products)
         russian = rng.random() < 0.4
-        home_city = org.city if rng.random() < 0.6 else rng.choice(self.cities[home])
+        home_city = org.city if rng.random() < 0.6 else self._town(home)
         far_country = self._other_country(home)
-        far_city = rng.choice(self.cities[far_country])
+        far_city = self._town(far_country)
         home_place, home_lat, home_lon = self._place(home_city, russian)
         far_place, far_lat, far_lon = self._place(far_city, russian)
         # An offer has an origin (and often a destination); a demand has a destination. The

@@ -19,6 +19,7 @@ __all__ = [
     "COUNTRY_NAMES",
     "EMAIL_TLD",
     "EXTRA_CITIES",
+    "GAZETTEER_COUNTRIES",
     "LOCAL_CURRENCY",
     "ORG_ROOTS",
     "ORG_RUSSIAN_FORM",
@@ -48,9 +49,12 @@ COUNTRY_NAMES = {
     "RU": ("Russia", "Россия"),
 }
 
+GAZETTEER_COUNTRIES = ("KZ", "UZ", "TJ", "KG", "TM")
+"""Countries whose towns the benchmark takes from the gazetteer (by population)."""
+
 EXTRA_CITIES: dict[str, list[tuple[str, str]]] = {
-    # The gazetteer (market/data/places.json) covers Central Asia only; the app stores
-    # cities it does not know without a place id or coordinates, as these will be.
+    # The gazetteer reaches only the border regions of China and Russia: the app places Urumqi,
+    # Kashgar, Khorgos, Omsk and Orenburg, and stores the others with their country only.
     "CN": [
         ("Urumqi", "Урумчи"),
         ("Kashgar", "Кашгар"),
