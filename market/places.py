@@ -1,26 +1,192 @@
-"""The gazetteer: city names in English, Russian and local languages -> place id and coordinates."""
+"""Where a listing's goods are: its origin or destination resolved against the gazetteer
+(``market.geography``), as stored with the listing; the ``near`` circle; place-id filters.
+
+A location is resolved, in order, by its ``place_id``; by its city's name in any spelling (in
+its country); by the place nearest its coordinates (within ``NEAREST_WITHIN_KM``); otherwise
+only its country is known (``resolved_by: "country"``), and the owner's view suggests names.
+"""
 
 from __future__ import annotations
 
-import math
-import unicodedata
-from functools import lru_cache
-from importlib import resources
-
-import msgspec
+from typing import Any, Literal
 
 from market.errors import InvalidInput
+from market.geography import (
+    GeoPlace,
+    cyrillic_to_latin,
+    is_cyrillic,
+    latin_to_cyrillic,
+    name_key,
+    place_index,
+)
+from schemas.listings import Location, PlaceChoice, PlaceSuggestion
+from schemas.listings import Place as GivenPlace
 
 __all__ = [
-    "Place",
+    "NEAREST_WITHIN_KM",
+    "canonical_place_id",
+    "given_place",
+    "location_doc",
     "near_places",
-    "nearest_place",
-    "normalize_name",
     "parse_near",
-    "place_by_id",
-    "places_within",
-    "resolve_place",
+    "place_suggestion",
+    "search_names",
 ]
+
+NEAREST_WITHIN_KM = 50.0
+"""Coordinates farther than this from every known place of the country place nothing."""
+SEARCH_NAMES = 24
+"""At most this many of a place's names go into its listings' search documents."""
+SUGGESTIONS = 5
+_TWO_ALPHABETS = {"UZ": "uz", "KZ": "kk"}
+"""Countries whose language is written in both Latin and Cyrillic letters."""
+
+
+def search_names(place: GeoPlace) -> list[str]:
+    """The names a search may find the place by: its own, Russian, local and former names, the
+    local name in the other alphabet of Uzbek or Kazakh (Qo'qon, Қўқон), then its alternate
+    names in the Latin and Cyrillic scripts the region writes in, one per spelling."""
+    names = place.names
+    local = (names.local or names.en).lower()
+    other = ""
+    if language := _TWO_ALPHABETS.get(place.country):
+        other = (
+            cyrillic_to_latin(local, language) if is_cyrillic(local) else latin_to_cyrillic(local, language)
+        )
+        other = other[:1].upper() + other[1:]
+    # Alternate names written in lower case are mostly machine romanisations of other scripts.
+    alt = [name for name in names.alt if name[:1].isupper()]
+    by_key: dict[str, str] = {}
+    for name in (names.en, names.ru, names.local, other, *names.former, *alt):
+        if name and _latin_or_cyrillic(name) and (key := name_key(name)) and key not in by_key:
+            by_key[key] = name
+    return list(by_key.values())[:SEARCH_NAMES]
+
+
+def _latin_or_cyrillic(name: str) -> bool:
+    return all(c < "\u0250" or "\u0400" <= c < "\u0530" or c in "ʻʼ’‘`ˌ" for c in name)
+
+
+def _stored(place: GeoPlace) -> dict[str, Any]:
+    names = {"en": place.names.en, "ru": place.names.ru, "local": place.names.local}
+    return {"names": {k: v for k, v in names.items() if v}, "lat": place.lat, "lon": place.lon}
+
+
+def _resolve(field: str, given: GivenPlace) -> tuple[GeoPlace | None, str]:
+    index = place_index()
+    if given.place_id is not None:
+        place = index.get(given.place_id)
+        if place is None:
+            raise InvalidInput.field(
+                f"{field}.place_id", f"no place with id '{given.place_id}'; GET /v1/places?q=... finds one"
+            )
+        if place.country != given.country:
+            raise InvalidInput.field(
+                f"{field}.place_id",
+                f"{place.id} ({place.names.en}) is in {place.country}, not {given.country}:"
+                " fix the country or the place",
+            )
+        code = given.place_id.strip().upper()
+        return place, "id" if code == place.id or code in place.locodes else "old_id"
+    if given.city:
+        found = index.resolve(given.city, given.country)
+        if found is not None and found.place.country == given.country:
+            return found.place, found.resolved_by
+    if given.lat is not None and given.lon is not None:
+        nearest = index.nearest(given.country, given.lat, given.lon, NEAREST_WITHIN_KM)
+        if nearest is not None:
+            return nearest, "nearest"
+    return None, "country"
+
+
+def location_doc(field: str, given: GivenPlace | None) -> dict[str, Any] | None:
+    """A location as stored with its listing (the jsonb of ``origin``/``destination``): what was
+    given, the place it resolved to, how, and the names search finds it by (``known_as``, which
+    the API does not show). InvalidInput naming ``<field>.place_id`` for an unknown or foreign id."""
+    if given is None:
+        return None
+    place, how = _resolve(field, given)
+    doc: dict[str, Any] = {"country": given.country}
+    if given.city is not None:
+        doc["city"] = given.city
+    if given.lat is not None and given.lon is not None:
+        doc["lat"], doc["lon"] = given.lat, given.lon
+    doc["resolved_by"] = how
+    if place is not None:
+        doc["place_id"], doc["place"] = place.id, _stored(place)
+        doc["known_as"] = search_names(place)
+    return doc
+
+
+def given_place(stored: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a stored location its writer gave (a PATCH re-validates them): the place
+    id only where it was given, not where it was found from the city or coordinates."""
+    given = {k: stored[k] for k in ("country", "city", "lat", "lon") if stored.get(k) is not None}
+    if stored.get("resolved_by") in ("id", "old_id") and stored.get("place_id"):
+        given["place_id"] = stored["place_id"]
+    return given
+
+
+def place_suggestion(
+    field: Literal["origin", "destination"], location: Location | None
+) -> PlaceSuggestion | None:
+    """For a city the gazetteer does not know, or that several places share: the closest known
+    places of its country, best first."""
+    if location is None or not location.city or location.resolved_by not in ("country", "ambiguous_name"):
+        return None
+    index = place_index()
+    if location.resolved_by == "ambiguous_name":
+        found = index.resolve(location.city, location.country)
+        ids = [found.place.id, *found.others] if found else []
+        places = [p for i in ids if (p := index.get(i)) is not None]
+    else:
+        places = index.autocomplete(location.city, location.country, SUGGESTIONS)
+    if not places:
+        return None
+    choices = [
+        PlaceChoice(id=p.id, name=p.names.en, region=p.admin1, population=p.population)
+        for p in places[:SUGGESTIONS]
+    ]
+    return PlaceSuggestion(field=field, city=location.city, places=choices)
+
+
+def canonical_place_id(field: str, value: str | None) -> str | None:
+    """A place-id filter as the index holds it (an old id becomes today's); InvalidInput if unknown."""
+    if value is None:
+        return None
+    place = place_index().get(value)
+    if place is None:
+        raise InvalidInput.field(field, f"no place with id '{value}'; GET /v1/places?q=... finds one")
+    return place.id
+
+
+def parse_near(value: str) -> tuple[float, float, float]:
+    """``lat,lon,km`` -> (lat, lon, km), or InvalidInput naming ``near`` and the expected form."""
+    parts = value.split(",")
+    try:
+        if len(parts) != 3:
+            raise ValueError
+        lat, lon, km = (float(p) for p in parts)
+    except ValueError:
+        raise InvalidInput.field("near", "use 'lat,lon,km', e.g. near=41.31,69.28,300") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidInput.field("near", "latitude must be within -90..90 and longitude within -180..180")
+    if not 0 < km <= 5000:
+        raise InvalidInput.field("near", "the radius must be more than 0 and at most 5000 km")
+    return lat, lon, km
+
+
+def near_places(value: str) -> tuple[str, ...]:
+    """The ids of the known places inside the ``near`` circle (listings are located at places)."""
+    return tuple(sorted(p.id for p in place_index().within(*parse_near(value))))
+
+
+# --- TEMPORARY: the route network's own place shape, until it moves to market/routes. ---
+import unicodedata  # noqa: E402
+from functools import lru_cache  # noqa: E402
+from importlib import resources  # noqa: E402
+
+import msgspec  # noqa: E402
 
 
 class PlaceNames(msgspec.Struct, kw_only=True):
@@ -67,57 +233,3 @@ def resolve_place(country: str, city: str | None) -> Place | None:
     if not city:
         return None
     return _places().get((country, normalize_name(city)))
-
-
-@lru_cache(maxsize=1)
-def _all_places() -> tuple[Place, ...]:
-    return tuple({id(p): p for p in _places().values()}.values())
-
-
-def _km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine, mean Earth radius 6371 km)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(a))
-
-
-def places_within(lat: float, lon: float, km: float) -> list[Place]:
-    """The known places no farther than ``km`` from a point."""
-    return [p for p in _all_places() if _km_between(lat, lon, p.lat, p.lon) <= km]
-
-
-def nearest_place(country: str, lat: float, lon: float) -> Place | None:
-    """The known place in ``country`` closest to a point (None if the country has none)."""
-    candidates = [p for p in _all_places() if p.country == country]
-    return min(candidates, key=lambda p: _km_between(lat, lon, p.lat, p.lon), default=None)
-
-
-@lru_cache(maxsize=1)
-def _by_id() -> dict[str, Place]:
-    return {p.id: p for p in _all_places()}
-
-
-def place_by_id(place_id: str) -> Place | None:
-    return _by_id().get(place_id)
-
-
-def parse_near(value: str) -> tuple[float, float, float]:
-    """``lat,lon,km`` -> (lat, lon, km), or InvalidInput naming ``near`` and the expected form."""
-    parts = value.split(",")
-    try:
-        if len(parts) != 3:
-            raise ValueError
-        lat, lon, km = (float(p) for p in parts)
-    except ValueError:
-        raise InvalidInput.field("near", "use 'lat,lon,km', e.g. near=41.31,69.28,300") from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise InvalidInput.field("near", "latitude must be within -90..90 and longitude within -180..180")
-    if not 0 < km <= 5000:
-        raise InvalidInput.field("near", "the radius must be more than 0 and at most 5000 km")
-    return lat, lon, km
-
-
-def near_places(value: str) -> tuple[str, ...]:
-    """The ids of the known places inside the ``near`` circle (listings are located at places)."""
-    return tuple(sorted(p.id for p in places_within(*parse_near(value))))

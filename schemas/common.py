@@ -12,6 +12,7 @@ __all__ = [
     "HS_PREFIX_PATTERN",
     "INCOTERM_PATTERN",
     "NEAR_PATTERN",
+    "PLACE_ID_PATTERN",
     "SPACE_OR_CONTROL",
     "TEXT_PATTERN",
     "CityName",
@@ -22,6 +23,7 @@ __all__ = [
     "HsCode",
     "HsPrefix",
     "IncotermCode",
+    "PlaceId",
     "Problem",
     "ShortText",
     "TransportMode",
@@ -65,6 +67,9 @@ _RADIUS_KM = (  # over 0 and at most 5000, up to 3 decimals: 5000, 1..4999.999, 
 NEAR_PATTERN = full_match(f"{_LATITUDE},{_LONGITUDE},{_RADIUS_KM}")
 """``lat,lon,km`` in plain ASCII decimals, the ranges included: latitude -90..90, longitude
 -180..180, a radius over 0 and at most 5000 km (the pattern is what the server checks)."""
+
+PLACE_ID_PATTERN = full_match("[A-Za-z0-9-]{2,40}")
+"""A place id: a UN/LOCODE (``UZTAS``), ``GN-<geonameid>``, or an id of the earlier gazetteer."""
 
 HsCode = Annotated[
     str,
@@ -116,6 +121,14 @@ TEXT_PATTERN = full_match(r"[^\x00]*")
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
 CityName = Annotated[
     str, msgspec.Meta(min_length=1, max_length=100, pattern=TEXT_PATTERN, examples=["Tashkent"])
+]
+PlaceId = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=PLACE_ID_PATTERN,
+        description="A place id from GET /v1/places: a UN/LOCODE, or GN-<geonameid> where there is none",
+        examples=["UZKOK"],
+    ),
 ]
 TransportMode = Literal["road", "rail", "air", "multimodal"]
 

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import msgspec
 
-from schemas.common import NEAR_PATTERN, TEXT_PATTERN, CountryCode, HsPrefix, IncotermCode, TransportMode
+from schemas.common import (
+    NEAR_PATTERN,
+    TEXT_PATTERN,
+    CountryCode,
+    HsPrefix,
+    IncotermCode,
+    PlaceId,
+    TransportMode,
+)
 from schemas.listings import ListingSide
 
 __all__ = ["FILTER_NAMES", "ListingFilters", "NearCircle", "SearchText"]
@@ -38,6 +46,10 @@ class ListingFilters(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, o
     hs_code: HsPrefix | None = None
     origin_country: CountryCode | None = None
     destination_country: CountryCode | None = None
+    origin_place: PlaceId | None = None
+    """Only listings whose origin is this place (an id from ``GET /v1/places``)."""
+    destination_place: PlaceId | None = None
+    """Only listings whose destination is this place."""
     incoterm: IncotermCode | None = None
     transport_mode: TransportMode | None = None
     near: NearCircle | None = None

@@ -19,6 +19,7 @@ from schemas.common import (
     FieldError,
     HsCode,
     IncotermCode,
+    PlaceId,
     ShortText,
     TransportMode,
     UnitCode,
@@ -38,8 +39,13 @@ __all__ = [
     "ListingStatus",
     "Location",
     "Place",
+    "PlaceChoice",
+    "PlaceLabel",
+    "PlaceResolvedBy",
+    "PlaceSuggestion",
     "Price",
     "Quantity",
+    "ResolvedPlace",
     "SearchHit",
     "SearchResults",
 ]
@@ -70,24 +76,70 @@ class Price(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class Place(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
-    """A country and optionally a city. Coordinates help place a city the gazetteer does not know."""
+    """A country and, to place the goods on the map, a ``place_id`` (from ``GET /v1/places``) or
+    a city in any spelling and script. Coordinates place a city the gazetteer does not know."""
 
     country: CountryCode
+    place_id: PlaceId | None = None
+    """Wins over ``city``: it must be a place in ``country``."""
     city: CityName | None = None
     lat: Annotated[float, msgspec.Meta(ge=-90, le=90)] | None = None
     lon: Annotated[float, msgspec.Meta(ge=-180, le=180)] | None = None
 
 
+PlaceResolvedBy = Literal[
+    "id", "old_id", "name", "former_name", "transliteration", "ambiguous_name", "nearest", "country"
+]
+
+
+class PlaceLabel(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """The place's names: GeoNames' own (English-language) form, the Russian one, and the one in
+    the country's language where it can be told apart."""
+
+    en: str
+    ru: str | None = None
+    local: str | None = None
+
+
+class ResolvedPlace(msgspec.Struct, kw_only=True):
+    """The gazetteer's place a listing's origin or destination resolved to."""
+
+    names: PlaceLabel
+    lat: float
+    lon: float
+
+
 class Location(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """A country and city as stored: ``place_id`` is the UN/LOCODE (or gazetteer id) it resolved to."""
+    """A country and city as stored, and the place they resolved to: ``place_id`` is its
+    UN/LOCODE, or ``GN-<geonameid>`` where it has none (``GET /v1/places/{id}``)."""
 
     country: str
     city: str | None = None
     lat: float | None = None
     lon: float | None = None
     place_id: str | None = None
-    resolved_by: Literal["city", "nearest_hub"] | None = None
-    """How ``place_id`` was found: the city's name, or the nearest hub to the given coordinates."""
+    resolved_by: PlaceResolvedBy | None = None
+    """How the place was found: by its ``id`` (or an ``old_id`` of the earlier gazetteer); by the
+    city's ``name``, a ``former_name`` (Leninabad) or another spelling (``transliteration``);
+    ``ambiguous_name``: several places share the name, the most populous in the country is
+    taken; ``nearest``: the place nearest the given coordinates; ``country``: the city is not
+    known, so only the country is (the owner's view suggests names)."""
+    place: ResolvedPlace | None = None
+
+
+class PlaceChoice(msgspec.Struct, kw_only=True):
+    id: str
+    name: str
+    region: str
+    population: int
+
+
+class PlaceSuggestion(msgspec.Struct, kw_only=True):
+    """Known places a city may have meant, for an owner to pick from (set ``place_id``)."""
+
+    field: Literal["origin", "destination"]
+    city: str
+    places: list[PlaceChoice]
 
 
 class ListingCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -177,6 +229,9 @@ class ListingOwner(Listing, kw_only=True):
     """The organization that posted it: the owner, or its chamber of commerce."""
     suggested_hs_codes: list[str] = []
     """For a draft without ``hs_code``: headings that fit its title and description, best first."""
+    suggested_places: list[PlaceSuggestion] = []
+    """For a city the gazetteer does not know, or that names several places: the closest known
+    places, best first."""
 
 
 class SearchHit(msgspec.Struct, kw_only=True):

@@ -31,8 +31,9 @@ class MatchRoute(msgspec.Struct, kw_only=True):
 
     origin: str
     origin_resolved_by: str
-    """``city`` (the listing's city), ``nearest_hub`` (an unknown city placed by its coordinates) or
-    ``country_hub`` (nothing to go on: the country's main hub)."""
+    """How the listing's location was resolved (its ``resolved_by``: ``id``, ``name``,
+    ``nearest``...), or ``country``: nothing but the country to go on, so the route starts at
+    the country's main hub."""
     destination: str
     destination_resolved_by: str
     countries: list[str]

@@ -88,10 +88,14 @@ def listing_to_document(src: ListingSource, hs_terms: Sequence[str] = ()) -> dic
         "price": src.price,
         "price_amount": float(src.price["amount"]) if src.price else None,
         "incoterm": src.incoterm,
-        "origin": src.origin,
+        "origin": _shown(src.origin),
         "origin_country": src.origin["country"] if src.origin else None,
-        "destination": src.destination,
+        "origin_place": src.origin.get("place_id") if src.origin else None,
+        "origin_names": _names(src.origin),
+        "destination": _shown(src.destination),
         "destination_country": src.destination["country"] if src.destination else None,
+        "destination_place": src.destination.get("place_id") if src.destination else None,
+        "destination_names": _names(src.destination),
         "target_countries": src.target_countries,
         "transport_modes": src.transport_modes,
         "certifications": src.certifications,
@@ -115,6 +119,19 @@ def listing_to_document(src: ListingSource, hs_terms: Sequence[str] = ()) -> dic
     return doc
 
 
+def _shown(end: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored location as search shows it: without the names it is found by."""
+    return None if end is None else {k: v for k, v in end.items() if k != "known_as"}
+
+
+def _names(end: dict[str, Any] | None) -> list[str]:
+    """What a search finds a location by: the city as written, and every name of its place
+    (``known_as``: Russian, local, former names...), so ``Коканд`` finds a listing from Qo'qon."""
+    if end is None:
+        return []
+    return list(dict.fromkeys([*([end["city"]] if end.get("city") else []), *end.get("known_as", ())]))
+
+
 def _located_at(src: ListingSource) -> str | None:
     """The place the goods are (offers) or are wanted (demands), else the other end."""
     ends = (src.origin, src.destination) if src.side == "offer" else (src.destination, src.origin)
@@ -131,8 +148,8 @@ LISTING_SETTINGS: dict[str, Any] = {
         "hs_description",
         "description",
         "organization.name",
-        "origin.city",
-        "destination.city",
+        "origin_names",
+        "destination_names",
         "hs_code",
     ],
     "filterableAttributes": [
@@ -143,6 +160,8 @@ LISTING_SETTINGS: dict[str, Any] = {
         "hs_chapter",
         "origin_country",
         "destination_country",
+        "origin_place",
+        "destination_place",
         "incoterm",
         "transport_modes",
         "target_countries",

@@ -21,6 +21,8 @@ FILTERABLE: dict[str, str] = {
     "hs_heading": "string",
     "origin_country": "string",
     "destination_country": "string",
+    "origin_place": "string",
+    "destination_place": "string",
     "incoterm": "string",
     "transport_modes": "string",
     "target_countries": "string",

@@ -60,6 +60,8 @@ class ListingQuery:
     hs_code: str | None = None
     origin_country: str | None = None
     destination_country: str | None = None
+    origin_place: str | None = None
+    destination_place: str | None = None
     incoterm: str | None = None
     transport_mode: str | None = None
     place_ids: tuple[str, ...] | None = None
@@ -100,6 +102,10 @@ def build_listing_filter(query: ListingQuery, *, now: float | None = None) -> st
         f.equals("origin_country", query.origin_country)
     if query.destination_country:
         f.equals("destination_country", query.destination_country)
+    if query.origin_place:
+        f.equals("origin_place", query.origin_place)
+    if query.destination_place:
+        f.equals("destination_place", query.destination_place)
     if query.incoterm:
         f.equals("incoterm", query.incoterm)
     if query.transport_mode:

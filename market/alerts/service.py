@@ -11,7 +11,7 @@ from market.code_lookups import hs_entry, is_country, is_incoterm
 from market.db.locks import hold_organization_limit
 from market.errors import Conflict, InvalidInput, NotFound
 from market.listings.search_params import listing_query
-from market.places import near_places
+from market.places import canonical_place_id, near_places
 from schemas.alerts import Alert, AlertCreate, AlertFilters, AlertList
 from schemas.common import FieldError
 from search.queries import ListingQuery
@@ -66,6 +66,12 @@ def check_filters(filters: AlertFilters) -> tuple[AlertFilters, tuple[str, ...] 
             bad(name, f"'{country}' is not an ISO 3166-1 alpha-2 country code")
     if filters.incoterm is not None and not is_incoterm(filters.incoterm):
         bad("incoterm", f"'{filters.incoterm}' is not an Incoterms 2020 rule (EXW, FCA, CPT, DAP, ...)")
+    for name in ("origin_place", "destination_place"):
+        try:
+            place_id = canonical_place_id(name, getattr(filters, name))
+            filters = msgspec.structs.replace(filters, **{name: place_id})
+        except InvalidInput as exc:
+            bad(name, exc.errors[0].message if exc.errors else exc.detail)
     place_ids = None
     if filters.near is not None:
         try:

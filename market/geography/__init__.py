@@ -10,7 +10,7 @@ from __future__ import annotations
 from market.geography.index import PlaceIndex, autocomplete, load_gazetteer, place_index, resolve
 from market.geography.model import Gazetteer, GeoNames, GeoPlace, Resolution, ResolvedBy, UnmatchedLocode
 from market.geography.normalize import name_key, spelling_key
-from market.geography.scripts import cyrillic_to_latin, latin_to_cyrillic
+from market.geography.scripts import cyrillic_to_latin, is_cyrillic, latin_to_cyrillic
 
 __all__ = [
     "Gazetteer",
@@ -22,6 +22,7 @@ __all__ = [
     "UnmatchedLocode",
     "autocomplete",
     "cyrillic_to_latin",
+    "is_cyrillic",
     "latin_to_cyrillic",
     "load_gazetteer",
     "name_key",

@@ -14,12 +14,11 @@ from market.geography.index import autocomplete, place_index
 from market.geography.model import GeoPlace
 from market.params import not_null
 from market.problems import problem_responses
-from schemas.common import COUNTRY_PATTERN, TEXT_PATTERN, full_match
+from schemas.common import COUNTRY_PATTERN, PLACE_ID_PATTERN, TEXT_PATTERN
 from schemas.places import PlaceNames, PlaceSuggestions, PlaceView
 
 __all__ = ["PlaceController", "place_view"]
 
-PLACE_ID_PATTERN = full_match("[A-Za-z0-9-]{2,40}")
 CACHED = {"Cache-Control": PLACE_CACHE_CONTROL}
 
 

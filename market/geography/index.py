@@ -10,6 +10,7 @@ and the answer says ``ambiguous_name`` and names the others.
 from __future__ import annotations
 
 import gzip
+import math
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
@@ -22,7 +23,7 @@ from market.geography.model import Gazetteer, GeoPlace, Resolution, ResolvedBy
 from market.geography.normalize import edit_distance, name_key, spelling_key
 from market.geography.scripts import cyrillic_to_latin, is_cyrillic, latin_to_cyrillic
 
-__all__ = ["PlaceIndex", "autocomplete", "load_gazetteer", "place_index", "resolve"]
+__all__ = ["PlaceIndex", "autocomplete", "km_between", "load_gazetteer", "place_index", "resolve"]
 
 _TRANSLITERATED = ("uz", "kk")
 
@@ -32,6 +33,14 @@ def load_gazetteer(raw: bytes | None = None) -> Gazetteer:
     if raw is None:
         raw = (resources.files("market") / "data" / "geography.json.gz").read_bytes()
     return msgspec.json.decode(gzip.decompress(raw), type=Gazetteer)
+
+
+def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius 6371 km)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
 def _freeze(index: dict[str, list[int]]) -> dict[str, tuple[int, ...]]:
@@ -102,6 +111,25 @@ class PlaceIndex:
         if hits := self._in(self.spellings.get(spelling_key(query), ()), country):
             return self._answer(hits, "transliteration")
         return None
+
+    def within(self, lat: float, lon: float, km: float) -> list[GeoPlace]:
+        """The places no farther than ``km`` from a point."""
+        # A degree of latitude is 111 km everywhere; of longitude, less away from the equator.
+        dlat = km / 111.0
+        dlon = km / max(111.0 * math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-6)
+        return [
+            p
+            for p in self.places
+            if abs(p.lat - lat) <= dlat
+            and (abs(p.lon - lon) <= dlon or abs(p.lon - lon) >= 360 - dlon)
+            and km_between(lat, lon, p.lat, p.lon) <= km
+        ]
+
+    def nearest(self, country: str, lat: float, lon: float, within_km: float) -> GeoPlace | None:
+        """The place of ``country`` nearest a point, if one is within ``within_km``."""
+        found = [(km_between(lat, lon, p.lat, p.lon), p) for p in self.within(lat, lon, within_km)]
+        found = [(km, p) for km, p in found if p.country == country]
+        return min(found, key=lambda pair: (pair[0], -pair[1].population))[1] if found else None
 
     def _prefixed(self, keys: list[str], table: dict[str, tuple[int, ...]], prefix: str) -> list[int]:
         found: list[int] = []

@@ -19,7 +19,7 @@ import msgspec
 
 from market.code_lookups import hs_entry
 from market.listings.validation import DEFAULT_LIFETIME
-from market.places import nearest_place, place_by_id, resolve_place
+from market.places import location_doc
 from schemas.listings import ListingCreate
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "UPDATE_SQL",
     "Column",
     "insert_args",
+    "listing_geo",
     "row_values",
     "staged_record",
     "update_args",
@@ -168,28 +169,13 @@ def update_args(
     return (listing_id, *(row[c.name] for c in _REPLACED_COLUMNS), version)
 
 
-def _place_doc(place: Any) -> dict[str, Any] | None:
-    if place is None:
-        return None
-    doc: dict[str, Any] = msgspec.to_builtins(place)
-    resolved = resolve_place(place.country, place.city)
-    if resolved is not None:
-        doc["place_id"], doc["resolved_by"] = resolved.id, "city"
-    elif place.lat is not None and place.lon is not None:
-        nearest = nearest_place(place.country, place.lat, place.lon)
-        if nearest is not None:
-            doc["place_id"], doc["resolved_by"] = nearest.id, "nearest_hub"
-    return doc
-
-
-def _geo(
+def listing_geo(
     side: str, origin: dict[str, Any] | None, destination: dict[str, Any] | None
 ) -> tuple[float | None, float | None]:
     """Where the goods are (offers) or are wanted (demands), else the other end, if placed."""
     for end in (origin, destination) if side == "offer" else (destination, origin):
-        place = place_by_id(end["place_id"]) if end and end.get("place_id") else None
-        if place is not None:
-            return place.lat, place.lon
+        if end and end.get("place"):
+            return end["place"]["lat"], end["place"]["lon"]
     return None, None
 
 
@@ -202,8 +188,8 @@ def row_values(data: ListingCreate) -> dict[str, Any]:
         for value in (getattr(data, c.name),)
     }
     entry = hs_entry(data.hs_code) if data.hs_code else None
-    origin, destination = _place_doc(data.origin), _place_doc(data.destination)
-    values["geo_lat"], values["geo_lon"] = _geo(data.side, origin, destination)
+    origin, destination = location_doc("origin", data.origin), location_doc("destination", data.destination)
+    values["geo_lat"], values["geo_lon"] = listing_geo(data.side, origin, destination)
     values["hs_description"] = entry.description if entry else ""
     values["origin"], values["destination"] = origin, destination
     values["expires_at"] = data.expires_at or datetime.now(UTC) + DEFAULT_LIFETIME

@@ -2,7 +2,7 @@
 
 The same typed query and filters as the index (active, unexpired, side, HS prefix, countries,
 Incoterm, transport mode, places), with a simpler ranking: every word of ``q`` must appear in the
-title, description or HS description (case-insensitive substring, no typo tolerance, no
+title, description, HS description or place names (case-insensitive substring, no typo tolerance, no
 synonyms), newest first unless a price sort is asked for. Facet counts come from one GROUPING
 SETS query over the same rows. Values always travel as bind parameters.
 """
@@ -38,7 +38,9 @@ _SORTS = {
 _PLACE = """CASE WHEN l.side = 'offer'
     THEN coalesce(l.origin->>'place_id', l.destination->>'place_id')
     ELSE coalesce(l.destination->>'place_id', l.origin->>'place_id') END"""
-_TEXT = "(l.title || ' ' || l.description || ' ' || l.hs_description)"
+_TEXT = """(l.title || ' ' || l.description || ' ' || l.hs_description
+    || ' ' || coalesce(l.origin->>'city', '') || ' ' || coalesce(l.origin->>'known_as', '')
+    || ' ' || coalesce(l.destination->>'city', '') || ' ' || coalesce(l.destination->>'known_as', ''))"""
 _FACET_COLUMNS = {
     "side": "l.side",
     "hs_chapter": "left(l.hs_code, 2)",
@@ -51,6 +53,8 @@ _FILTERS = (
     ("hs_code", "left(l.hs_code, length(?::text)) = ?::text"),
     ("origin_country", "l.origin->>'country' = ?"),
     ("destination_country", "l.destination->>'country' = ?"),
+    ("origin_place", "l.origin->>'place_id' = ?"),
+    ("destination_place", "l.destination->>'place_id' = ?"),
     ("incoterm", "l.incoterm = ?"),
     ("transport_mode", "? = any(l.transport_modes)"),
     ("organization_id", "l.organization_id = ?::uuid"),

@@ -11,12 +11,13 @@ from litestar.di import Provide
 from litestar.params import QueryParameter
 
 from market.params import not_null
-from market.places import near_places
+from market.places import canonical_place_id, near_places
 from schemas.common import (
     COUNTRY_PATTERN,
     HS_PREFIX_PATTERN,
     INCOTERM_PATTERN,
     NEAR_PATTERN,
+    PLACE_ID_PATTERN,
     TEXT_PATTERN,
     TransportMode,
 )
@@ -30,11 +31,23 @@ Country = Annotated[
     QueryParameter(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2", schema_extra=not_null(str)),
 ]
 
+PlaceIdParameter = Annotated[
+    str | None,
+    QueryParameter(
+        pattern=PLACE_ID_PATTERN,
+        max_length=40,
+        description="A place id from GET /v1/places (UN/LOCODE or GN-<geonameid>), e.g. UZKOK",
+        schema_extra=not_null(str),
+    ),
+]
+
 
 def listing_query(filters: ListingFilters, place_ids: tuple[str, ...] | None, **more: Any) -> ListingQuery:
     """The search ``filters`` stand for; ``near`` arrives as the known places inside it, and
     ``more`` sets what is not a filter (paging, sort, whose listings)."""
     given = {name: getattr(filters, name) for name in FILTER_NAMES if name != "near"}
+    for name in ("origin_place", "destination_place"):
+        given[name] = canonical_place_id(name, given[name])
     return ListingQuery(**given, place_ids=place_ids, **more)
 
 
@@ -57,6 +70,8 @@ def provide_listing_query(
     ] = None,
     origin_country: Country = None,
     destination_country: Country = None,
+    origin_place: PlaceIdParameter = None,
+    destination_place: PlaceIdParameter = None,
     incoterm: Annotated[
         str | None, QueryParameter(pattern=INCOTERM_PATTERN, schema_extra=not_null(str))
     ] = None,
@@ -94,6 +109,8 @@ def provide_listing_query(
         hs_code=hs_code,
         origin_country=origin_country,
         destination_country=destination_country,
+        origin_place=origin_place,
+        destination_place=destination_place,
         incoterm=incoterm,
         transport_mode=transport_mode,
         near=near,

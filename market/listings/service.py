@@ -21,6 +21,7 @@ from market.events import Event, EventType, emit_many
 from market.glossary import headings_for
 from market.listings.columns import INSERT_SQL, UPDATE_SQL, insert_args, row_values, update_args
 from market.listings.validation import check_listing
+from market.places import given_place, place_suggestion
 from schemas.common import FieldError
 from schemas.listings import Listing, ListingCreate, ListingOwner, ListingPatch
 from search.indexer import notify_outbox
@@ -173,6 +174,8 @@ def owner_view(row: asyncpg.Record) -> ListingOwner:
     listing = msgspec.convert(row, ListingOwner)
     if listing.hs_code is None:
         listing.suggested_hs_codes = headings_for(f"{listing.title} {listing.description}")[:5]
+    ends = (place_suggestion("origin", listing.origin), place_suggestion("destination", listing.destination))
+    listing.suggested_places = [s for s in ends if s is not None]
     return listing
 
 
@@ -229,9 +232,8 @@ async def patch_listing(
         merged.update(msgspec.to_builtins(changes))
         status = merged.pop("status")  # may be "paused", which a new listing cannot be
         for place in ("origin", "destination"):
-            if isinstance(merged.get(place), dict):
-                merged[place].pop("place_id", None)
-                merged[place].pop("resolved_by", None)
+            if isinstance(merged.get(place), dict) and place not in changes:
+                merged[place] = given_place(merged[place])
         fields = set(ListingCreate.__struct_fields__) - {"on_behalf_of"}
         try:
             data = msgspec.convert({k: v for k, v in merged.items() if k in fields}, ListingCreate)

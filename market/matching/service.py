@@ -34,8 +34,8 @@ __all__ = ["MatchFilters", "find_matches"]
 CANDIDATES_SQL = listing_view_sql("l.id = any($1::uuid[]) AND l.status = 'active'")
 CANDIDATES_PER_QUERY = 50
 TEXT_CANDIDATES_BELOW = 20
-#: Where goods are assumed to start or end when a listing's city is not a known place.
-COUNTRY_HUBS = {"KZ": "KZALA", "UZ": "UZTAS", "TJ": "X-TJ-DUSHANBE", "KG": "KGFRU", "TM": "X-TM-ASHGABAT"}
+#: Where goods are assumed to start or end when a listing names only its country.
+COUNTRY_HUBS = {"KZ": "KZALA", "UZ": "UZTAS", "TJ": "TJDYU", "KG": "KGFRU", "TM": "TMAGT"}
 
 
 @dataclass(frozen=True)
@@ -54,14 +54,15 @@ def _modes(listing: asyncpg.Record) -> set[str]:
     return named & {"road", "rail"}
 
 
-def _place(network: RouteNetwork, end: dict[str, Any] | None) -> tuple[str, str] | None:
+def _place(end: dict[str, Any] | None) -> tuple[str, str] | None:
+    """The place a route starts or ends at, and how the listing's location was resolved (a
+    location known only by its country starts at the country's main hub)."""
     if not end:
         return None
-    place_id = end.get("place_id")
-    if place_id and place_id in network.places:
-        return place_id, end.get("resolved_by") or "city"
+    if end.get("place_id"):
+        return end["place_id"], end.get("resolved_by") or "name"
     hub = COUNTRY_HUBS.get(end["country"])
-    return (hub, "country_hub") if hub else None
+    return (hub, "country") if hub else None
 
 
 def _summary(route: Route, start: tuple[str, str], end: tuple[str, str]) -> MatchRoute:
@@ -131,7 +132,7 @@ def _score_pair(
     modes = _modes(offer) & _modes(demand)
     if filters.mode:
         modes &= {filters.mode}
-    start, end = _place(router.network, origin), _place(router.network, destination)
+    start, end = _place(origin), _place(destination)
     summary: MatchRoute | None = None
     if start and end and start[0] == end[0]:
         route_value = 1.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.helpers import demand_body, offer_body, wait_searchable
 
@@ -29,7 +30,8 @@ async def test_create_returns_the_full_listing(client: httpx.AsyncClient, make_o
         "country": "UZ",
         "city": "Tashkent",
         "place_id": "UZTAS",
-        "resolved_by": "city",
+        "resolved_by": "name",
+        "place": {"names": {"en": "Tashkent", "ru": "Ташкент"}, "lat": 41.26465, "lon": 69.21627},
     }
     assert listing["price"] == {"amount": "1.80", "currency": "USD", "per": "H87"}
     assert listing["external_ref"] == "UZ-CER-1"
@@ -159,31 +161,79 @@ async def test_demand_in_russian_is_found_by_russian_word(client: httpx.AsyncCli
     await wait_searchable(client, {"q": "пшиничная", "side": "demand"}, listing["id"])
 
 
-async def test_unknown_city_is_placed_at_the_nearest_hub(client: httpx.AsyncClient, make_org, app) -> None:
+async def test_a_town_resolves_by_name_by_id_or_by_its_coordinates(
+    client: httpx.AsyncClient, make_org, app
+) -> None:
     org = await make_org()
-    body = offer_body(origin={"country": "UZ", "city": "Chirchiq", "lat": 41.47, "lon": 69.58})
+    by_name = await client.post(
+        "/v1/listings", json=offer_body(origin={"country": "UZ", "city": "Чирчик"}), headers=org.headers
+    )
+    assert by_name.status_code == 201, by_name.text
+    origin = by_name.json()["origin"]
+    assert origin["resolved_by"] == "name" and origin["place"]["names"]["en"] == "Chirchiq"
+    stored = await app.state.pool.fetchrow(
+        "SELECT geo_lat, geo_lon FROM listings WHERE id = $1::uuid", by_name.json()["id"]
+    )
+    assert (stored["geo_lat"], stored["geo_lon"]) == (origin["place"]["lat"], origin["place"]["lon"])
+
+    by_id = await client.post(
+        "/v1/listings", json=offer_body(origin={"country": "UZ", "place_id": "uzkok"}), headers=org.headers
+    )
+    assert by_id.status_code == 201, by_id.text
+    assert by_id.json()["origin"]["place_id"] == "UZKOK" and by_id.json()["origin"]["resolved_by"] == "id"
+    old_id = offer_body(origin={"country": "TJ", "place_id": "X-TJ-DUSHANBE"})
+    moved = (await client.post("/v1/listings", json=old_id, headers=org.headers)).json()["origin"]
+    assert moved["place_id"] == "TJDYU" and moved["resolved_by"] == "old_id"
+
+    made_up = {"country": "UZ", "city": "Qishloq-7", "lat": 41.47, "lon": 69.58}
+    nearest = await client.post("/v1/listings", json=offer_body(origin=made_up), headers=org.headers)
+    assert nearest.status_code == 201, nearest.text
+    assert nearest.json()["origin"]["resolved_by"] == "nearest"
+    assert nearest.json()["origin"]["city"] == "Qishloq-7"  # what the writer gave stays
+    # Changing another field keeps the place as resolved, and a given place id stays given.
+    for created in (nearest, by_id):
+        patched = await client.patch(
+            f"/v1/listings/{created.json()['id']}",
+            json={"title": "Plates, moved"},
+            headers={**org.headers, "If-Match": '"1"'},
+        )
+        assert patched.status_code == 200, patched.text
+        assert patched.json()["origin"] == created.json()["origin"]
+
+
+async def test_an_unknown_city_keeps_its_country_and_the_owner_is_offered_names(
+    client: httpx.AsyncClient, make_org
+) -> None:
+    org, other = await make_org(), await make_org()
+    body = offer_body(origin={"country": "UZ", "city": "Namangn"})
     created = await client.post("/v1/listings", json=body, headers=org.headers)
     assert created.status_code == 201, created.text
-    origin = created.json()["origin"]
-    assert origin["place_id"] == "UZTAS" and origin["resolved_by"] == "nearest_hub"
-    stored = await app.state.pool.fetchrow(
-        "SELECT geo_lat, geo_lon FROM listings WHERE id = $1::uuid", created.json()["id"]
-    )
-    assert abs(stored["geo_lat"] - 41.31) < 0.1 and abs(stored["geo_lon"] - 69.28) < 0.1  # Tashkent's hub
-    known = (await client.post("/v1/listings", json=offer_body(), headers=org.headers)).json()
-    assert known["origin"]["resolved_by"] == "city"
-    unplaced = await client.post(
-        "/v1/listings", json=offer_body(origin={"country": "UZ", "city": "Chirchiq"}), headers=org.headers
-    )
-    assert "place_id" not in unplaced.json()["origin"]
-    # Changing another field keeps the place as resolved.
-    patched = await client.patch(
-        f"/v1/listings/{created.json()['id']}",
-        json={"title": "Plates, moved"},
-        headers={**org.headers, "If-Match": '"1"'},
-    )
-    assert patched.status_code == 200, patched.text
-    assert patched.json()["origin"]["resolved_by"] == "nearest_hub"
+    listing = created.json()
+    assert listing["origin"] == {"country": "UZ", "city": "Namangn", "resolved_by": "country"}
+    [suggestion] = listing["suggested_places"]
+    assert suggestion["field"] == "origin" and suggestion["city"] == "Namangn"
+    assert suggestion["places"][0]["id"] == "UZNMA"
+    public = (await client.get(f"/v1/listings/{listing['id']}", headers=other.headers)).json()
+    assert "suggested_places" not in public
+
+
+@pytest.mark.parametrize(
+    ("origin", "message"),
+    [
+        ({"country": "KZ", "place_id": "UZKOK"}, "UZKOK (Qo‘qon) is in UZ, not KZ"),
+        ({"country": "UZ", "place_id": "UZZZZ"}, "no place with id 'UZZZZ'"),
+    ],
+)
+async def test_a_place_id_must_exist_in_the_country_given(
+    client: httpx.AsyncClient, make_org, app, origin: dict[str, str], message: str
+) -> None:
+    org = await make_org()
+    refused = await client.post("/v1/listings", json=offer_body(origin=origin), headers=org.headers)
+    assert refused.status_code == 422, refused.text
+    [error] = refused.json()["errors"]
+    assert error["field"] == "origin.place_id" and message in error["message"]
+    written = "SELECT count(*) FROM listings WHERE organization_id = $1::uuid"
+    assert await app.state.pool.fetchval(written, org.id) == 0
 
 
 async def test_patch_names_a_stored_value_that_todays_rules_refuse(
