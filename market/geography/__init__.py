@@ -1,8 +1,9 @@
 """Real geography: every populated place of the region (GeoNames) with its UN/LOCODE, by any name.
 
 The data is built once by ``python -m market.geography.build`` into
-``market/data/geography.json.gz``; the server reads only that file, at first use. This package
-stands beside ``market.places`` (the older hand-written gazetteer) and does not replace it yet.
+``market/data/geography.json.gz``; the server reads only that file, at first use. Listings place
+their origin and destination on it (``market.places``) and routes start and end at its towns
+(``market.routes.access``).
 """
 
 from __future__ import annotations

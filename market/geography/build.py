@@ -51,7 +51,8 @@ def build_gazetteer(progress: Progress | None = None) -> Gazetteer:
     places.sort(key=lambda p: (p.country, -p.population, p.geonameid))
     step()
     unmatched = attach_locodes(places, read_locodes(_data("unlocode-central-asia.csv").decode()))
-    aliases = old_ids(places, _data("places.json"))
+    network_places = msgspec.json.encode(msgspec.json.decode(_data("routes.json"))["places"])
+    aliases = old_ids(places, _data("places.json")) | old_ids(places, network_places)
     step()
     return Gazetteer(
         sources=SOURCES,

@@ -116,17 +116,23 @@ def _why(row: LocodeRow, place: GeoPlace | None, km: float) -> str:
 
 
 class OldPlace(msgspec.Struct, kw_only=True):
-    """A row of the old hand-written gazetteer, ``market/data/places.json``."""
+    """A place of the old hand-written gazetteer (``market/data/places.json``) or of the route
+    network (``market/data/routes.json``)."""
 
     id: str
     country: str
+    kind: str = "city"
     lat: float
     lon: float
     names: dict[str, str | list[str] | None]
 
 
 def old_ids(places: list[GeoPlace], old_json: bytes) -> dict[str, str]:
-    """Each id of the old gazetteer -> the id of its place here (its code if attached, else by name)."""
+    """Each id of the old places -> the id of its place here (its code if attached, else by name).
+
+    Every town must be found; a place of another kind (a dry port, a border post) that is no
+    GeoNames town keeps its own id and is left out.
+    """
     index = _name_index(places)
     by_locode = {code: p.id for p in places for code in p.locodes}
     aliases: dict[str, str] = {}
@@ -135,6 +141,8 @@ def old_ids(places: list[GeoPlace], old_json: bytes) -> dict[str, str]:
             continue  # still an id as it is
         names = [n for v in old.names.values() if v for n in ([v] if isinstance(v, str) else v)]
         place, km = _nearest(index, old.country, names, old.lat, old.lon)
+        if (place is None or km > MATCH_KM) and old.kind != "city":
+            continue
         if place is None or km > MATCH_KM:
             raise ValueError(f"old place {old.id} has no GeoNames place of its names within {MATCH_KM} km")
         aliases[old.id] = place.id

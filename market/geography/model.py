@@ -47,7 +47,8 @@ class Gazetteer(msgspec.Struct, kw_only=True):
     sources: list[str]
     places: list[GeoPlace]
     aliases: dict[str, str]
-    """Ids of the former hand-written gazetteer (``market/data/places.json``) -> ids here."""
+    """Ids of the former hand-written gazetteer (``market/data/places.json``) and of the route
+    network's towns (``market/data/routes.json``) -> ids here."""
     unmatched_locodes: list[UnmatchedLocode]
 
 

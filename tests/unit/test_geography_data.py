@@ -56,6 +56,18 @@ def test_every_old_id_still_resolves() -> None:
     assert found is not None and (found.place.names.en, found.resolved_by) == ("Astana", "old_id")
 
 
+def test_every_town_of_the_route_network_is_a_gazetteer_place() -> None:
+    routes = json.loads((resources.files("market") / "data" / "routes.json").read_bytes())
+    towns = [p for p in routes["places"] if p["kind"] == "city"]
+    assert len(towns) >= 10
+    for row in towns:
+        found = resolve(row["id"])
+        assert found is not None and found.resolved_by == "old_id", row["id"]
+        assert found.place.country == row["country"]
+    others = [p["id"] for p in routes["places"] if p["kind"] != "city"]
+    assert others and all(resolve(place_id) is None for place_id in others)  # no town: ids of their own
+
+
 def test_every_country_and_region_is_there() -> None:
     counts = Counter(p.country for p in load_gazetteer().places)
     assert {"KZ", "UZ", "TJ", "KG", "TM", "CN", "RU", "AF"} == set(counts)
