@@ -77,7 +77,9 @@ class RoutePlace(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     country: str
     matched: str
-    """What the request's value matched: ``id``, or the name in one of the place's languages."""
+    """How the request's value was resolved: ``id``, ``old_id`` (an id the place had before),
+    ``name``, ``former_name`` (Frunze, Leninabad), ``transliteration`` (another alphabet or
+    spelling) or ``ambiguous_name`` (several towns share it: the most populous is taken)."""
 
 
 class Routes(msgspec.Struct, kw_only=True):

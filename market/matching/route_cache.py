@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from market.routes.network import RouteNetwork
-from market.routes.planner import plan_routes
+from market.routes.planner import OffNetwork, plan_routes
 from schemas.routes import Route
 
 __all__ = ["ROUTES_KEPT", "Router", "Unplanned"]
 
-_ROUTES: dict[tuple[str, str, frozenset[str], str, tuple[tuple[str, str], ...]], list[Route]] = {}
+_ROUTES: dict[tuple[str, str, frozenset[str], str, tuple[tuple[str, str], ...]], list[Route] | None] = {}
 ROUTES_KEPT = 4096
 
 
@@ -39,14 +39,21 @@ class Router:
             sorted((c.id, c.status) for c in network.crossings.values() if c.status != "open")
         )
 
-    def routes(self, start: str, end: str, modes: Collection[str]) -> list[Route]:
+    def routes(self, start: str, end: str, modes: Collection[str]) -> list[Route] | None:
+        """The routes between two places, fastest first ([]: none over open crossings), or None
+        when a place cannot be routed at all (too far from every hub, or an id no longer known)."""
         key = (start, end, frozenset(modes), self.network.version, self._statuses)
-        found = _ROUTES.get(key)
-        if found is None:
-            if not self.plan:
-                raise Unplanned
-            found = plan_routes(self.network, start, end, modes=modes, k=3) if start != end else []
-            if len(_ROUTES) >= ROUTES_KEPT:
-                _ROUTES.pop(next(iter(_ROUTES)))
-            _ROUTES[key] = found
+        if key in _ROUTES:
+            return _ROUTES[key]
+        if not self.plan:
+            raise Unplanned
+        found: list[Route] | None = []
+        if start != end:
+            try:
+                found = plan_routes(self.network, start, end, modes=modes, k=3)
+            except (OffNetwork, KeyError):
+                found = None
+        if len(_ROUTES) >= ROUTES_KEPT:
+            _ROUTES.pop(next(iter(_ROUTES)))
+        _ROUTES[key] = found
         return found

@@ -136,15 +136,15 @@ def _score_pair(
     summary: MatchRoute | None = None
     if start and end and start[0] == end[0]:
         route_value = 1.0
-    elif start and end and modes:
-        route = _pick_route(router.routes(start[0], end[0], modes), filters)
+    elif start and end and modes and (planned := router.routes(start[0], end[0], modes)) is not None:
+        route = _pick_route(planned, filters)
         if route is None:  # no route over open crossings (or none that fits via / max_days)
             return None
         summary = _summary(route, start, end)
         route_value = scoring.route_part(route.days, len(route.crossings))
         if route.restricted:
             flags.append("restricted_crossing")
-    else:
+    else:  # a place unknown, or too far from the network to route: score the rest, say so
         if filters.via or filters.max_days is not None or not modes:
             return None
         route_value = scoring.UNKNOWN

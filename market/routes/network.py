@@ -1,14 +1,19 @@
 """The route network: hubs, border crossings and the road and rail links between them.
 
-Loaded from ``data/routes.json`` plus the gazetteer (``data/places.json``), checked on load, and
-turned into a ``networkx.MultiDiGraph`` whose nodes are place ids and crossing ids and whose edges
-are links, one edge per direction.
+Loaded from ``data/routes.json`` and its hubs in ``data/places.json``, checked on load, and turned
+into a ``networkx.MultiDiGraph`` whose nodes are place ids and crossing ids and whose edges are
+links, one edge per direction.
+
+The data files name places by the ids they were written with (``X-KZ-KOSTANAI``); on load each
+place that is a town of the gazetteer takes its gazetteer id (``KZKSN``, ``GN-1519030``) through
+the gazetteer's aliases, so routes, listings and ``/v1/places`` speak the same ids. Places that are
+no town (the Khorgos dry port, the Hairatan border post) keep their own ids.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
 from typing import Annotated, Literal
@@ -16,7 +21,7 @@ from typing import Annotated, Literal
 import msgspec
 import networkx as nx
 
-from market.places import Place
+from market.geography import place_index
 from schemas.common import CountryCode
 
 __all__ = [
@@ -24,6 +29,7 @@ __all__ = [
     "Crossing",
     "Link",
     "Mode",
+    "NetworkPlace",
     "RouteDataError",
     "RouteNetwork",
     "load_network",
@@ -43,6 +49,26 @@ NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 
 class RouteDataError(ValueError):
     """The route data contradicts itself (a dangling link, a one-country crossing, ...)."""
+
+
+class PlaceNames(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    en: NonEmpty
+    ru: str | None = None
+    local: str | None = None
+    alt: tuple[str, ...] = ()
+
+
+class NetworkPlace(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A hub of the network: a town (a gazetteer place), a dry port or a border post."""
+
+    id: NonEmpty
+    country: CountryCode
+    kind: str = "city"
+    names: PlaceNames
+    lat: Latitude
+    lon: Longitude
+    source: str = ""
+    estimate: bool = False
 
 
 class Crossing(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -80,7 +106,7 @@ class Link(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
 
 
 class _RoutesFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    places: list[Place] = []
+    places: list[NetworkPlace] = []
     crossings: list[Crossing] = []
     links: list[Link] = []
 
@@ -88,22 +114,28 @@ class _RoutesFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class RouteNetwork(msgspec.Struct, frozen=True, kw_only=True):
     """The whole network, checked: every link endpoint exists and every crossing joins two countries."""
 
-    places: dict[str, Place]
+    places: dict[str, NetworkPlace]
     crossings: dict[str, Crossing]
     links: tuple[Link, ...]
     version: str
     """A digest of the data: caches of derived structures are keyed on it."""
 
 
-def parse_network(routes_json: bytes, gazetteer: Iterable[Place]) -> RouteNetwork:
-    """Decode ``routes.json``, join it with the gazetteer and check it; ``RouteDataError`` if inconsistent."""
+def parse_network(
+    routes_json: bytes, hubs: Iterable[NetworkPlace] = (), aliases: Mapping[str, str] | None = None
+) -> RouteNetwork:
+    """Decode ``routes.json``, join it with ``hubs`` (more places) and check it; ``RouteDataError``
+    if inconsistent. ``aliases`` renames place ids (old id -> gazetteer id) in places and links."""
     try:
         data = msgspec.json.decode(routes_json, type=_RoutesFile)
     except msgspec.ValidationError as exc:
         raise RouteDataError(f"routes data: {exc}") from exc
-    places: dict[str, Place] = {}
+    if aliases:
+        data = _renamed(data, aliases)
+        hubs = [msgspec.structs.replace(p, id=aliases.get(p.id, p.id)) for p in hubs]
+    places: dict[str, NetworkPlace] = {}
     problems: list[str] = []
-    for place in [*gazetteer, *data.places]:
+    for place in [*hubs, *data.places]:
         if place.id in places:
             problems.append(f"place {place.id!r} is defined twice")
         places[place.id] = place
@@ -125,7 +157,18 @@ def parse_network(routes_json: bytes, gazetteer: Iterable[Place]) -> RouteNetwor
     )
 
 
-def _place_problems(places: list[Place]) -> list[str]:
+def _renamed(data: _RoutesFile, aliases: Mapping[str, str]) -> _RoutesFile:
+    def new(place_id: str) -> str:
+        return aliases.get(place_id, place_id)
+
+    return _RoutesFile(
+        places=[msgspec.structs.replace(p, id=new(p.id)) for p in data.places],
+        crossings=data.crossings,
+        links=[msgspec.structs.replace(x, from_=new(x.from_), to=new(x.to)) for x in data.links],
+    )
+
+
+def _place_problems(places: list[NetworkPlace]) -> list[str]:
     problems = []
     for place in places:
         if place.kind not in PLACE_KINDS:
@@ -149,7 +192,7 @@ def _crossing_problems(crossing: Crossing) -> list[str]:
     return problems
 
 
-def _link_problems(link: Link, places: dict[str, Place], crossings: dict[str, Crossing]) -> list[str]:
+def _link_problems(link: Link, places: dict[str, NetworkPlace], crossings: dict[str, Crossing]) -> list[str]:
     where = f"link {link.from_!r} -> {link.to!r} ({link.mode})"
     ends = (link.from_, link.to)
     missing = [end for end in ends if end not in places and end not in crossings]
@@ -174,7 +217,7 @@ def _link_problems(link: Link, places: dict[str, Place], crossings: dict[str, Cr
 
 
 def _unconnected_sides(
-    links: Iterable[Link], places: dict[str, Place], crossings: dict[str, Crossing]
+    links: Iterable[Link], places: dict[str, NetworkPlace], crossings: dict[str, Crossing]
 ) -> list[str]:
     """Each crossing must be reachable by each of its modes from both countries, or it can never be used."""
     sides = set()
@@ -193,11 +236,11 @@ def _unconnected_sides(
 
 @lru_cache(maxsize=1)
 def load_network() -> RouteNetwork:
-    """The network shipped with the package (gazetteer plus ``routes.json``), loaded once."""
+    """The network shipped with the package (``places.json`` hubs plus ``routes.json``), on
+    gazetteer ids, loaded once."""
     data = resources.files("market") / "data"
-    # The gazetteer's own loader indexes by name and has no id lookup; decode the same file with its Struct.
-    gazetteer = msgspec.json.decode((data / "places.json").read_bytes(), type=list[Place])
-    return parse_network((data / "routes.json").read_bytes(), gazetteer)
+    hubs = msgspec.json.decode((data / "places.json").read_bytes(), type=list[NetworkPlace])
+    return parse_network((data / "routes.json").read_bytes(), hubs, place_index().aliases)
 
 
 _GRAPHS: dict[str, nx.MultiDiGraph] = {}

@@ -12,6 +12,10 @@ candidates no slower than ``max(2 x fastest, fastest + 24 h)``:
    (so Kostanai -> Dushanbe offers Uzbekistan *and* Kyrgyzstan before a second Uzbek variant);
 3. then the fastest remaining crossing sequences, until there are ``k``.
 
+A route may start or end at any town: ``market.routes.access`` joins a town off the network to
+its country's nearest hubs by an estimated road leg, and the planner starts from all of them at
+once, each offset by its leg's hours.
+
 Estimated days: ``road_hours / 10`` (a truck drives about 10 hours a day) plus
 ``(rail_hours + clearance_hours + transfer_hours) / 24`` (trains, border queues and reloading run
 around the clock).
@@ -21,18 +25,24 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections import defaultdict
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Collection
 
 import msgspec
-import networkx as nx
 
-from market.places import Place
-from market.routes.network import MODES, Link, Mode, RouteNetwork, network_graph
+from market.routes.access import Endpoint, OffNetwork, endpoint
+from market.routes.network import MODES, Mode, RouteNetwork
+from market.routes.tables import TRANSFER_HOURS, Node, RoutingTables, routing_tables
 from schemas.routes import Leg, Route, RouteCrossing
 
-__all__ = ["ROAD_HOURS_PER_DAY", "TRANSFER_HOURS", "Leg", "Route", "RouteCrossing", "plan_routes"]
+__all__ = [
+    "ROAD_HOURS_PER_DAY",
+    "TRANSFER_HOURS",
+    "Leg",
+    "OffNetwork",
+    "Route",
+    "RouteCrossing",
+    "plan_routes",
+]
 
 ROAD_HOURS_PER_DAY = 10.0
 MAX_CROSSINGS = 4
@@ -41,12 +51,9 @@ SLOWER_BY_HOURS = 24.0
 MAX_PARTIAL_ROUTES = 200
 """Partial routes kept per border while pricing one chain of countries: bounds the work per query."""
 
-TRANSFER_HOURS = 12.0
-"""Reloading a consignment between rail and road at a hub [E]: half a day of handling and waiting."""
-
 _Step = tuple[str, Mode]  # (crossing id, mode)
-_Node = tuple[str, str, Mode]
-"""(role, id, mode): role "p" is a place, "i" entering the country by a crossing, "o" leaving by one."""
+_End = tuple[Node, float]
+"""A node a route may start or end at, and the hours it takes to get there (or away from there)."""
 
 
 class _Candidate(msgspec.Struct, frozen=True, order=True):
@@ -70,10 +77,12 @@ def plan_routes(
 ) -> list[Route]:
     """Up to ``k`` routes that differ in their crossings or transit countries, fastest first.
 
+    The places are network hubs or any town of the gazetteer (by id, old ids included).
     ``closed`` names crossings to avoid on top of those whose status is ``closed``. An empty list
-    means no route exists with the modes and crossings allowed.
+    means no route exists with the modes and crossings allowed; ``OffNetwork`` that a town is too
+    far from every hub of its country to be routed at all.
     """
-    origin, destination = _place(network, from_place_id), _place(network, to_place_id)
+    origin, destination = endpoint(network, from_place_id), endpoint(network, to_place_id)
     if origin.id == destination.id:
         raise ValueError(f"origin and destination are the same place: {origin.id!r}")
     if k < 1:
@@ -85,34 +94,33 @@ def plan_routes(
     if unknown:
         raise KeyError(f"unknown crossing id(s) in closed: {sorted(unknown)}")
     blocked = frozenset(closed) | {c.id for c in network.crossings.values() if c.status == "closed"}
-    tables = _routing_tables(network, wanted)
+    tables = routing_tables(network, wanted)
     candidates = _candidates(tables, origin, destination, blocked)
     return [_route(network, tables, origin, destination, c) for c in _choose(candidates, k)]
 
 
-def _place(network: RouteNetwork, place_id: str) -> Place:
-    place = network.places.get(place_id)
-    if place is None:
-        hint = " (a border crossing; routes start and end at places)" if place_id in network.crossings else ""
-        raise KeyError(f"unknown place id {place_id!r}{hint}")
-    return place
-
-
-def _ends(tables: _Tables, place: Place) -> list[_Node]:
+def _ends(tables: RoutingTables, place: Endpoint) -> list[_End]:
+    """The hub nodes a place reaches, each with its access hours (a truck reloads onto a train)."""
     table = tables.countries.get(place.country)
-    return [node for m in MODES if table and (node := ("p", place.id, m)) in table.dist]
+    return [
+        (node, way.hours + (TRANSFER_HOURS if m == "rail" and way.km else 0.0))
+        for way in place.access
+        for m in MODES
+        if table and (node := ("p", way.hub, m)) in table.dist
+    ]
 
 
 def _fastest(
-    tables: _Tables, country: str, froms: list[_Node], tos: list[_Node]
-) -> tuple[float, _Node, _Node]:
-    """The fastest way across one country between any of ``froms`` and any of ``tos`` (both non-empty)."""
+    tables: RoutingTables, country: str, froms: list[_End], tos: list[_End]
+) -> tuple[float, Node, Node]:
+    """The fastest way across one country from any of ``froms`` to any of ``tos`` (both non-empty),
+    their offsets included."""
     table = tables.countries[country]
-    return min((table.dist.get(a, {}).get(b, math.inf), a, b) for a in froms for b in tos)
+    return min((da + table.dist.get(a, {}).get(b, math.inf) + db, a, b) for a, da in froms for b, db in tos)
 
 
 def _candidates(
-    tables: _Tables, origin: Place, destination: Place, blocked: frozenset[str]
+    tables: RoutingTables, origin: Endpoint, destination: Endpoint, blocked: frozenset[str]
 ) -> list[_Candidate]:
     sources, targets = _ends(tables, origin), _ends(tables, destination)
     if not sources or not targets:
@@ -120,17 +128,17 @@ def _candidates(
     found = []
     for countries in tables.country_chains(origin.country, destination.country, MAX_CROSSINGS):
         # (hours so far, nodes we may enter the current country at, crossings passed)
-        partial: list[tuple[float, list[_Node], tuple[_Step, ...]]] = [(0.0, sources, ())]
+        partial: list[tuple[float, list[_End], tuple[_Step, ...]]] = [(0.0, sources, ())]
         for here, there in itertools.pairwise(countries):
             onward = []
             for hours, entries, steps in partial:
                 for crossing_id, mode, clearance in tables.gateways.get((here, there), ()):
                     if crossing_id in blocked:
                         continue
-                    inside, _, _ = _fastest(tables, here, entries, [("o", crossing_id, mode)])
+                    inside, _, _ = _fastest(tables, here, entries, [(("o", crossing_id, mode), 0.0)])
                     if inside < math.inf:
                         step = (crossing_id, mode)
-                        onward.append((hours + inside + clearance, [("i", *step)], (*steps, step)))
+                        onward.append((hours + inside + clearance, [(("i", *step), 0.0)], (*steps, step)))
             partial = sorted(onward, key=lambda p: p[0])[:MAX_PARTIAL_ROUTES]
         for hours, entries, steps in partial:
             last, _, _ = _fastest(tables, countries[-1], entries, targets)
@@ -158,15 +166,29 @@ def _choose(candidates: list[_Candidate], k: int) -> list[_Candidate]:
     return sorted(chosen)
 
 
-def _route(network: RouteNetwork, tables: _Tables, origin: Place, destination: Place, c: _Candidate) -> Route:
-    nodes: list[_Node] = []
+def _access_leg(place: Endpoint, node: Node, *, first: bool) -> Leg | None:
+    """The estimated road leg between a town and the hub ``node`` it joins at (None at a hub)."""
+    way = next(w for w in place.access if w.hub == node[1])
+    if not way.km:
+        return None
+    ends = (place.id, way.hub) if first else (way.hub, place.id)
+    return Leg(from_=ends[0], to=ends[1], mode="road", km=way.km, hours=way.hours, estimate=True)
+
+
+def _route(
+    network: RouteNetwork, tables: RoutingTables, origin: Endpoint, destination: Endpoint, c: _Candidate
+) -> Route:
+    nodes: list[Node] = []
     entries = _ends(tables, origin)
     for i, country in enumerate(c.countries):
-        exits = [("o", *c.steps[i])] if i < len(c.steps) else _ends(tables, destination)
+        exits = [(("o", *c.steps[i]), 0.0)] if i < len(c.steps) else _ends(tables, destination)
         _, start, end = _fastest(tables, country, entries, exits)
         nodes += tables.countries[country].paths[start][end]
-        entries = [("i", *c.steps[i])] if i < len(c.steps) else []
-    legs, transfers = [], 0
+        entries = [(("i", *c.steps[i]), 0.0)] if i < len(c.steps) else []
+    first, last = _access_leg(origin, nodes[0], first=True), _access_leg(destination, nodes[-1], first=False)
+    # A truck reloads onto a train (or off one) where a first or last mile meets a rail hub.
+    transfers = sum(1 for leg, node in ((first, nodes[0]), (last, nodes[-1])) if leg and node[2] == "rail")
+    legs = [first] if first else []
     for a, b in itertools.pairwise(nodes):
         if a[1] == b[1]:  # crossing a border, or reloading between modes at a hub
             transfers += a[0] == b[0] == "p"
@@ -175,6 +197,7 @@ def _route(network: RouteNetwork, tables: _Tables, origin: Place, destination: P
         legs.append(
             Leg(from_=a[1], to=b[1], mode=link.mode, km=link.km, hours=link.hours, estimate=link.estimate)
         )
+    legs += [last] if last else []
     crossings = []
     for (crossing_id, mode), (out, into) in zip(c.steps, itertools.pairwise(c.countries), strict=True):
         x = network.crossings[crossing_id]
@@ -212,98 +235,3 @@ def _route(network: RouteNetwork, tables: _Tables, origin: Place, destination: P
         estimate=any(leg.estimate for leg in legs)
         or any(network.crossings[x.id].estimate for x in crossings),
     )
-
-
-# --- Shortest paths inside each country, computed once per network version and set of modes.
-# Inside a country the search runs over (place, mode) states, so switching between rail and road
-# at a hub costs TRANSFER_HOURS and a train never turns into a truck at a border. A crossing
-# appears twice per mode: ("i", id, mode) where a route enters the country (edges out only) and
-# ("o", id, mode) where it leaves (edges in only), so no path inside a country passes through one.
-
-
-@dataclass(frozen=True)
-class _CountryTable:
-    dist: dict[_Node, dict[_Node, float]]
-    paths: dict[_Node, dict[_Node, list[_Node]]]
-
-
-@dataclass(frozen=True)
-class _Tables:
-    countries: dict[str, _CountryTable]
-    links: dict[tuple[str, str, str], Link]
-    """The fastest link per (from, to, mode), both directions."""
-    gateways: dict[tuple[str, str], list[tuple[str, Mode, float]]]
-    """(crossing id, mode, clearance hours) per ordered pair of countries, whatever the crossing's status."""
-    neighbours: nx.Graph
-    _chains: dict[tuple[str, str, int], list[tuple[str, ...]]] = field(default_factory=dict)
-
-    def country_chains(self, start: str, end: str, max_borders: int) -> list[tuple[str, ...]]:
-        """Each way through neighbouring countries from ``start`` to ``end``, no country twice."""
-        key = (start, end, max_borders)
-        if key not in self._chains:
-            self._chains[key] = list(self._walk(start, end, max_borders))
-        return self._chains[key]
-
-    def _walk(self, start: str, end: str, max_borders: int) -> Iterator[tuple[str, ...]]:
-        if start == end:
-            yield (start,)
-        elif start in self.neighbours and end in self.neighbours:
-            for path in nx.all_simple_paths(self.neighbours, start, end, cutoff=max_borders):
-                yield tuple(path)
-
-
-_TABLES: dict[tuple[str, frozenset[str]], _Tables] = {}
-
-
-def _routing_tables(network: RouteNetwork, modes: frozenset[str]) -> _Tables:
-    """The tables for these modes, built on first use for each network version."""
-    key = (network.version, modes)
-    tables = _TABLES.get(key)
-    if tables is None:
-        tables = _build(network, modes)
-        if len(_TABLES) >= 12:  # three sets of modes per network; a few networks in tests
-            _TABLES.pop(next(iter(_TABLES)))
-        _TABLES[key] = tables
-    return tables
-
-
-def _build(network: RouteNetwork, modes: frozenset[str]) -> _Tables:
-    graph = network_graph(network)
-    links: dict[tuple[str, str, str], Link] = {}
-    for a, b, data in graph.edges(data=True):
-        key = (a, b, data["mode"])
-        if data["mode"] in modes and (key not in links or data["hours"] < links[key].hours):
-            links[key] = data["link"]
-    inside: dict[str, nx.DiGraph] = defaultdict(nx.DiGraph)
-    for (a, b, mode), link in links.items():
-        if a in network.places and b in network.places:
-            country, u, v = network.places[a].country, ("p", a, mode), ("p", b, mode)
-        elif a in network.places:
-            country, u, v = network.places[a].country, ("p", a, mode), ("o", b, mode)
-        else:
-            country, u, v = network.places[b].country, ("i", a, mode), ("p", b, mode)
-        inside[country].add_edge(u, v, weight=link.hours)
-    for g in inside.values():
-        hubs = [n for n in g if n[0] == "p" and n[2] == "road" and ("p", n[1], "rail") in g]
-        for road in hubs:
-            rail = ("p", road[1], "rail")
-            g.add_edge(road, rail, weight=TRANSFER_HOURS)
-            g.add_edge(rail, road, weight=TRANSFER_HOURS)
-    countries = {}
-    for country, g in inside.items():
-        dist, paths = {}, {}
-        for source in g:
-            if source[0] != "o":
-                dist[source], paths[source] = nx.single_source_dijkstra(g, source, weight="weight")
-        countries[country] = _CountryTable(dist=dist, paths=paths)
-    gateways: dict[tuple[str, str], list[tuple[str, Mode, float]]] = defaultdict(list)
-    neighbours = nx.Graph()
-    for crossing in network.crossings.values():
-        neighbours.add_edge(*crossing.countries)
-        for mode in crossing.modes:
-            if mode in modes:
-                a, b = crossing.countries
-                hours = crossing.clearance_hours[mode]
-                gateways[(a, b)].append((crossing.id, mode, hours))
-                gateways[(b, a)].append((crossing.id, mode, hours))
-    return _Tables(countries=countries, links=links, gateways=dict(gateways), neighbours=neighbours)

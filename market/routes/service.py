@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 
 import asyncpg
 import msgspec
 
 from market.auth import Caller
 from market.errors import Forbidden, InvalidInput, NotFound
-from market.places import Place, normalize_name
-from market.routes.network import Crossing, RouteNetwork, load_network
+from market.geography import name_key, place_index
+from market.routes.access import OffNetwork, endpoint
+from market.routes.network import Crossing, NetworkPlace, RouteNetwork, load_network
 from schemas.routes import CrossingStatusUpdate, CrossingView, RoutePlace
 
 __all__ = ["current_network", "list_crossings", "resolve_route_place", "set_crossing_status"]
@@ -47,40 +47,39 @@ async def current_network(
     return msgspec.structs.replace(base, crossings=crossings), changed
 
 
-@lru_cache(maxsize=1)
-def _names() -> dict[str, list[tuple[Place, str]]]:
-    index: dict[str, list[tuple[Place, str]]] = {}
-    for place in load_network().places.values():
-        labelled = [("en", place.names.en), ("ru", place.names.ru), ("local", place.names.local)]
-        labelled += [("alt", name) for name in place.names.alt]
-        for language, name in labelled:
-            if name:
-                entries = index.setdefault(normalize_name(name), [])
-                if all(p.id != place.id for p, _ in entries):
-                    entries.append((place, f"name ({language})"))
-    return index
+def _hub_named(network: RouteNetwork, text: str) -> NetworkPlace | None:
+    """The hub that is no gazetteer town (a dry port, a border post) with this name, if any."""
+    key, towns = name_key(text), place_index()
+    for hub in network.places.values():
+        names = (hub.names.en, hub.names.ru, hub.names.local, *hub.names.alt)
+        if towns.get(hub.id) is None and any(name and name_key(name) == key for name in names):
+            return hub
+    return None
 
 
 def resolve_route_place(network: RouteNetwork, field: str, value: str) -> RoutePlace:
-    """A place id, or a place name in any of its languages; InvalidInput naming ``field`` if not."""
-    place = network.places.get(value.strip())
-    matched = "id"
-    if place is None:
-        found = _names().get(normalize_name(value), [])
-        if len(found) > 1:
-            options = ", ".join(f"{p.id} ({p.country})" for p, _ in found)
-            raise InvalidInput.field(field, f"'{value}' names several places: use an id, one of {options}")
-        if not found:
-            if value.strip() in network.crossings:
-                raise InvalidInput.field(
-                    field, f"'{value}' is a border crossing; routes start and end at places"
-                )
+    """A place id or a place name in any spelling (any town of the gazetteer, or a hub of the
+    network); InvalidInput naming ``field`` if it names none or a town no route reaches."""
+    text = value.strip()
+    if text in network.crossings:
+        raise InvalidInput.field(field, f"'{value}' is a border crossing; routes start and end at places")
+    hub = network.places.get(text.upper()) or _hub_named(network, text)
+    if hub is not None:
+        matched = "id" if hub.id == text.upper() else "name"
+        place = RoutePlace(id=hub.id, name=hub.names.en, country=hub.country, matched=matched)
+    else:
+        found = place_index().resolve(text)
+        if found is None:
             raise InvalidInput.field(
-                field,
-                f"no known place called '{value}'; use a place id or a city name (GET /v1/border-crossings)",
+                field, f"no known place called '{value}'; use a place id or a town's name (GET /v1/places?q=)"
             )
-        place, matched = found[0]
-    return RoutePlace(id=place.id, name=place.names.en, country=place.country, matched=matched)
+        town = found.place
+        place = RoutePlace(id=town.id, name=town.names.en, country=town.country, matched=found.resolved_by)
+    try:
+        endpoint(network, place.id)
+    except OffNetwork as exc:
+        raise InvalidInput.field(field, f"no route can reach '{value}': {exc}") from exc
+    return place
 
 
 def _view(crossing: Crossing, updated_at: datetime | None) -> CrossingView:

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
 from market.listings.fallback import search_postgres
 from search.queries import ListingQuery
-from tests.helpers import demand_body, offer_body, wait_searchable
+from tests.helpers import demand_body, offer_body, wait_matched, wait_searchable
 
 NEWEST = {"sort": "-created_at", "limit": 50}
 
@@ -79,3 +81,65 @@ async def test_an_alert_keeps_the_place_id_of_today(client: httpx.AsyncClient, m
     )
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["field"] == "filters.origin_place"
+
+
+def bowls_wanted(**overrides: Any) -> dict[str, Any]:
+    """A demand for plates and bowls by the piece, by road, from Uzbekistan."""
+    return demand_body(
+        hs_code="691200",
+        quantity={"amount": 5000, "unit": "H87"},
+        price={"amount": "1.50", "currency": "USD", "per": "H87"},
+        target_countries=["UZ"],
+        transport_modes=["road"],
+        **overrides,
+    )
+
+
+async def post_pair(client: httpx.AsyncClient, make_org, offer: dict[str, Any], demand: dict[str, Any]):
+    """Post an offer (by an Uzbek exporter) and a demand (by an importer of its destination)."""
+    exporter = await make_org(country="UZ")
+    importer = await make_org(kind="importer", country=demand["destination"]["country"])
+    posted = [
+        await client.post("/v1/listings", json=body, headers=org.headers)
+        for body, org in ((offer, exporter), (demand, importer))
+    ]
+    assert all(r.status_code == 201 for r in posted), [r.text for r in posted]
+    return posted[0].json(), posted[1].json()
+
+
+async def test_an_offer_from_namangan_matches_a_demand_in_karaganda_over_real_crossings(
+    client: httpx.AsyncClient, make_org
+) -> None:
+    offer = offer_body(
+        title="Porcelain tea bowls", origin={"country": "UZ", "city": "Namangan"}, destination=None
+    )
+    demand = bowls_wanted(
+        title="Пиалы фарфоровые",
+        incoterm_place="Karaganda",
+        destination={"country": "KZ", "city": "Караганда"},
+    )
+    posted_offer, posted_demand = await post_pair(client, make_org, offer, demand)
+    match, _ = await wait_matched(client, str(posted_offer["id"]), str(posted_demand["id"]))
+    route = match["route"]
+    assert (route["origin"], route["destination"]) == ("UZNMA", "KZKGF")
+    assert route["countries"] == ["UZ", "KZ"]
+    crossings = {c["id"]: c for c in (await client.get("/v1/border-crossings")).json()}
+    assert route["crossing_ids"] and all(
+        set(crossings[x]["countries"]) == {"UZ", "KZ"} for x in route["crossing_ids"]
+    )
+    assert "route_unknown" not in match["flags"]
+
+
+async def test_a_town_no_route_reaches_still_matches_and_says_route_unknown(
+    client: httpx.AsyncClient, make_org
+) -> None:
+    offer = offer_body(title="Stoneware soup bowls", destination=None, target_countries=["RU"])
+    demand = bowls_wanted(
+        title="Stoneware soup bowls wanted",
+        incoterm_place="Omsk",
+        destination={"country": "RU", "city": "Omsk"},  # about 700 km from the nearest Russian hub
+    )
+    posted_offer, posted_demand = await post_pair(client, make_org, offer, demand)
+    assert posted_demand["destination"]["resolved_by"] == "name"
+    match, _ = await wait_matched(client, str(posted_offer["id"]), str(posted_demand["id"]))
+    assert "route_unknown" in match["flags"] and match["route"] is None

@@ -27,6 +27,41 @@ async def test_kostanai_to_dushanbe_by_name_in_any_language(client: httpx.AsyncC
         assert route["legs"][-1]["to"] == body["destination"]["id"]
 
 
+async def test_namangan_to_karaganda_runs_from_towns_off_the_network_over_real_crossings(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/v1/routes", params={"from": "Наманган", "to": "Karaganda"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["origin"]["id"], body["destination"]["id"]) == ("UZNMA", "KZKGF")
+    crossings = {c["id"]: c for c in (await client.get("/v1/border-crossings")).json()}
+    fastest = body["routes"][0]
+    assert fastest["countries"] == ["UZ", "KZ"]
+    for passed in fastest["crossings"]:
+        assert set(crossings[passed["id"]]["countries"]) == {"UZ", "KZ"}
+    first, last = fastest["legs"][0], fastest["legs"][-1]
+    assert first["from"] == "UZNMA" and first["estimate"] and first["mode"] == "road"
+    assert last["to"] == "KZKGF" and fastest["estimate"]
+
+
+@pytest.mark.parametrize(
+    ("value", "place_id", "matched"),
+    [
+        ("Коканд", "UZKOK", "name"),
+        ("Қўқон", "UZKOK", "transliteration"),
+        ("X-KZ-KOSTANAI", "KZKSN", "old_id"),
+        ("Frunze", "KGFRU", "former_name"),
+        ("X-KZ-KHORGOS-GATEWAY", "X-KZ-KHORGOS-GATEWAY", "id"),
+    ],
+)
+async def test_route_places_in_any_spelling_and_by_old_ids(
+    client: httpx.AsyncClient, value: str, place_id: str, matched: str
+) -> None:
+    body = (await client.get("/v1/routes", params={"from": value, "to": "Almaty"})).json()
+    assert (body["origin"]["id"], body["origin"]["matched"]) == (place_id, matched)
+    assert body["routes"] and body["routes"][0]["legs"][0]["from"] == place_id
+
+
 async def test_k_and_mode(client: httpx.AsyncClient) -> None:
     one = (await client.get("/v1/routes", params={"from": "Kostanai", "to": "Dushanbe", "k": 1})).json()
     assert len(one["routes"]) == 1
@@ -41,6 +76,8 @@ async def test_k_and_mode(client: httpx.AsyncClient) -> None:
     ("params", "field"),
     [
         ({"from": "Atlantis", "to": "Dushanbe"}, "from"),
+        ({"from": "kz-uz-zhibek-zholy", "to": "Dushanbe"}, "from"),
+        ({"from": "Tashkent", "to": "Omsk"}, "to"),  # no hub within reach of a first or last mile
         ({"from": "Tashkent", "to": "Тошкент"}, "to"),
         ({"from": "Tashkent", "to": "Almaty", "k": "11"}, "k"),
         ({"from": "Tashkent", "to": "Almaty", "k": "0"}, "k"),

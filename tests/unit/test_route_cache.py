@@ -19,7 +19,7 @@ def fresh_network() -> RouteNetwork:
 
 def test_a_router_that_may_not_plan_raises_for_a_new_pair_and_finds_it_once_planned() -> None:
     network = fresh_network()
-    start, end, modes = "X-KZ-KOSTANAI", "X-TJ-DUSHANBE", frozenset({"rail", "road"})
+    start, end, modes = "KZKSN", "TJDYU", frozenset({"rail", "road"})
     with pytest.raises(Unplanned):
         Router(network, plan=False).routes(start, end, modes)
     planned = Router(network).routes(start, end, modes)
@@ -32,3 +32,10 @@ def test_the_same_place_needs_no_route_and_no_planning() -> None:
     modes = frozenset({"road"})
     Router(network).routes("KZALA", "KZALA", modes)
     assert Router(network, plan=False).routes("KZALA", "KZALA", modes) == []
+
+
+def test_a_town_no_route_reaches_is_none_not_an_empty_list() -> None:
+    # Omsk (RU) is farther than the first-mile limit from Troitsk, the network's only Russian hub.
+    network = fresh_network()
+    assert Router(network).routes("GN-1496153", "KZALA", frozenset({"road"})) is None
+    assert Router(network, plan=False).routes("GN-1496153", "KZALA", frozenset({"road"})) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from market.code_lookups import hs_entry, hs_hierarchy, is_country, is_currency, is_incoterm, is_unit
-from market.places import normalize_name, resolve_place
+from market.geography import name_key, resolve
 
 
 def test_hs_codes_at_every_level() -> None:
@@ -30,18 +30,17 @@ def test_countries_currencies_units_incoterms() -> None:
 
 @pytest.mark.parametrize("name", ["Tashkent", "Ташкент", "Toshkent", "TASHKENT", " tashkent "])
 def test_tashkent_in_any_language(name: str) -> None:
-    place = resolve_place("UZ", name)
-    assert place is not None and place.id == "UZTAS"
+    found = resolve(name, "UZ")
+    assert found is not None and found.place.id == "UZTAS"
 
 
 def test_old_names_and_wrong_country() -> None:
-    assert resolve_place("KZ", "Kustanai") == resolve_place("KZ", "Kostanai")
-    assert resolve_place("KZ", "Kostanai") is not None
-    assert resolve_place("UZ", "Kostanai") is None
-    assert resolve_place("UZ", "Atlantis") is None
-    assert resolve_place("UZ", None) is None
+    kustanai, kostanai = resolve("Kustanai", "KZ"), resolve("Kostanai", "KZ")
+    assert kostanai is not None and kustanai is not None and kustanai.place.id == kostanai.place.id
+    assert resolve("Kostanai", "UZ") is None
+    assert resolve("Atlantis", "UZ") is None
 
 
-def test_normalize_name() -> None:
-    assert normalize_name("Jalal-Abad") == normalize_name("jalal abad")
-    assert normalize_name("Qo'qon") == "qoqon"
+def test_name_keys_fold_case_hyphens_and_apostrophes() -> None:
+    assert name_key("Jalal-Abad") == name_key("jalal abad")
+    assert name_key("Qo'qon") == name_key("Qoʻqon") == name_key("QO’QON")
