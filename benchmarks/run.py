@@ -32,6 +32,7 @@ from meilisearch_python_sdk import AsyncClient
 
 from benchmarks.introduction_stages import bench_introductions, introduction_budget
 from benchmarks.match_stages import bench_match, bench_routes
+from benchmarks.placement import bench_placement
 from benchmarks.run_report import print_report
 from benchmarks.runner import err, release, run_benchmark, run_header
 from benchmarks.search_stages import bench_get, bench_search, load_data
@@ -182,6 +183,7 @@ async def bench(
         if not args.hostile_only:
             err.print("route planning in process ...")
             results["routes"] = bench_routes(args)  # the servers are idle by now
+            results["placement"] = bench_placement(seed=args.seed)
         return results
     finally:
         await release(procs, settings, pool, meili)

@@ -29,7 +29,7 @@ from schemas.routes import Route
 from search.client import SearchReader
 from search.queries import ListingQuery, search_ids
 
-__all__ = ["MatchFilters", "find_matches"]
+__all__ = ["COUNTRY_HUBS", "MatchFilters", "find_matches", "route_end"]
 
 CANDIDATES_SQL = listing_view_sql("l.id = any($1::uuid[]) AND l.status = 'active'")
 CANDIDATES_PER_QUERY = 50
@@ -54,7 +54,7 @@ def _modes(listing: asyncpg.Record) -> set[str]:
     return named & {"road", "rail"}
 
 
-def _place(end: dict[str, Any] | None) -> tuple[str, str] | None:
+def route_end(end: dict[str, Any] | None) -> tuple[str, str] | None:
     """The place a route starts or ends at, and how the listing's location was resolved (a
     location known only by its country starts at the country's main hub)."""
     if not end:
@@ -132,7 +132,7 @@ def _score_pair(
     modes = _modes(offer) & _modes(demand)
     if filters.mode:
         modes &= {filters.mode}
-    start, end = _place(origin), _place(destination)
+    start, end = route_end(origin), route_end(destination)
     summary: MatchRoute | None = None
     if start and end and start[0] == end[0]:
         route_value = 1.0

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 import asyncpg
 from litestar import Controller, get, patch
 from litestar.di import NamedDependency
+from litestar.openapi.spec import Example
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from market.access import requires
@@ -31,17 +32,33 @@ class RouteController(Controller):
         connection: NamedDependency[asyncpg.Connection],
         origin: Annotated[
             str,
-            QueryParameter(name="from", min_length=1, max_length=100, description="Place id or name"),
+            QueryParameter(
+                name="from",
+                min_length=1,
+                max_length=100,
+                description="A town: UN/LOCODE, GN-<geonameid> or a name in any script (GET /v1/places)",
+                examples=[Example(value="Namangan"), Example(value="KZKSN")],
+            ),
         ],
         destination: Annotated[
-            str, QueryParameter(name="to", min_length=1, max_length=100, description="Place id or name")
+            str,
+            QueryParameter(
+                name="to",
+                min_length=1,
+                max_length=100,
+                description="A town: UN/LOCODE, GN-<geonameid> or a name in any script (GET /v1/places)",
+                examples=[Example(value="Караганда"), Example(value="TJDYU")],
+            ),
         ],
         mode: Annotated[
             Literal["road", "rail", "any"], QueryParameter(description="any: road and rail")
         ] = "any",
         k: Annotated[int, QueryParameter(ge=1, le=10, description="How many alternatives")] = 3,
     ) -> Routes:
-        """Up to k alternative routes between two places: crossings in order, km, hours and days."""
+        """Up to k alternative routes between two towns: crossings in order, km, hours and days.
+
+        A town that is not a hub of the network is joined to the nearest hubs of its country by an
+        estimated road leg (great-circle km x 1.2 at 50 km/h), marked ``estimate``."""
         network, _ = await service.current_network(connection)
         start = service.resolve_route_place(network, "from", origin)
         end = service.resolve_route_place(network, "to", destination)

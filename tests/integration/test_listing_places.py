@@ -83,10 +83,11 @@ async def test_an_alert_keeps_the_place_id_of_today(client: httpx.AsyncClient, m
     assert refused.json()["errors"][0]["field"] == "filters.origin_place"
 
 
-def bowls_wanted(**overrides: Any) -> dict[str, Any]:
-    """A demand for plates and bowls by the piece, by road, from Uzbekistan."""
+def ceramics_wanted(hs_code: str, **overrides: Any) -> dict[str, Any]:
+    """A demand for ceramics by the piece, by road, from Uzbekistan. Each test takes an HS code
+    no other test posts, so the pair meets among the candidates whatever else is in the index."""
     return demand_body(
-        hs_code="691200",
+        hs_code=hs_code,
         quantity={"amount": 5000, "unit": "H87"},
         price={"amount": "1.50", "currency": "USD", "per": "H87"},
         target_countries=["UZ"],
@@ -111,10 +112,14 @@ async def test_an_offer_from_namangan_matches_a_demand_in_karaganda_over_real_cr
     client: httpx.AsyncClient, make_org
 ) -> None:
     offer = offer_body(
-        title="Porcelain tea bowls", origin={"country": "UZ", "city": "Namangan"}, destination=None
+        title="Porcelain wash basins",
+        hs_code="691010",
+        origin={"country": "UZ", "city": "Namangan"},
+        destination=None,
     )
-    demand = bowls_wanted(
-        title="Пиалы фарфоровые",
+    demand = ceramics_wanted(
+        "691010",
+        title="Раковины фарфоровые",
         incoterm_place="Karaganda",
         destination={"country": "KZ", "city": "Караганда"},
     )
@@ -133,9 +138,12 @@ async def test_an_offer_from_namangan_matches_a_demand_in_karaganda_over_real_cr
 async def test_a_town_no_route_reaches_still_matches_and_says_route_unknown(
     client: httpx.AsyncClient, make_org
 ) -> None:
-    offer = offer_body(title="Stoneware soup bowls", destination=None, target_countries=["RU"])
-    demand = bowls_wanted(
-        title="Stoneware soup bowls wanted",
+    offer = offer_body(
+        title="Stoneware garden pots", hs_code="691490", destination=None, target_countries=["RU"]
+    )
+    demand = ceramics_wanted(
+        "691490",
+        title="Stoneware garden pots wanted",
         incoterm_place="Omsk",
         destination={"country": "RU", "city": "Omsk"},  # about 700 km from the nearest Russian hub
     )
