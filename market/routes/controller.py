@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import asyncpg
 from litestar import Controller, get, patch
@@ -22,6 +22,17 @@ from schemas.routes import CrossingStatusUpdate, CrossingView, Routes
 __all__ = ["RouteController"]
 
 
+def _town(name: str, *examples: str) -> Any:
+    """The ``from`` or ``to`` query parameter."""
+    return QueryParameter(
+        name=name,
+        min_length=1,
+        max_length=100,
+        description="A town: UN/LOCODE, GN-<geonameid> or a name in any script (GET /v1/places)",
+        examples=[Example(value=value) for value in examples],
+    )
+
+
 class RouteController(Controller):
     path = "/v1"
     tags = ["routes"]
@@ -30,26 +41,8 @@ class RouteController(Controller):
     async def routes(
         self,
         connection: NamedDependency[asyncpg.Connection],
-        origin: Annotated[
-            str,
-            QueryParameter(
-                name="from",
-                min_length=1,
-                max_length=100,
-                description="A town: UN/LOCODE, GN-<geonameid> or a name in any script (GET /v1/places)",
-                examples=[Example(value="Namangan"), Example(value="KZKSN")],
-            ),
-        ],
-        destination: Annotated[
-            str,
-            QueryParameter(
-                name="to",
-                min_length=1,
-                max_length=100,
-                description="A town: UN/LOCODE, GN-<geonameid> or a name in any script (GET /v1/places)",
-                examples=[Example(value="Караганда"), Example(value="TJDYU")],
-            ),
-        ],
+        origin: Annotated[str, _town("from", "Namangan", "KZKSN")],
+        destination: Annotated[str, _town("to", "Караганда", "TJDYU")],
         mode: Annotated[
             Literal["road", "rail", "any"], QueryParameter(description="any: road and rail")
         ] = "any",
