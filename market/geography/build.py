@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from market.geography.extract import in_area, place_from_geonames
+from market.geography.index import name_tables
 from market.geography.locode import attach_locodes, old_ids, read_locodes
 from market.geography.model import Gazetteer
 
@@ -59,6 +60,7 @@ def build_gazetteer(progress: Progress | None = None) -> Gazetteer:
         places=places,
         aliases={old: new for old, new in sorted(aliases.items()) if old != new},
         unmatched_locodes=unmatched,
+        tables=name_tables(places),
     )
 
 

@@ -19,11 +19,19 @@ from importlib import resources
 
 import msgspec
 
-from market.geography.model import Gazetteer, GeoPlace, Resolution, ResolvedBy
+from market.geography.model import Gazetteer, GeoPlace, NameTables, Resolution, ResolvedBy
 from market.geography.normalize import edit_distance, name_key, spelling_key
 from market.geography.scripts import cyrillic_to_latin, is_cyrillic, latin_to_cyrillic
 
-__all__ = ["PlaceIndex", "autocomplete", "km_between", "load_gazetteer", "place_index", "resolve"]
+__all__ = [
+    "PlaceIndex",
+    "autocomplete",
+    "km_between",
+    "load_gazetteer",
+    "name_tables",
+    "place_index",
+    "resolve",
+]
 
 _TRANSLITERATED = ("uz", "kk")
 
@@ -43,8 +51,25 @@ def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
-def _freeze(index: dict[str, list[int]]) -> dict[str, tuple[int, ...]]:
-    return {key: tuple(dict.fromkeys(hits)) for key, hits in index.items()}
+def name_tables(places: list[GeoPlace]) -> NameTables:
+    """Every key of every name of ``places``: what a lookup searches."""
+    names: dict[str, list[int]] = defaultdict(list)
+    spellings: dict[str, list[int]] = defaultdict(list)
+    former_keys: list[tuple[str, int]] = []
+    for i, place in enumerate(places):
+        current = {name_key(n): n for n in (place.names.en, *place.names.alt)}
+        former = {name_key(n): n for n in place.names.former}
+        for key, name in (current | former).items():
+            names[key].append(i)
+            if max(name) < "\u0530":  # Latin, Greek or Cyrillic: other scripts have no romanisation here
+                spellings[spelling_key(name)].append(i)
+            if key in former:
+                former_keys.append((key, i))
+    return NameTables(names=_unique(names), spellings=_unique(spellings), former=former_keys)
+
+
+def _unique(index: dict[str, list[int]]) -> dict[str, list[int]]:
+    return {key: list(dict.fromkeys(index[key])) for key in sorted(index)}
 
 
 class PlaceIndex:
@@ -54,22 +79,13 @@ class PlaceIndex:
         self.places = gazetteer.places
         self.aliases = gazetteer.aliases
         self.by_id: dict[str, int] = {}
-        names: dict[str, list[int]] = defaultdict(list)
-        spellings: dict[str, list[int]] = defaultdict(list)
-        self.former: set[tuple[str, int]] = set()
         for i, place in enumerate(self.places):
             for code in (place.id, f"GN-{place.geonameid}", *place.locodes):
                 self.by_id.setdefault(code, i)
-            current = {name_key(n): n for n in (place.names.en, *place.names.alt)}
-            former = {name_key(n): n for n in place.names.former}
-            for key, name in (current | former).items():
-                names[key].append(i)
-                if max(name) < "\u0530":  # Latin, Greek or Cyrillic: other scripts have no romanisation here
-                    spellings[spelling_key(name)].append(i)
-                if key in former:
-                    self.former.add((key, i))
-        self.names = _freeze(names)
-        self.spellings = _freeze(spellings)
+        tables = gazetteer.tables or name_tables(self.places)
+        self.names = tables.names
+        self.spellings = tables.spellings
+        self.former = {(key, i) for key, i in tables.former}
         self.sorted_names = sorted(self.names)
         self.sorted_spellings = sorted(self.spellings)
 
@@ -131,7 +147,7 @@ class PlaceIndex:
         found = [(km, p) for km, p in found if p.country == country]
         return min(found, key=lambda pair: (pair[0], -pair[1].population))[1] if found else None
 
-    def _prefixed(self, keys: list[str], table: dict[str, tuple[int, ...]], prefix: str) -> list[int]:
+    def _prefixed(self, keys: list[str], table: dict[str, list[int]], prefix: str) -> list[int]:
         found: list[int] = []
         start = bisect_left(keys, prefix)
         for key in keys[start : start + 400]:

@@ -6,7 +6,7 @@ from typing import Literal
 
 import msgspec
 
-__all__ = ["Gazetteer", "GeoNames", "GeoPlace", "Resolution", "ResolvedBy", "UnmatchedLocode"]
+__all__ = ["Gazetteer", "GeoNames", "GeoPlace", "NameTables", "Resolution", "ResolvedBy", "UnmatchedLocode"]
 
 
 class GeoNames(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -43,6 +43,18 @@ class UnmatchedLocode(msgspec.Struct, kw_only=True):
     reason: str
 
 
+class NameTables(msgspec.Struct, kw_only=True):
+    """The name keys of every place (``market.geography.index.name_tables``), worked out when the
+    file is built so that the server does not compute them at start."""
+
+    names: dict[str, list[int]]
+    """``name_key`` of each name -> the places (by position) that have it, sorted by key."""
+    spellings: dict[str, list[int]]
+    """``spelling_key`` of each Latin, Greek or Cyrillic name -> its places, sorted by key."""
+    former: list[tuple[str, int]]
+    """(name key, place) where the name is one the place had before."""
+
+
 class Gazetteer(msgspec.Struct, kw_only=True):
     sources: list[str]
     places: list[GeoPlace]
@@ -50,6 +62,8 @@ class Gazetteer(msgspec.Struct, kw_only=True):
     """Ids of the former hand-written gazetteer (``market/data/places.json``) and of the route
     network's towns (``market/data/routes.json``) -> ids here."""
     unmatched_locodes: list[UnmatchedLocode]
+    tables: NameTables | None = None
+    """None: worked out from ``places`` when the index is built."""
 
 
 ResolvedBy = Literal["id", "old_id", "name", "former_name", "transliteration", "ambiguous_name"]
