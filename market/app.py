@@ -37,6 +37,7 @@ from market.organizations.controller import OrganizationController
 from market.params import refuse_null_for_absent
 from market.problems import exception_handlers, status_of
 from market.routes.controller import RouteController
+from market.routes.network import load_network
 from market.runtime import open_resources, prepare_indexes, resolved_settings, running_loops
 from market.settings import Settings, get_settings
 from market.strict_body import StrictBodyRequest
@@ -94,6 +95,9 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with open_resources(settings) as resources, contextlib.AsyncExitStack() as loops:
             state.pool, state.meili, state.search_reader = resources.pool, resources.meili, resources.reader
             await prepare_indexes(settings, resources.meili)
+            # The gazetteer and the route network, read now rather than in the first request
+            # that needs them (a few hundred milliseconds that would block the event loop).
+            await asyncio.to_thread(load_network)
             if settings.run_indexer:
                 await loops.enter_async_context(running_loops(resources))
             yield

@@ -18,7 +18,7 @@ from market.introductions.responsiveness import responsiveness_of
 from market.listings.service import VIEW_SQL, listing_view_sql
 from market.matching import scoring
 from market.matching.explain import explain
-from market.matching.route_cache import Router, Unplanned
+from market.matching.route_cache import INLINE_PAIRS, Router, Unplanned
 from market.routes.network import RouteNetwork
 from market.routes.service import current_network
 from schemas.code_tables import SEA_ONLY_INCOTERMS
@@ -257,14 +257,13 @@ async def find_matches(
     ids = await _candidate_ids(reader, index, subject)
     rows = await db.fetch(CANDIDATES_SQL, ids) if ids else []
     answers = await responsiveness_of(db, {row["organization_id"] for row in rows})
-    # Scoring is pure Python. With every route it needs planned already it takes a few
-    # milliseconds and runs here; planning a new pair of places costs tens of milliseconds, so
-    # then it runs beside the event loop. A thread hop on every request had made the match p95
-    # about 20 % slower (docs/benchmarks.md).
+    # Scoring is pure Python. With the routes it needs planned already, or only a few new ones
+    # to plan, it takes a few milliseconds and runs here; with more, beside the event loop. A
+    # thread hop on every request had made the match p95 about 20 % slower (docs/benchmarks.md).
     try:
-        best = _rank(subject, rows, answers, network, filters, plan=False)
+        best = _rank(subject, rows, answers, network, filters, new_pairs=INLINE_PAIRS)
     except Unplanned:
-        best = await asyncio.to_thread(_rank, subject, rows, answers, network, filters, plan=True)
+        best = await asyncio.to_thread(_rank, subject, rows, answers, network, filters, new_pairs=None)
     return Matches(listing_id=listing_id, rates_as_of=scoring.rates().as_of, matches=best)
 
 
@@ -275,9 +274,9 @@ def _rank(
     network: RouteNetwork,
     filters: MatchFilters,
     *,
-    plan: bool,
+    new_pairs: int | None,
 ) -> list[Match]:
-    router, now = Router(network, plan=plan), datetime.now(UTC)
+    router, now = Router(network, new_pairs=new_pairs), datetime.now(UTC)
     scored = (
         _score_pair(subject, row, answers[row["organization_id"]], router, filters, now) for row in rows
     )

@@ -30,6 +30,7 @@ __all__ = [
     "ACCESS_HUBS",
     "ACCESS_KMH",
     "DETOUR_FACTOR",
+    "ENDPOINTS_KEPT",
     "MAX_ACCESS_KM",
     "Access",
     "Endpoint",
@@ -73,12 +74,34 @@ def _modes_at(network: RouteNetwork) -> dict[str, set[str]]:
     return served
 
 
+_ENDPOINTS: dict[tuple[str, str], Endpoint | str] = {}
+ENDPOINTS_KEPT = 8192
+"""Endpoints worked out, per network version and place id (or why the place is off the network):
+a few hundred bytes each."""
+
+
 def endpoint(network: RouteNetwork, place_id: str) -> Endpoint:
     """The endpoint of a network place id or of any id ``place_index().get`` resolves.
 
     ``KeyError`` for an id nobody knows (or a crossing's); ``OffNetwork`` for a town too far from
     every hub of its country.
     """
+    key = (network.version, place_id)
+    found = _ENDPOINTS.get(key)
+    if found is None:
+        try:
+            found = _endpoint(network, place_id)
+        except OffNetwork as exc:
+            found = str(exc)
+        if len(_ENDPOINTS) >= ENDPOINTS_KEPT:
+            _ENDPOINTS.pop(next(iter(_ENDPOINTS)))
+        _ENDPOINTS[key] = found
+    if isinstance(found, str):
+        raise OffNetwork(found)
+    return found
+
+
+def _endpoint(network: RouteNetwork, place_id: str) -> Endpoint:
     hub = network.places.get(place_id)
     if hub is not None:
         return Endpoint(hub.id, hub.country, (Access(hub.id, 0.0, 0.0),))

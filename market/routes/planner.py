@@ -125,6 +125,27 @@ def _candidates(
     sources, targets = _ends(tables, origin), _ends(tables, destination)
     if not sources or not targets:
         return []
+    # Many chains of countries share their first border and their last: the way from the origin's
+    # hubs to each exit of its country, and from each entry of the destination's country to its
+    # hubs, is worked out once per query.
+    leaving: dict[Node, float] = {}
+    arriving: dict[Node, float] = {}
+
+    def inside(country: str, entries: list[_End], exit_node: Node) -> float:
+        if entries is not sources:  # entered by a crossing: one node
+            return tables.countries[country].dist.get(entries[0][0], {}).get(exit_node, math.inf)
+        if exit_node not in leaving:
+            leaving[exit_node] = _fastest(tables, country, sources, [(exit_node, 0.0)])[0]
+        return leaving[exit_node]
+
+    def last_leg(country: str, entries: list[_End]) -> float:
+        if entries is sources:  # a domestic route
+            return _fastest(tables, country, sources, targets)[0]
+        entry = entries[0][0]
+        if entry not in arriving:
+            arriving[entry] = _fastest(tables, country, entries, targets)[0]
+        return arriving[entry]
+
     found = []
     for countries in tables.country_chains(origin.country, destination.country, MAX_CROSSINGS):
         # (hours so far, nodes we may enter the current country at, crossings passed)
@@ -135,13 +156,13 @@ def _candidates(
                 for crossing_id, mode, clearance in tables.gateways.get((here, there), ()):
                     if crossing_id in blocked:
                         continue
-                    inside, _, _ = _fastest(tables, here, entries, [(("o", crossing_id, mode), 0.0)])
-                    if inside < math.inf:
+                    across = inside(here, entries, ("o", crossing_id, mode))
+                    if across < math.inf:
                         step = (crossing_id, mode)
-                        onward.append((hours + inside + clearance, [(("i", *step), 0.0)], (*steps, step)))
+                        onward.append((hours + across + clearance, [(("i", *step), 0.0)], (*steps, step)))
             partial = sorted(onward, key=lambda p: p[0])[:MAX_PARTIAL_ROUTES]
         for hours, entries, steps in partial:
-            last, _, _ = _fastest(tables, countries[-1], entries, targets)
+            last = last_leg(countries[-1], entries)
             if last < math.inf:
                 found.append(_Candidate(hours + last, countries, steps))
     return sorted(found)
