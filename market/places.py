@@ -75,19 +75,19 @@ def _stored(place: GeoPlace) -> dict[str, Any]:
 def _resolve(field: str, given: GivenPlace) -> tuple[GeoPlace | None, str]:
     index = place_index()
     if given.place_id is not None:
-        place = index.get(given.place_id)
-        if place is None:
+        found = index.identify(given.place_id)
+        if found is None:
             raise InvalidInput.field(
                 f"{field}.place_id", f"no place with id '{given.place_id}'; GET /v1/places?q=... finds one"
             )
+        place = found.place
         if place.country != given.country:
             raise InvalidInput.field(
                 f"{field}.place_id",
                 f"{place.id} ({place.names.en}) is in {place.country}, not {given.country}:"
                 " fix the country or the place",
             )
-        code = given.place_id.strip().upper()
-        return place, "id" if code == place.id or code in place.locodes else "old_id"
+        return place, found.resolved_by
     if given.city:
         found = index.resolve(given.city, given.country)
         if found is not None and found.place.country == given.country:

@@ -9,6 +9,7 @@ their origin and destination on it (``market.places``) and routes start and end 
 from __future__ import annotations
 
 from market.geography.index import PlaceIndex, autocomplete, load_gazetteer, place_index, resolve
+from market.geography.locode import km_between
 from market.geography.model import Gazetteer, GeoNames, GeoPlace, Resolution, ResolvedBy, UnmatchedLocode
 from market.geography.normalize import name_key, spelling_key
 from market.geography.scripts import cyrillic_to_latin, is_cyrillic, latin_to_cyrillic
@@ -24,6 +25,7 @@ __all__ = [
     "autocomplete",
     "cyrillic_to_latin",
     "is_cyrillic",
+    "km_between",
     "latin_to_cyrillic",
     "load_gazetteer",
     "name_key",

@@ -19,6 +19,7 @@ from importlib import resources
 
 import msgspec
 
+from market.geography.locode import km_between
 from market.geography.model import Gazetteer, GeoPlace, NameTables, Resolution, ResolvedBy
 from market.geography.normalize import edit_distance, name_key, spelling_key
 from market.geography.scripts import cyrillic_to_latin, is_cyrillic, latin_to_cyrillic
@@ -26,7 +27,6 @@ from market.geography.scripts import cyrillic_to_latin, is_cyrillic, latin_to_cy
 __all__ = [
     "PlaceIndex",
     "autocomplete",
-    "km_between",
     "load_gazetteer",
     "name_tables",
     "place_index",
@@ -41,14 +41,6 @@ def load_gazetteer(raw: bytes | None = None) -> Gazetteer:
     if raw is None:
         raw = (resources.files("market") / "data" / "geography.json.gz").read_bytes()
     return msgspec.json.decode(gzip.decompress(raw), type=Gazetteer)
-
-
-def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine, mean Earth radius 6371 km)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
 def name_tables(places: list[GeoPlace]) -> NameTables:
@@ -107,13 +99,20 @@ class PlaceIndex:
             )
         return Resolution(place=place, resolved_by=resolved_by)
 
-    def resolve(self, query: str, country: str | None = None) -> Resolution | None:
-        """The place a query names (an id or a name in any spelling), and how it was found."""
-        code = query.strip().upper()
+    def identify(self, place_id: str) -> Resolution | None:
+        """The place of an id, saying whether it is one of today's ids (``id``: a UN/LOCODE or
+        ``GN-<geonameid>``) or an id the place had before (``old_id``); None if neither."""
+        code = place_id.strip().upper()
         if code in self.by_id:
             return Resolution(place=self.places[self.by_id[code]], resolved_by="id")
         if code in self.aliases:
             return Resolution(place=self.places[self.by_id[self.aliases[code]]], resolved_by="old_id")
+        return None
+
+    def resolve(self, query: str, country: str | None = None) -> Resolution | None:
+        """The place a query names (an id or a name in any spelling), and how it was found."""
+        if found := self.identify(query):
+            return found
         key = name_key(query)
         if not key:
             return None

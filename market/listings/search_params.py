@@ -46,8 +46,6 @@ def listing_query(filters: ListingFilters, place_ids: tuple[str, ...] | None, **
     """The search ``filters`` stand for; ``near`` arrives as the known places inside it, and
     ``more`` sets what is not a filter (paging, sort, whose listings)."""
     given = {name: getattr(filters, name) for name in FILTER_NAMES if name != "near"}
-    for name in ("origin_place", "destination_place"):
-        given[name] = canonical_place_id(name, given[name])
     return ListingQuery(**given, place_ids=place_ids, **more)
 
 
@@ -109,8 +107,9 @@ def provide_listing_query(
         hs_code=hs_code,
         origin_country=origin_country,
         destination_country=destination_country,
-        origin_place=origin_place,
-        destination_place=destination_place,
+        # As the index holds them: an old id becomes today's (a saved alert is checked likewise).
+        origin_place=canonical_place_id("origin_place", origin_place),
+        destination_place=canonical_place_id("destination_place", destination_place),
         incoterm=incoterm,
         transport_mode=transport_mode,
         near=near,

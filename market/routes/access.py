@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import msgspec
 
-from market.geography import place_index
-from market.geography.index import km_between
+from market.geography import km_between, place_index
 from market.routes.network import MODES, RouteNetwork
 
 __all__ = [

@@ -6,8 +6,7 @@ import statistics
 
 import pytest
 
-from market.geography import place_index
-from market.geography.index import km_between
+from market.geography import km_between, place_index
 from market.routes import RouteNetwork, load_network, plan_routes
 from market.routes.access import ACCESS_KMH, DETOUR_FACTOR, MAX_ACCESS_KM, endpoint
 from market.routes.planner import OffNetwork, Route
