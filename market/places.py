@@ -42,10 +42,21 @@ _TWO_ALPHABETS = {"UZ": "uz", "KZ": "kk"}
 """Countries whose language is written in both Latin and Cyrillic letters."""
 
 
+_SEARCH_NAMES: dict[str, tuple[str, ...]] = {}
+"""``search_names`` per place id, worked out once (at most one entry per gazetteer place)."""
+
+
 def search_names(place: GeoPlace) -> list[str]:
     """The names a search may find the place by: its own, Russian, local and former names, the
     local name in the other alphabet of Uzbek or Kazakh (Qo'qon, Қўқон), then its alternate
     names in the Latin and Cyrillic scripts the region writes in, one per spelling."""
+    found = _SEARCH_NAMES.get(place.id)
+    if found is None:
+        found = _SEARCH_NAMES[place.id] = tuple(_search_names(place))
+    return list(found)
+
+
+def _search_names(place: GeoPlace) -> list[str]:
     names = place.names
     local = (names.local or names.en).lower()
     other = ""
