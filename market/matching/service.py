@@ -133,10 +133,12 @@ def _score_pair(
     if filters.mode:
         modes &= {filters.mode}
     start, end = route_end(origin), route_end(destination)
+    # The fastest route unless a filter may rule it out: then the alternatives too.
+    k = 3 if filters.via or filters.max_days is not None else 1
     summary: MatchRoute | None = None
     if start and end and start[0] == end[0]:
         route_value = 1.0
-    elif start and end and modes and (planned := router.routes(start[0], end[0], modes)) is not None:
+    elif start and end and modes and (planned := router.routes(start[0], end[0], modes, k)) is not None:
         route = _pick_route(planned, filters)
         if route is None:  # no route over open crossings (or none that fits via / max_days)
             return None

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from typing import Any
 
 import msgspec
 
@@ -60,6 +61,8 @@ class _Candidate(msgspec.Struct, frozen=True, order=True):
     hours: float
     countries: tuple[str, ...]
     steps: tuple[_Step, ...]
+    crossings: tuple[str, ...]
+    """The crossing ids of ``steps``."""
 
     @property
     def transit(self) -> frozenset[str]:
@@ -120,59 +123,113 @@ def _fastest(
 
 
 def _candidates(
-    tables: RoutingTables, origin: Endpoint, destination: Endpoint, blocked: frozenset[str]
+    tables: RoutingTables,
+    origin: Endpoint,
+    destination: Endpoint,
+    blocked: frozenset[str],
 ) -> list[_Candidate]:
     sources, targets = _ends(tables, origin), _ends(tables, destination)
     if not sources or not targets:
         return []
-    # Many chains of countries share their first border and their last: the way from the origin's
-    # hubs to each exit of its country, and from each entry of the destination's country to its
-    # hubs, is worked out once per query.
-    leaving: dict[Node, float] = {}
-    arriving: dict[Node, float] = {}
-
-    def inside(country: str, entries: list[_End], exit_node: Node) -> float:
-        if entries is not sources:  # entered by a crossing: one node
-            return tables.countries[country].dist.get(entries[0][0], {}).get(exit_node, math.inf)
-        if exit_node not in leaving:
-            leaving[exit_node] = _fastest(tables, country, sources, [(exit_node, 0.0)])[0]
-        return leaving[exit_node]
-
-    def last_leg(country: str, entries: list[_End]) -> float:
-        if entries is sources:  # a domestic route
-            return _fastest(tables, country, sources, targets)[0]
-        entry = entries[0][0]
-        if entry not in arriving:
-            arriving[entry] = _fastest(tables, country, entries, targets)[0]
-        return arriving[entry]
-
+    if origin.country == destination.country:
+        hours = _fastest(tables, origin.country, sources, targets)[0]
+        return [_Candidate(hours, (origin.country,), (), ())] if hours < math.inf else []
+    # A route abroad is the way out of the origin's country to a border, a way between the two
+    # countries' borders (the same for every origin and destination: worked out once) and the way
+    # in from a border: the first and the last are worked out once per place, border and modes.
+    throughs = _throughs(tables, origin.country, destination.country, blocked)
+    leave, enter = _offsets(tables, origin, "o"), _offsets(tables, destination, "i")
     found = []
-    for countries in tables.country_chains(origin.country, destination.country, MAX_CROSSINGS):
-        # (hours so far, nodes we may enter the current country at, crossings passed)
-        partial: list[tuple[float, list[_End], tuple[_Step, ...]]] = [(0.0, sources, ())]
-        for here, there in itertools.pairwise(countries):
-            onward = []
-            for hours, entries, steps in partial:
-                for crossing_id, mode, clearance in tables.gateways.get((here, there), ()):
-                    if crossing_id in blocked:
-                        continue
-                    across = inside(here, entries, ("o", crossing_id, mode))
-                    if across < math.inf:
-                        step = (crossing_id, mode)
-                        onward.append((hours + across + clearance, [(("i", *step), 0.0)], (*steps, step)))
-            partial = sorted(onward, key=lambda p: p[0])[:MAX_PARTIAL_ROUTES]
-        for hours, entries, steps in partial:
-            last = last_leg(countries[-1], entries)
-            if last < math.inf:
-                found.append(_Candidate(hours + last, countries, steps))
+    for t in throughs:
+        hours = leave(t.leave) + t.hours + enter(t.enter)
+        if hours < math.inf:
+            found.append(_Candidate(round(hours, 6), t.countries, t.steps, t.crossings))
     return sorted(found)
+
+
+class _Through(msgspec.Struct, frozen=True):
+    """A way between two countries' borders: out of the first country by ``leave``, into the last
+    by ``enter``; ``hours`` are the clearances and the countries in between."""
+
+    hours: float
+    leave: Node
+    enter: Node
+    countries: tuple[str, ...]
+    steps: tuple[_Step, ...]
+    crossings: tuple[str, ...]
+
+
+_THROUGHS: dict[tuple[str, frozenset[str], str, str, frozenset[str]], list[_Through]] = {}
+_OFFSETS: dict[tuple[str, frozenset[str], str, str], dict[Node, float]] = {}
+KEPT = 4096
+"""Entries of each cache: a list of throughs (about a hundred, per pair of countries and crossings
+closed) or a place's hours to its country's borders (a few dozen floats)."""
+
+
+def _keep(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= KEPT:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+
+
+def _throughs(tables: RoutingTables, start: str, end: str, blocked: frozenset[str]) -> list[_Through]:
+    key = (tables.version, tables.modes, start, end, blocked)
+    found = _THROUGHS.get(key)
+    if found is None:
+        found = []
+        for countries in tables.country_chains(start, end, MAX_CROSSINGS):
+            # (hours since leaving the first country, the border left it by, crossings passed)
+            partial: list[tuple[float, Node, tuple[_Step, ...]]] = [(0.0, ("o", "", "road"), ())]
+            for here, there in itertools.pairwise(countries):
+                onward = []
+                for hours, first, steps in partial:
+                    for crossing_id, mode, clearance in tables.gateways.get((here, there), ()):
+                        exit_node: Node = ("o", crossing_id, mode)
+                        if crossing_id in blocked:
+                            continue
+                        if steps:  # entered by the last crossing: the way across this country
+                            across = (
+                                tables.countries[here]
+                                .dist.get(("i", *steps[-1]), {})
+                                .get(exit_node, math.inf)
+                            )
+                        else:
+                            across, first = 0.0, exit_node
+                        if across < math.inf:
+                            onward.append((hours + across + clearance, first, (*steps, (crossing_id, mode))))
+                partial = sorted(onward, key=lambda p: p[0])[:MAX_PARTIAL_ROUTES]
+            found += [
+                _Through(h, first, ("i", *steps[-1]), countries, steps, tuple(x for x, _ in steps))
+                for h, first, steps in partial
+            ]
+        _keep(_THROUGHS, key, found)
+    return found
+
+
+def _offsets(tables: RoutingTables, place: Endpoint, role: str) -> Callable[[Node], float]:
+    """Hours from the place to each border node of its country it leaves by (``role`` "o"), or from
+    each it enters by ("i") to the place, worked out on first use."""
+    key = (tables.version, tables.modes, place.id, role)
+    known = _OFFSETS.get(key)
+    if known is None:
+        known = {}
+        _keep(_OFFSETS, key, known)
+    ends = _ends(tables, place)
+
+    def hours(border: Node) -> float:
+        if border not in known:
+            pair = (ends, [(border, 0.0)]) if role == "o" else ([(border, 0.0)], ends)
+            known[border] = _fastest(tables, place.country, *pair)[0]
+        return known[border]
+
+    return hours
 
 
 def _choose(candidates: list[_Candidate], k: int) -> list[_Candidate]:
     # Road and rail through the same crossings are one alternative, not two: keep the faster.
     by_crossings: dict[tuple[str, ...], _Candidate] = {}
     for c in candidates:
-        by_crossings.setdefault(tuple(x for x, _ in c.steps), c)
+        by_crossings.setdefault(c.crossings, c)
     unique = list(by_crossings.values())
     if not unique:
         return []

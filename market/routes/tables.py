@@ -35,6 +35,9 @@ class CountryTable:
 
 @dataclass(frozen=True)
 class RoutingTables:
+    version: str
+    """The network version the tables were built from."""
+    modes: frozenset[str]
     countries: dict[str, CountryTable]
     links: dict[tuple[str, str, str], Link]
     """The fastest link per (from, to, mode), both directions."""
@@ -112,4 +115,11 @@ def _build(network: RouteNetwork, modes: frozenset[str]) -> RoutingTables:
                 hours = crossing.clearance_hours[mode]
                 gateways[(a, b)].append((crossing.id, mode, hours))
                 gateways[(b, a)].append((crossing.id, mode, hours))
-    return RoutingTables(countries=countries, links=links, gateways=dict(gateways), neighbours=neighbours)
+    return RoutingTables(
+        version=network.version,
+        modes=modes,
+        countries=countries,
+        links=links,
+        gateways=dict(gateways),
+        neighbours=neighbours,
+    )

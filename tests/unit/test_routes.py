@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import random
 from importlib import resources
 from typing import Any
 
 import msgspec
+import networkx as nx
 import pytest
 
 from market.geography import place_index
@@ -18,8 +20,10 @@ from market.routes import (
     parse_network,
     plan_routes,
 )
+from market.routes.access import endpoint
 from market.routes.network import NetworkPlace
-from market.routes.planner import ROAD_HOURS_PER_DAY, Route
+from market.routes.planner import ROAD_HOURS_PER_DAY, OffNetwork, Route
+from market.routes.tables import TRANSFER_HOURS, routing_tables
 
 HUBS = {  # gazetteer ids: a UN/LOCODE, or GN-<geonameid> where the town has none (Astana, Osh)
     ("KZ", "Astana"): "GN-1526273",
@@ -283,3 +287,59 @@ def test_bad_arguments_are_errors(
 ) -> None:
     with pytest.raises(error):
         plan_routes(network, "UZTAS", "KZALA", **kwargs)
+
+
+# --- the planner's fastest route against a plain shortest path ---
+
+
+def shortest_hours(network: RouteNetwork, start: str, end: str, modes: frozenset[str]) -> float:
+    """Dijkstra over every country's table joined by the open crossings: an oracle for the
+    planner, which prices borders once per pair of countries and first and last miles once per place."""
+    tables = routing_tables(network, modes)
+    graph = nx.DiGraph()
+    for country, table in tables.countries.items():
+        for a, reach in table.dist.items():
+            for b, hours in reach.items():
+                graph.add_edge((country, a), (country, b), weight=hours)
+    for (out, into), gateways in tables.gateways.items():
+        for crossing_id, by, clearance in gateways:
+            if network.crossings[crossing_id].status != "closed":
+                graph.add_edge(
+                    (out, ("o", crossing_id, by)), (into, ("i", crossing_id, by)), weight=clearance
+                )
+    for place, role in ((endpoint(network, start), "start"), (endpoint(network, end), "end")):
+        for way in place.access:
+            for mode in modes:
+                node = (place.country, ("p", way.hub, mode))
+                if node in graph:
+                    hours = way.hours + (TRANSFER_HOURS if mode == "rail" and way.km else 0.0)
+                    graph.add_edge(*((role, node) if role == "start" else (node, role)), weight=hours)
+    return float(nx.dijkstra_path_length(graph, "start", "end"))
+
+
+@pytest.mark.parametrize("modes", [frozenset({"road", "rail"}), frozenset({"road"}), frozenset({"rail"})])
+def test_the_fastest_route_is_the_shortest_path_between_towns(
+    network: RouteNetwork, modes: frozenset[str]
+) -> None:
+    towns = [p for p in place_index().places if p.country in {"KZ", "UZ", "TJ", "KG", "TM"}]
+    rng = random.Random(12)
+    pairs = [(a.id, b.id) for a, b in (rng.sample(towns, 2) for _ in range(60)) if a.country != b.country]
+    pairs += [("KZKSN", "TJDYU"), ("UZNMA", "KZKGF"), ("UZNMA", "UZTAS")]
+    compared = routed = 0
+    for start, end in pairs:
+        try:
+            expected = shortest_hours(network, start, end, modes)
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            expected = None
+        try:
+            routes = plan_routes(network, start, end, modes=modes, k=3)
+        except OffNetwork:
+            continue
+        assert (routes[0].hours if routes else None) == (
+            None if expected is None else pytest.approx(expected, abs=0.02)
+        )
+        compared += 1
+        if routes:  # k=1 is the first of the alternatives
+            assert plan_routes(network, start, end, modes=modes, k=1) == routes[:1]
+            routed += 1
+    assert compared >= 30 and routed >= 10
