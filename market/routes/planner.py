@@ -4,7 +4,10 @@ How alternatives are found. A route is the crossings it passes, in order, joined
 path inside each country. For every chain of neighbouring countries from the origin's to the
 destination's (at most ``MAX_CROSSINGS`` borders, no country twice) every combination of open
 crossings is priced with per-country shortest-path tables, so each candidate is a distinct
-crossing sequence and small detours inside a country never count as alternatives. From the
+crossing sequence and small detours inside a country never count as alternatives. The part of a
+route between leaving the origin's country and entering the destination's depends only on the
+two countries (and the modes and closed crossings): it is priced once and cached, and so are a
+place's hours to each border of its country. From the
 candidates no slower than ``max(2 x fastest, fastest + 24 h)``:
 
 1. the fastest;
@@ -161,13 +164,15 @@ class _Through(msgspec.Struct, frozen=True):
 
 _THROUGHS: dict[tuple[str, frozenset[str], str, str, frozenset[str]], list[_Through]] = {}
 _OFFSETS: dict[tuple[str, frozenset[str], str, str], dict[Node, float]] = {}
-KEPT = 4096
-"""Entries of each cache: a list of throughs (about a hundred, per pair of countries and crossings
-closed) or a place's hours to its country's borders (a few dozen floats)."""
+THROUGHS_KEPT = 512
+"""Lists of ways between two countries' borders kept (per pair of countries, modes and crossings
+closed; about a hundred ways, 20 KB, each): there are about 50 pairs of countries and 3 sets of modes."""
+OFFSETS_KEPT = 4096
+"""Places whose hours to their country's borders are kept (a few dozen floats each)."""
 
 
-def _keep(cache: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(cache) >= KEPT:
+def _keep(cache: dict[Any, Any], kept: int, key: Any, value: Any) -> None:
+    if len(cache) >= kept:
         cache.pop(next(iter(cache)))
     cache[key] = value
 
@@ -202,7 +207,7 @@ def _throughs(tables: RoutingTables, start: str, end: str, blocked: frozenset[st
                 _Through(h, first, ("i", *steps[-1]), countries, steps, tuple(x for x, _ in steps))
                 for h, first, steps in partial
             ]
-        _keep(_THROUGHS, key, found)
+        _keep(_THROUGHS, THROUGHS_KEPT, key, found)
     return found
 
 
@@ -213,7 +218,7 @@ def _offsets(tables: RoutingTables, place: Endpoint, role: str) -> Callable[[Nod
     known = _OFFSETS.get(key)
     if known is None:
         known = {}
-        _keep(_OFFSETS, key, known)
+        _keep(_OFFSETS, OFFSETS_KEPT, key, known)
     ends = _ends(tables, place)
 
     def hours(border: Node) -> float:
