@@ -17,7 +17,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 
-# npm fetches the pinned Swagger UI of /docs below (builder only: the runtime has no npm).
+# npm fetches the pinned Swagger UI of /docs and htmx below (builder only: the runtime has no npm).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends npm \
     && rm -rf /var/lib/apt/lists/*
@@ -32,9 +32,10 @@ COPY search ./search
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install -c requirements.lock .
 
-# The Swagger UI files, checked against their pinned integrity, go into the venv: the API then
-# serves /docs with no network (docs/deployment.md).
-ENV MARKET_DOCS_UI_DIR=/opt/venv/share/market/swagger-ui
+# The Swagger UI files and htmx, checked against their pinned integrity, go into the venv: the
+# app then serves /docs and the pages with no network (docs/deployment.md).
+ENV MARKET_DOCS_UI_DIR=/opt/venv/share/market/swagger-ui \
+    MARKET_WEB_ASSETS_DIR=/opt/venv/share/market/htmx
 RUN market docs fetch
 
 # ---- runtime: the venv and nothing else from the source tree
@@ -48,7 +49,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH \
     MARKET_ENV=prod \
     MARKET_LOG_FORMAT=json \
-    MARKET_DOCS_UI_DIR=/opt/venv/share/market/swagger-ui
+    MARKET_DOCS_UI_DIR=/opt/venv/share/market/swagger-ui \
+    MARKET_WEB_ASSETS_DIR=/opt/venv/share/market/htmx
 
 RUN groupadd --system --gid 10001 market \
     && useradd --system --uid 10001 --gid 10001 --no-create-home \

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format bench bench-bulk bench-load clean
+.PHONY: install run test lint format bench bench-bulk bench-load clean messages
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "market needs Python >= 3.11")'
@@ -20,7 +20,8 @@ PORT ?= 8000
 run: install  ## services + migrations + demo data + API on http://127.0.0.1:$(PORT) (make run PORT=8001)
 	$(BIN)/market dev --port $(PORT)
 
-test: install lint  ## the whole suite against real PostgreSQL and Meilisearch
+test: install lint  ## the whole suite against real PostgreSQL, Meilisearch and Chromium
+	$(BIN)/python -m tests.browser.chromium
 	$(BIN)/pytest
 
 lint: install
@@ -44,3 +45,7 @@ bench-load: install  ## a realistic mix at rising concurrency until saturation, 
 
 clean:
 	rm -rf $(VENV) .market .pytest_cache .mypy_cache .ruff_cache
+
+messages: install  ## after changing a page's text: extract its strings, merge them into each language's catalog
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project market -o market/web/locales/messages.pot .
+	$(BIN)/pybabel update -i market/web/locales/messages.pot -d market/web/locales --no-fuzzy-matching --width 100

@@ -24,11 +24,13 @@ __all__ = [
     "AS_ORGANIZATION",
     "OPEN_PATHS",
     "REQUIRES",
+    "STATIC_PREFIX",
     "caller_of",
     "declare_security",
     "keep_caller",
     "requires",
     "scope_guard",
+    "uses_sessions",
 ]
 
 REQUIRES = "requires"
@@ -40,6 +42,13 @@ AS_ORGANIZATION = "as_organization"
 OPEN_PATHS = frozenset({"/health", "/ready"})
 """Probes: no credential is read, no budget is spent."""
 
+STATIC_PREFIX = "/static/"
+"""The web pages' files (CSS, htmx): public, and cheaper to serve than to count."""
+
+API_PREFIXES = ("/v1/", "/schema", "/docs")
+"""The API answers keys only. A web page's session cookie is honoured everywhere else, and never
+here: a cookie reaching the API would make every API write forgeable from another site."""
+
 _CALLER = "market.caller"
 _SCHEME = "ApiKey"
 
@@ -49,6 +58,12 @@ def requires(scope: str = "", *, organization: bool = False) -> dict[str, Any]:
     a credential with ``scope`` and, with ``organization``, an organization's key (the handler
     then asks for ``caller_organization``)."""
     return {REQUIRES: scope, AS_ORGANIZATION: True} if organization else {REQUIRES: scope}
+
+
+def uses_sessions(path: str) -> bool:
+    """Whether ``path`` is a web page's: authenticated by a session cookie when it sends no key,
+    and answering errors as pages. The API and the probes are not."""
+    return not path.startswith(API_PREFIXES) and path not in OPEN_PATHS
 
 
 def keep_caller(scope: Scope, caller: Caller) -> None:

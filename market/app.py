@@ -14,6 +14,7 @@ from litestar.datastructures import State
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import InitPluginProtocol, ReceiveRoutePlugin
+from litestar.plugins.htmx import HTMXConfig, HTMXPlugin
 from litestar.routes import BaseRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -36,11 +37,16 @@ from market.matching.controller import MatchController, match_inbox
 from market.organizations.controller import OrganizationController
 from market.params import refuse_null_for_absent
 from market.problems import exception_handlers, status_of
+from market.ratelimit import Budgets
 from market.routes.controller import RouteController
 from market.routes.network import load_network
 from market.runtime import open_resources, prepare_indexes, resolved_settings, running_loops
 from market.settings import Settings, get_settings
 from market.strict_body import StrictBodyRequest
+from market.web.errors import page_exception_handlers
+from market.web.rendering import template_config
+from market.web.secret import web_secret
+from market.web.wiring import web_routers
 from market.webhooks.controller import WebhookController
 
 __all__ = ["MarketPlugin", "create_app"]
@@ -129,14 +135,18 @@ class MarketPlugin(InitPluginProtocol, ReceiveRoutePlugin):
                 health,
                 ready,
                 *SwaggerUI(self.settings, openapi_url=f"{OPENAPI_PATH}/openapi.json").route_handlers(),
+                *web_routers(self.settings, web_secret(self.settings)),
             ]
         )
+        budgets = Budgets.from_settings(self.settings)
         app_config.dependencies.update(dependencies)
-        app_config.exception_handlers.update(exception_handlers)
+        # One mapping of errors to statuses (market.problems); on a web page's path, shown as a page.
+        app_config.exception_handlers.update(page_exception_handlers(exception_handlers))
+        app_config.template_config = template_config()
         app_config.lifespan.append(lifespan)
-        app_config.middleware.extend([access_log, allow_every_method, gate(self.settings), idempotency])
+        app_config.middleware.extend([access_log, allow_every_method, gate(budgets), idempotency])
         app_config.guards.append(scope_guard)
-        app_config.state.update({"settings": self.settings})
+        app_config.state.update({"settings": self.settings, "budgets": budgets})
         app_config.request_class = StrictBodyRequest
         app_config.before_request = refuse_null_for_absent
         app_config.openapi_config = ContractConfig(
@@ -174,7 +184,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings.log_level, settings.log_format)
     # logging_config=None: our structlog setup stays in charge (Litestar's default would replace it).
     return Litestar(
-        plugins=[MarketPlugin(settings)],
+        plugins=[HTMXPlugin(HTMXConfig(set_request_class_globally=False)), MarketPlugin(settings)],
         debug=False,
         logging_config=None,
         request_max_body_size=settings.max_body_bytes,

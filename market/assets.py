@@ -24,6 +24,7 @@ __all__ = [
     "AssetError",
     "NpmFiles",
     "ensure_npm_files",
+    "files_dir",
     "install_npm_files",
     "integrity_of",
     "is_installed",
@@ -67,6 +68,12 @@ def integrity_of(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return "sha512-" + base64.b64encode(digest.digest()).decode()
+
+
+def files_dir(configured: str | None, state_path: Path, name: str) -> Path:
+    """Where pinned files are kept: the directory configured for them, else ``name`` (named after
+    the version) under the state directory."""
+    return Path(configured).resolve() if configured else state_path / name
 
 
 def is_installed(files: NpmFiles, target_dir: Path) -> bool:

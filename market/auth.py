@@ -17,7 +17,16 @@ import asyncpg
 
 from market.errors import Forbidden, Unauthorized
 
-__all__ = ["ANONYMOUS", "Caller", "authenticate", "generate_api_key", "hash_api_key"]
+__all__ = [
+    "ANONYMOUS",
+    "KEY_PREFIX",
+    "Caller",
+    "authenticate",
+    "caller_of_key",
+    "caller_of_row",
+    "generate_api_key",
+    "hash_api_key",
+]
 
 KEY_PREFIX = "mk_"
 ADMIN_CREDENTIAL = "admin"
@@ -75,6 +84,23 @@ class Caller:
 ANONYMOUS = Caller()
 
 
+def caller_of_row(row: asyncpg.Record) -> Caller:
+    """The caller of a live key's row: its ``id``, ``organization_id``, ``scopes`` and the
+    organization's ``kind``."""
+    return Caller(
+        organization_id=row["organization_id"],
+        organization_kind=row["kind"],
+        scopes=frozenset(row["scopes"]),
+        credential=str(row["id"]),
+    )
+
+
+async def caller_of_key(pool: asyncpg.Pool | asyncpg.Connection, secret: str) -> Caller | None:
+    """The caller an organization's API key names, or None for a wrong or revoked key."""
+    row = await pool.fetchrow(_LOOKUP_SQL, hash_api_key(secret))
+    return None if row is None else caller_of_row(row)
+
+
 def parse_bearer(header: str) -> str:
     """The token of ``Authorization: Bearer <token>``; the scheme is case-insensitive (RFC 9110)
     and extra spaces are allowed, so every spelling names the same credential."""
@@ -89,15 +115,10 @@ async def authenticate(header: str, pool: asyncpg.Pool, admin_token: str | None)
     """The caller a presented ``Authorization`` header names; a wrong one is 401, never ignored."""
     token = parse_bearer(header)
     if token.startswith(KEY_PREFIX):
-        row = await pool.fetchrow(_LOOKUP_SQL, hash_api_key(token))
-        if row is None:
+        caller = await caller_of_key(pool, token)
+        if caller is None:
             raise Unauthorized("this API key is not valid (wrong, or revoked)")
-        return Caller(
-            organization_id=row["organization_id"],
-            organization_kind=row["kind"],
-            scopes=frozenset(row["scopes"]),
-            credential=str(row["id"]),
-        )
+        return caller
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
         return Caller(is_admin=True, scopes=frozenset({"admin"}), credential=ADMIN_CREDENTIAL)
     raise Unauthorized("this token is not valid")

@@ -31,6 +31,7 @@ __all__ = [
     "EmbeddedPostgres",
     "Services",
     "dev_admin_token",
+    "dev_secret",
     "ensure_meilisearch_binary",
     "provide_services",
 ]
@@ -77,6 +78,11 @@ def _secret_file(path: Path, nbytes: int = 24) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(value + "\n")
     return value
+
+
+def dev_secret(settings: Settings, name: str) -> str:
+    """A secret generated once under the state directory (dev only), e.g. ``secret_key``."""
+    return _secret_file(settings.state_path / name, 32)
 
 
 def dev_admin_token(settings: Settings) -> str:

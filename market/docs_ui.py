@@ -26,7 +26,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 
-from market.assets import NpmFiles, ensure_npm_files, is_installed
+from market.assets import NpmFiles, ensure_npm_files, files_dir, is_installed
 from market.errors import ServiceUnavailable
 from market.settings import Settings
 
@@ -76,9 +76,7 @@ _SCRIPT = package_files("market").joinpath("static/docs.js").read_bytes()
 
 def swagger_ui_dir(settings: Settings) -> Path:
     """``MARKET_DOCS_UI_DIR``, else a directory named after the version under the state directory."""
-    if settings.docs_ui_dir:
-        return Path(settings.docs_ui_dir).resolve()
-    return settings.state_path / f"swagger-ui-{SWAGGER_UI_VERSION}"
+    return files_dir(settings.docs_ui_dir, settings.state_path, f"swagger-ui-{SWAGGER_UI_VERSION}")
 
 
 def ensure_swagger_ui(settings: Settings) -> Path:

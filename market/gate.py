@@ -7,6 +7,10 @@ failed-authentication budget *before* it is looked up and gives it back once it 
 a burst of concurrent guesses cannot outrun the limit. Budgets are then kept per resolved
 credential (the key's id, however the header is spelled) or, without one, per address.
 
+Without a key, a web page (any path outside the API, ``market.access.uses_sessions``) is
+authenticated by its session cookie (``market.sessions``); an unknown, expired or revoked session
+is anonymous. The API never reads the cookie.
+
 The resolved caller is kept in the request scope for the handlers (``market.access.caller_of``)
 and the idempotency middleware. Authentication runs whether or not rate limits are enabled.
 """
@@ -16,12 +20,12 @@ from __future__ import annotations
 from litestar.datastructures import Headers
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from market.access import OPEN_PATHS, keep_caller
+from market.access import OPEN_PATHS, STATIC_PREFIX, keep_caller, uses_sessions
 from market.auth import ANONYMOUS, Caller, authenticate, hash_api_key
 from market.errors import Unauthorized
 from market.problems import problem, send_problem
-from market.ratelimit import RateLimiter
-from market.settings import Settings
+from market.ratelimit import Budgets
+from market.sessions import SESSION_COOKIE, session_caller
 
 __all__ = ["gate"]
 
@@ -36,12 +40,19 @@ async def _refuse(
     await send_problem(send, body, [(b"retry-after", str(wait).encode()), *(headers or ())])
 
 
-def gate(settings: Settings) -> type:
-    """Middleware class bound to the configured limits."""
-    per_key = RateLimiter.parse(settings.rate_limit_key)
-    anonymous = RateLimiter.parse(settings.rate_limit_anonymous)
-    auth_failures = RateLimiter.parse(settings.rate_limit_auth_failures)
-    limited = settings.rate_limit_enabled
+def _cookie(header: str | None, name: str) -> str | None:
+    """One cookie's value from a ``Cookie`` header (RFC 6265: ``name=value; name=value``)."""
+    for part in (header or "").split(";")[:50]:
+        key, _, value = part.strip().partition("=")
+        if key == name and value:
+            return value
+    return None
+
+
+def gate(budgets: Budgets) -> type:
+    """Middleware class bound to the process's budgets."""
+    per_key, anonymous, auth_failures = budgets.per_key, budgets.anonymous, budgets.auth_failures
+    limited = budgets.enabled
     policies = {
         name: f'"{name}";q={limiter.amount};w={limiter.window}'.encode()
         for name, limiter in (("key", per_key), ("address", anonymous))
@@ -56,15 +67,22 @@ def gate(settings: Settings) -> type:
             self.app = app
 
         async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+            path = scope["path"]
+            if scope["type"] != "http" or path in OPEN_PATHS or path.startswith(STATIC_PREFIX):
                 await self.app(scope, receive, send)
                 return
             client = scope.get("client")
             address = client[0] if client else "unknown"
-            header = Headers.from_scope(scope).get("authorization")
-            caller = ANONYMOUS if header is None else await self.authenticate(scope, send, header, address)
-            if caller is None:  # refused with 429
-                return
+            headers = Headers.from_scope(scope)
+            header = headers.get("authorization")
+            if header is not None:
+                caller = await self.authenticate(scope, send, header, address)
+                if caller is None:  # refused with 429
+                    return
+            elif uses_sessions(path) and (token := _cookie(headers.get("cookie"), SESSION_COOKIE)):
+                caller = await session_caller(scope["app"].state.pool, token) or ANONYMOUS
+            else:
+                caller = ANONYMOUS
             keep_caller(scope, caller)
             if not limited:
                 await self.app(scope, receive, send)
@@ -73,17 +91,17 @@ def gate(settings: Settings) -> type:
                 name, budget = "key", per_key.hit(caller.credential)
             else:
                 name, budget = "address", anonymous.hit(address)
-            headers = [
+            budget_headers = [
                 (b"ratelimit-policy", policies[name]),
                 (b"ratelimit", f'"{name}";r={budget.remaining};t={budget.reset}'.encode()),
             ]
             if not budget.allowed:
-                await _refuse(send, budget.retry_after, f"this {name}'s budget is spent", headers)
+                await _refuse(send, budget.retry_after, f"this {name}'s budget is spent", budget_headers)
                 return
 
             async def send_with_headers(message: Message) -> None:
                 if message["type"] == "http.response.start":
-                    message["headers"] = [*message.get("headers", ()), *headers]
+                    message["headers"] = [*message.get("headers", ()), *budget_headers]
                 await send(message)
 
             await self.app(scope, receive, send_with_headers)

@@ -21,7 +21,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["Budget", "RateLimiter", "parse_rate"]
+from market.settings import Settings
+
+__all__ = ["Budget", "Budgets", "RateLimiter", "parse_rate"]
 
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
@@ -103,3 +105,23 @@ class RateLimiter:
         self._calls += 1
         if self._calls % 10_000 == 0:
             self._tat = {k: t for k, t in self._tat.items() if t > now}
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """The process's budgets, built once from the settings: the gate spends them on every request,
+    and the web sign-in form spends ``auth_failures`` as the gate does for a bad key."""
+
+    enabled: bool
+    per_key: RateLimiter
+    anonymous: RateLimiter
+    auth_failures: RateLimiter
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Budgets:
+        return cls(
+            enabled=settings.rate_limit_enabled,
+            per_key=RateLimiter.parse(settings.rate_limit_key),
+            anonymous=RateLimiter.parse(settings.rate_limit_anonymous),
+            auth_failures=RateLimiter.parse(settings.rate_limit_auth_failures),
+        )

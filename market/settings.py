@@ -44,6 +44,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     docs_ui_dir: str | None = None
     """Where the pinned Swagger UI files of ``/docs`` are (``MARKET_DOCS_UI_DIR``); default: a
     directory under ``state_dir``. ``market docs fetch`` fills it; dev fills it at start."""
+    web_assets_dir: str | None = None
+    """Where the pinned htmx of the web pages is (``MARKET_WEB_ASSETS_DIR``); default: a directory
+    under ``state_dir``. ``market docs fetch`` fills it; dev fills it at start."""
+    secret_key: str | None = None
+    """Signs the web pages' form (CSRF) tokens (``MARKET_SECRET_KEY``): the same in every process
+    of a deployment. Dev generates one under ``state_dir``; prod must set it."""
     index_prefix: str = "market"
     """Prefix of the Meilisearch index names (``MARKET_INDEX_PREFIX``)."""
     run_indexer: bool = True

@@ -57,14 +57,19 @@ def clean_environ() -> dict[str, str]:
     }
 
 
+TEST_SECRET_KEY = "test-secret-key-for-the-web-forms-of-the-suite"
+"""What a production process of the suite signs its forms with (prod requires one)."""
+
+
 def service_settings(settings: Settings, **changes: Any) -> Settings:
     """The defaults, except where ``settings`` says the services are (PostgreSQL, Meilisearch),
-    its admin token and index names, and ``changes``: what a production process is told."""
+    its admin token, secret key and index names, and ``changes``: what a production process is told."""
     return Settings(
         database_url=settings.database_url,
         meili_url=settings.meili_url,
         meili_api_key=settings.meili_api_key,
         admin_token=settings.admin_token,
+        secret_key=settings.secret_key or TEST_SECRET_KEY,
         index_prefix=settings.index_prefix,
         **changes,
     )

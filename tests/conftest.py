@@ -21,6 +21,7 @@ from market.db import apply_migrations, connect
 from market.devstack import Services, ensure_meilisearch_binary, provide_services
 from market.docs_ui import ensure_swagger_ui
 from market.settings import Settings, settings_from_env
+from market.web.assets import ensure_htmx
 from tests.faults.processes import Processes
 from tests.helpers import Org, create_organization
 
@@ -46,6 +47,7 @@ def services() -> Iterator[Services]:
     # The Meilisearch binary is shared with `make run`; the data of the test services is not.
     binary = str(ensure_meilisearch_binary(base))
     ensure_swagger_ui(base)  # what `make run` fetches too: /docs is tested with the real files
+    ensure_htmx(base)  # and the pages with the real htmx
     base = msgspec.structs.replace(base, state_dir=f"{base.state_dir}/test", meili_binary=binary)
     with provide_services(base, database="market_test", reset_database=True) as found:
         yield found

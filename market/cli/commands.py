@@ -156,20 +156,21 @@ def demo_load() -> None:
 
 @click.group(name="docs")
 def docs_group() -> None:
-    """The interactive API docs at /docs."""
+    """The interactive API docs at /docs, and the files of the web pages."""
 
 
 @docs_group.command(name="fetch")
 def docs_fetch() -> None:
-    """Fetch the pinned Swagger UI files with npm and check them (once; /docs then works offline)."""
+    """Fetch the pinned Swagger UI and htmx files with npm and check them (once; then offline)."""
     from market.assets import AssetError
     from market.docs_ui import ensure_swagger_ui
+    from market.web.assets import ensure_htmx
 
     try:
-        directory = ensure_swagger_ui(get_settings())
+        console.print(f"Swagger UI files in {ensure_swagger_ui(get_settings())}")
+        console.print(f"htmx in {ensure_htmx(get_settings())}")
     except AssetError as exc:
         raise click.ClickException(str(exc)) from None
-    console.print(f"Swagger UI files in {directory}")
 
 
 @click.command(name="import")
@@ -232,7 +233,7 @@ def dev(host: str, port: int, no_demo: bool, no_loopback_webhooks: bool) -> None
         if not no_demo:
             console.print(asyncio.run(load_demo_data(settings)))
         console.print(
-            f"\n[bold]market[/bold] on http://{host}:{port}  (docs: http://{host}:{port}/docs)\n"
+            f"\n[bold]market[/bold] on http://{host}:{port}  (API docs: http://{host}:{port}/docs)\n"
             f"admin token: {settings.admin_token}\n"
             f"PostgreSQL:  {settings.database_url}\nMeilisearch: {settings.meili_url}\n"
             "Ctrl-C stops the server and the services it started.\n"
@@ -258,14 +259,20 @@ def run(host: str, port: int) -> None:
 
 
 def fetch_docs_ui(settings: Settings) -> None:
-    """Fetch the pinned Swagger UI once, before serving; without it only /docs is missing, so go on."""
+    """Fetch the pinned Swagger UI and htmx once, before serving; without them only /docs is
+    missing, and the pages work without htmx, so go on."""
     from market.assets import AssetError
     from market.docs_ui import ensure_swagger_ui
+    from market.web.assets import ensure_htmx
 
     try:
         ensure_swagger_ui(settings)
     except AssetError as exc:
         console.print(f"[yellow]/docs will answer 503:[/yellow] {exc}")
+    try:
+        ensure_htmx(settings)
+    except AssetError as exc:
+        console.print(f"[yellow]the pages will work without htmx:[/yellow] {exc}")
 
 
 COMMANDS: list[click.Command] = [

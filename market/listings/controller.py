@@ -6,7 +6,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-import structlog
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
@@ -14,11 +13,10 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, 
 
 from market.access import requires
 from market.auth import Caller
-from market.errors import ServiceUnavailable
 from market.examples import ListingBody
 from market.listings import service
 from market.listings.batch import parse_batch_body, summarize, write_batch
-from market.listings.fallback import DEGRADED_HEADER, search_postgres
+from market.listings.fallback import DEGRADED_HEADER, search_or_fallback
 from market.listings.openapi import BATCH_MAX_BYTES, BatchOperation
 from market.listings.search_params import listing_query_dependency
 from market.params import not_null
@@ -29,12 +27,11 @@ from schemas.common import (
     EXTERNAL_REF_PATTERN,
 )
 from schemas.listings import BatchResults, Listing, ListingCreate, ListingOwner, ListingPatch, SearchResults
-from search.client import SearchReader, SearchUnavailable
-from search.queries import ListingQuery, search_listings
+from search.client import SearchReader
+from search.queries import ListingQuery
 
 __all__ = ["ListingController", "listing_with_etag"]
 
-log = structlog.get_logger(name=__name__)
 
 Country = Annotated[
     str | None,
@@ -173,13 +170,7 @@ class ListingController(Controller):
         (every word must appear; newest first), and the response carries
         ``X-Search-Degraded: postgresql``.
         """
-        try:
-            return Response(await search_listings(search_reader, settings.listings_index, listing_search))
-        except SearchUnavailable as exc:
-            log.warning("search answered from PostgreSQL", reason=str(exc))
-        try:
-            async with pool.acquire() as conn:
-                results = await search_postgres(conn, listing_search)
-        except (asyncpg.PostgresError, OSError) as exc:
-            raise ServiceUnavailable("search is unavailable right now; retry shortly") from exc
-        return Response(results, headers={DEGRADED_HEADER: "postgresql"})
+        results, degraded = await search_or_fallback(
+            search_reader, settings.listings_index, pool, listing_search
+        )
+        return Response(results, headers={DEGRADED_HEADER: "postgresql"} if degraded else None)

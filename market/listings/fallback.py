@@ -13,17 +13,39 @@ from typing import Any
 
 import asyncpg
 import msgspec
+import structlog
 
+from market.errors import ServiceUnavailable
 from schemas.listings import Facets, SearchHit, SearchResults
-from search.queries import FACETS, ListingQuery
+from search.client import SearchReader, SearchUnavailable
+from search.queries import FACETS, ListingQuery, search_listings
 
-__all__ = ["DEGRADED_HEADER", "MAX_WORDS", "search_postgres", "where_clause"]
+__all__ = ["DEGRADED_HEADER", "MAX_WORDS", "search_or_fallback", "search_postgres", "where_clause"]
+
+log = structlog.get_logger(name=__name__)
 
 DEGRADED_HEADER = "X-Search-Degraded"
 """Set on search answers that came from PostgreSQL because Meilisearch was away."""
 
 MAX_WORDS = 10
 """Words of ``q`` the fallback matches on; more would only slow a scan down."""
+
+
+async def search_or_fallback(
+    reader: SearchReader, index_uid: str, pool: asyncpg.Pool, query: ListingQuery
+) -> tuple[SearchResults, bool]:
+    """The search from Meilisearch, else from PostgreSQL; the flag says it came from PostgreSQL.
+    A connection is taken only if Meilisearch cannot answer; with both away, 503."""
+    try:
+        return await search_listings(reader, index_uid, query), False
+    except SearchUnavailable as exc:
+        log.warning("search answered from PostgreSQL", reason=str(exc))
+    try:
+        async with pool.acquire() as conn:
+            return await search_postgres(conn, query), True
+    except (asyncpg.PostgresError, OSError) as exc:
+        raise ServiceUnavailable("search is unavailable right now; retry shortly") from exc
+
 
 _SORTS = {
     None: "l.created_at DESC",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, get_args
 
+import msgspec
 from litestar.di import Provide
 from litestar.params import QueryParameter
 
@@ -24,7 +25,7 @@ from schemas.common import (
 from schemas.filters import FILTER_NAMES, ListingFilters
 from search.queries import ListingQuery, SortKey
 
-__all__ = ["listing_query", "listing_query_dependency", "provide_listing_query"]
+__all__ = ["listing_query", "listing_query_dependency", "provide_listing_query", "search_of"]
 
 Country = Annotated[
     str | None,
@@ -107,15 +108,26 @@ def provide_listing_query(
         hs_code=hs_code,
         origin_country=origin_country,
         destination_country=destination_country,
-        # As the index holds them: an old id becomes today's (a saved alert is checked likewise).
-        origin_place=canonical_place_id("origin_place", origin_place),
-        destination_place=canonical_place_id("destination_place", destination_place),
+        origin_place=origin_place,
+        destination_place=destination_place,
         incoterm=incoterm,
         transport_mode=transport_mode,
         near=near,
     )
-    place_ids = near_places(near) if near else None
-    return listing_query(filters, place_ids, sort=sort, limit=limit, offset=offset)
+    return search_of(filters, sort=sort, limit=limit, offset=offset)
+
+
+def search_of(filters: ListingFilters, **more: Any) -> ListingQuery:
+    """The search valid ``filters`` ask for, from a query string (the API's or a web page's):
+    place ids as the index holds them (an old id becomes today's; a saved alert is checked
+    likewise), ``near`` as the known places inside it."""
+    filters = msgspec.structs.replace(
+        filters,
+        origin_place=canonical_place_id("origin_place", filters.origin_place),
+        destination_place=canonical_place_id("destination_place", filters.destination_place),
+    )
+    place_ids = near_places(filters.near) if filters.near else None
+    return listing_query(filters, place_ids, **more)
 
 
 listing_query_dependency = Provide(provide_listing_query, sync_to_thread=False)

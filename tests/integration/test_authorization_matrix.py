@@ -15,6 +15,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from market.web.assets import HTMX_VERSION
 from tests.helpers import Org, offer_body
 from tests.integration.events_log import delivery_of_an_update
 
@@ -174,6 +175,11 @@ COVERED_ELSEWHERE = {
     # Writes under the caller's own namespace: another organization's reference is never reached
     # (test_external_ref_is_for_the_owner_only in test_authorization.py, and below for members).
     "PUT /v1/listings/by-ref/{external_ref:str}",
+    # The web page of a listing runs the API's own read (drafts for their owner only); its HTML
+    # answers to strangers are tested in test_web_pages.py. The pages' static files hold no object.
+    "GET /listings/{listing_id:uuid}",
+    "GET /static/app/{file_path:path}",
+    f"GET /static/htmx-{HTMX_VERSION}/{{file_path:path}}",
 }
 
 

@@ -21,6 +21,7 @@ from market.app import create_app
 from market.assets import AssetError, NpmFiles, ensure_npm_files, is_installed
 from market.docs_ui import DOCS_CSP, SWAGGER_UI_FILES, swagger_ui_dir
 from market.settings import Settings
+from market.testing import TEST_SECRET_KEY
 from tests.conftest import asgi_client, running
 
 URL_IN_CSS = re.compile(r"url\(\s*['\"]?([^'\")]*)", re.IGNORECASE)
@@ -149,7 +150,9 @@ async def test_the_starter_script_asks_no_outside_validator(client: httpx.AsyncC
 @contextlib.asynccontextmanager
 async def prod_client(settings: Settings, docs_ui_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
     """An app as the image runs it: MARKET_ENV=prod and MARKET_DOCS_UI_DIR set."""
-    prod = msgspec.structs.replace(settings, env="prod", docs_ui_dir=str(docs_ui_dir))
+    prod = msgspec.structs.replace(
+        settings, env="prod", docs_ui_dir=str(docs_ui_dir), secret_key=TEST_SECRET_KEY
+    )
     async with running(create_app(prod), prod, drop_indexes=False) as app, asgi_client(app) as http:
         yield http
 

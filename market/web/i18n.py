@@ -1,0 +1,138 @@
+"""The web pages' languages: which one a request gets, its catalog, and locale formats.
+
+English is the source language of every string (``_("...")`` in templates and code); Russian and
+Uzbek (Latin) come from gettext catalogs under ``market/web/locales`` (``make messages`` extracts
+and merges them with Babel). The ``.po`` files are compiled in memory at first use, so there is
+no build step and nothing generated to commit.
+
+A request's language is, in order: ``?lang=`` in the URL (which the page then keeps in a
+cookie), the cookie, the browser's ``Accept-Language``, English.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal
+from babel.support import NullTranslations, Translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+__all__ = [
+    "DEFAULT",
+    "LANGUAGES",
+    "LANGUAGE_COOKIE",
+    "catalog",
+    "country_name",
+    "format_money",
+    "format_number",
+    "format_when",
+    "from_accept_language",
+    "gettext",
+    "language_of",
+    "ngettext",
+]
+
+LANGUAGES = {"en": "English", "ru": "Русский", "uz": "Oʻzbekcha"}
+"""The shipped languages, each named in itself (the switcher shows them so)."""
+DEFAULT = "en"
+LANGUAGE_COOKIE = "market_lang"
+_MAX_ACCEPT_ITEMS = 20
+
+
+@cache
+def catalog(language: str) -> NullTranslations:
+    """The compiled catalog of a shipped language (English: the strings as written)."""
+    if language == DEFAULT:
+        return NullTranslations()
+    source = resources.files("market.web") / "locales" / language / "LC_MESSAGES" / "messages.po"
+    with source.open("rb") as fh:
+        messages = read_po(fh, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, messages)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def from_accept_language(header: str | None) -> str | None:
+    """The shipped language the browser prefers most (``ru-RU,ru;q=0.9,en;q=0.5`` -> ``ru``)."""
+    ranked: list[tuple[float, int, str]] = []
+    for i, item in enumerate((header or "").split(",")[:_MAX_ACCEPT_ITEMS]):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        base = tag.strip().lower().split("-")[0]
+        if base in LANGUAGES and quality > 0:
+            ranked.append((-quality, i, base))
+    return min(ranked)[2] if ranked else None
+
+
+def language_of(query: Mapping[str, str], cookies: Mapping[str, str], accept_language: str | None) -> str:
+    """The language a request gets: ``?lang=``, the cookie, ``Accept-Language``, English."""
+    for given in (query.get("lang"), cookies.get(LANGUAGE_COOKIE)):
+        if given in LANGUAGES:
+            return given
+    return from_accept_language(accept_language) or DEFAULT
+
+
+def _language(context: Context) -> str:
+    language = context.get("lang")
+    return language if isinstance(language, str) and language in LANGUAGES else DEFAULT
+
+
+@pass_context
+def gettext(context: Context, message: str) -> str:
+    """``_()`` in templates: the message in the page's language (Jinja formats and escapes it)."""
+    return catalog(_language(context)).gettext(message)
+
+
+@pass_context
+def ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return catalog(_language(context)).ngettext(singular, plural, n)
+
+
+def _locale(language: str) -> Locale:
+    return Locale.parse("uz_Latn" if language == "uz" else language)
+
+
+def format_number(value: float | int | Decimal, language: str, *, digits: int = 2) -> str:
+    """1234567.5 -> "1,234,567.5" (en), "1 234 567,5" (ru, uz)."""
+    return format_decimal(
+        value, format=f"#,##0.{'#' * digits}" if digits else "#,##0", locale=_locale(language)
+    )
+
+
+def format_money(amount: float | int | Decimal, currency: str, language: str) -> str:
+    """An amount in its currency as the language writes it: "$1,250.00", "1 250,00 $"."""
+    return format_currency(amount, currency, locale=_locale(language))
+
+
+def format_when(value: date | datetime, language: str) -> str:
+    """A date (or a moment, to the minute) in the language's medium form: "4 Dec 2026", "4 дек. 2026 г."."""
+    if isinstance(value, datetime):
+        return format_datetime(value, "medium", locale=_locale(language))
+    return format_date(value, "medium", locale=_locale(language))
+
+
+def template_globals() -> dict[str, Any]:
+    """What every template may call besides ``_``: the language list and the formatters."""
+    return {"LANGUAGES": LANGUAGES}
+
+
+def country_name(code: str, language: str) -> str:
+    """A country's name in the page's language (CLDR, through Babel): KZ -> "Kazakhstan", "Казахстан"."""
+    return _locale(language).territories.get(code, code)

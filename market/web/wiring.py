@@ -1,0 +1,47 @@
+"""Wiring of the web pages: their routes behind the CSRF check, and their static files."""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.config.csrf import CSRFConfig
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
+from litestar.plugins.htmx import HTMXRequest
+
+from market.settings import Settings
+from market.web.account import sign_in, sign_in_page, sign_out
+from market.web.assets import static_routers
+from market.web.listing_page import listing_page
+from market.web.routes_page import crossings_page, routes_page
+from market.web.search_page import search_page
+
+__all__ = ["CSRF_COOKIE", "web_routers"]
+
+CSRF_COOKIE = "market_csrf"
+
+
+def web_routers(settings: Settings, secret: str) -> list[Router]:
+    """The pages (behind the CSRF check) and their static files."""
+    csrf = CSRFConfig(
+        secret=secret,
+        cookie_name=CSRF_COOKIE,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        header_name="x-csrftoken",
+    )
+    pages = Router(
+        path="/",
+        route_handlers=[
+            search_page,
+            listing_page,
+            routes_page,
+            crossings_page,
+            sign_in_page,
+            sign_in,
+            sign_out,
+        ],
+        middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
+        request_class=HTMXRequest,
+        include_in_schema=False,
+    )
+    return [pages, *static_routers(settings)]
