@@ -36,6 +36,7 @@ from benchmarks.placement import bench_placement
 from benchmarks.run_report import print_report
 from benchmarks.runner import err, release, run_benchmark, run_header
 from benchmarks.search_stages import bench_get, bench_search, load_data
+from benchmarks.web_stages import bench_web
 from benchmarks.write_stages import bench_hostile_input, bench_lag, meili_task_times
 from market.db import create_pool
 from market.devstack import Services
@@ -178,6 +179,7 @@ async def bench(
             results["lag"] = await bench_lag(args, settings, api)
             results["lag"]["meilisearch_tasks"] = await meili_task_times(settings, meili, args.lag_samples)
             results["introductions"] = await bench_introductions(args, settings, pool, api, pids)
+            results["web"] = await bench_web(args, pool, api, pids)
         # Last of the HTTP phases: it writes about 20,000 drafts the others need not see.
         results["hostile"] = await bench_hostile_input(args, settings, pool, api)
         if not args.hostile_only:

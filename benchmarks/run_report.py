@@ -119,6 +119,7 @@ def measured_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
         ),
         *placement_rows(results["placement"], row),
         *introduction_rows(results["introductions"], row, verdict),
+        *web_rows(results["web"], row, verdict),
         row("POST -> searchable p50, s", f"{lag['p50_s']}"),
         row(
             f"POST -> searchable p95, s ({lag['samples']} posts)",
@@ -176,6 +177,39 @@ def introduction_rows(
             f"{inbox['ratio_p50']}",
         ),
     ]
+
+
+def web_rows(
+    results: dict[str, Any], row: Callable[..., tuple[str, ...]], verdict: Callable[[bool], str]
+) -> list[tuple[str, ...]]:
+    out = []
+    for key, label, reference in (
+        ("search_page", "Search page (HTML, ru) p50, ms, vs JSON search", "JSON search"),
+        ("listing_page", "Listing page with matches p50, ms, vs JSON matches", "JSON matches"),
+    ):
+        r = results[key]
+        out.append(
+            row(
+                f"{label} ({r['page']['requests']:,} each)",
+                f"{r['page']['p50_ms']} (API CPU {r['page_api_cpu_ms']} ms)",
+                f"{r['json']['p50_ms']} ({reference})",
+                f"{r['ratio_p50']}",
+                f"<= {r['target_ratio']:g}",
+                verdict(r["pass"]),
+            )
+        )
+    sizes = ", ".join(f"{path} {size / 1024:.1f}" for path, size in results["first_page_bytes"].items())
+    out.append(
+        row(
+            "First page, total transfer, KB (uncompressed)",
+            f"{results['first_page_kb']}",
+            sizes,
+            "",
+            f"< {results['target_first_page_kb']:g}",
+            verdict(results["first_page_pass"]),
+        )
+    )
+    return out
 
 
 HEADERS = ("Measure", "market API", "Reference", "Ratio", "Target", "Result")

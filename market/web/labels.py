@@ -136,4 +136,5 @@ def vocabulary() -> dict[str, Any]:
         "part_titles": PART_TITLES,
         "countries": COUNTRIES,
         "incoterms": INCOTERM_CODES,
+        "incoterm_options": [(code, f"{code} · {name}") for code, name in INCOTERMS.items()],
     }

@@ -9,7 +9,7 @@ shown at its field and the search runs without it.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, get_args
 
 import asyncpg
 import msgspec
@@ -25,12 +25,13 @@ from market.settings import Settings
 from market.web.rendering import page, url_with
 from schemas.filters import FILTER_NAMES, ListingFilters
 from search.client import SearchReader
+from search.queries import SortKey
 
 __all__ = ["PAGE_SIZE", "search_page"]
 
 PAGE_SIZE = 20
 MAX_OFFSET = 9900
-SORTS = ("", "created_at", "price", "-price")
+SORTS = ("", *get_args(SortKey))
 FACET_ORDER = ("side", "hs_chapter", "origin_country", "destination_country", "incoterm")
 _FILTER_OF_FACET = {"hs_chapter": "hs_code"}
 

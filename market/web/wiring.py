@@ -11,7 +11,9 @@ from litestar.plugins.htmx import HTMXRequest
 from market.settings import Settings
 from market.web.account import sign_in, sign_in_page, sign_out
 from market.web.assets import static_routers
+from market.web.listing_edit import edit_listing_page, listing_action, update_from_form
 from market.web.listing_page import listing_page
+from market.web.my_listings import create_from_form, hs_suggestions, my_listings_page, new_listing_page
 from market.web.routes_page import crossings_page, routes_page
 from market.web.search_page import search_page
 
@@ -39,6 +41,13 @@ def web_routers(settings: Settings, secret: str) -> list[Router]:
             sign_in_page,
             sign_in,
             sign_out,
+            my_listings_page,
+            new_listing_page,
+            create_from_form,
+            hs_suggestions,
+            edit_listing_page,
+            update_from_form,
+            listing_action,
         ],
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
         request_class=HTMXRequest,

@@ -178,6 +178,10 @@ COVERED_ELSEWHERE = {
     # The web page of a listing runs the API's own read (drafts for their owner only); its HTML
     # answers to strangers are tested in test_web_pages.py. The pages' static files hold no object.
     "GET /listings/{listing_id:uuid}",
+    # The forms that change a listing: strangers' sessions in test_web_forms.py.
+    "GET /my/listings/{listing_id:uuid}/edit",
+    "POST /my/listings/{listing_id:uuid}",
+    "POST /my/listings/{listing_id:uuid}/{action:str}",
     "GET /static/app/{file_path:path}",
     f"GET /static/htmx-{HTMX_VERSION}/{{file_path:path}}",
 }

@@ -1,0 +1,128 @@
+"""The listing form over HTTP: the same rules as the API, errors at their fields, nothing half-written."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+from litestar import Litestar
+
+from tests.conftest import asgi_client
+from tests.helpers import offer_body
+from tests.integration.test_web_sessions import csrf_of
+
+
+async def sign_in(browser: httpx.AsyncClient, key: str) -> None:
+    form = await browser.get("/sign-in")
+    signed = await browser.post("/sign-in", data={"api_key": key, "_csrf_token": csrf_of(form.text)})
+    assert signed.status_code == 303, signed.text
+
+
+async def test_a_wrong_form_shows_each_error_at_its_field_and_saves_nothing(
+    app: Litestar, make_org: Any
+) -> None:
+    org = await make_org()
+    pool = app.state.pool
+    before = await pool.fetchval("SELECT count(*) FROM listings WHERE organization_id = $1::uuid", org.id)
+    async with asgi_client(app) as browser:
+        await sign_in(browser, org.key)
+        form = await browser.get("/my/listings/new", params={"lang": "ru"})
+        assert form.status_code == 200, form.text[:300]
+        posted = await browser.post(
+            "/my/listings",
+            data={
+                "_csrf_token": csrf_of(form.text),
+                "side": "offer",
+                "title": "",
+                "hs_code": "12",
+                "quantity.amount": "много",
+                "quantity.unit": "TNE",
+            },
+        )
+        assert posted.status_code == 422, posted.text[:3000]
+        for field in ("title", "hs_code", "quantity-amount"):
+            assert re.search(rf'id="{field}-error"', posted.text), field
+        assert "Введите положительное число" in posted.text
+    after = await pool.fetchval("SELECT count(*) FROM listings WHERE organization_id = $1::uuid", org.id)
+    assert after == before
+
+
+async def test_another_organizations_listing_cannot_be_changed_from_the_forms(
+    app: Litestar, client: httpx.AsyncClient, make_org: Any
+) -> None:
+    owner, stranger = await make_org(), await make_org(kind="importer", country="KZ", city="Almaty")
+    created = await client.post("/v1/listings", json=offer_body(), headers=owner.headers)
+    listing = created.json()
+    async with asgi_client(app) as browser:
+        await sign_in(browser, stranger.key)
+        token = csrf_of((await browser.get("/")).text)
+        base = f"/my/listings/{listing['id']}"
+        assert (await browser.get(f"{base}/edit")).status_code == 404
+        changed = await browser.post(base, data={"_csrf_token": token, "title": "taken over", "version": "1"})
+        assert changed.status_code == 404
+        for action in ("pause", "close", "renew"):
+            acted = await browser.post(f"{base}/{action}", data={"_csrf_token": token, "version": "1"})
+            assert acted.status_code == 404, action
+    after = (await client.get(f"/v1/listings/{listing['id']}")).json()
+    assert (after["title"], after["status"], after["version"]) == (
+        listing["title"],
+        "active",
+        listing["version"],
+    )
+
+
+async def test_a_session_of_a_key_without_the_scope_cannot_post(
+    app: Litestar, client: httpx.AsyncClient, make_org: Any, admin: dict[str, str]
+) -> None:
+    org = await make_org()
+    issued = await client.post(
+        f"/v1/organizations/{org.id}/api-keys", json={"scopes": ["profile:write"]}, headers=admin
+    )
+    assert issued.status_code == 201, issued.text
+    async with asgi_client(app) as browser:
+        await sign_in(browser, issued.json()["secret"])
+        token = csrf_of((await browser.get("/")).text)
+        posted = await browser.post("/my/listings", data={"_csrf_token": token, **FORM_OFFER})
+        assert posted.status_code == 403 and "text/html" in posted.headers["content-type"]
+    count = await app.state.pool.fetchval(
+        "SELECT count(*) FROM listings WHERE organization_id = $1::uuid", org.id
+    )
+    assert count == 0
+
+
+FORM_OFFER = {
+    "side": "offer",
+    "title": "Glazed plates",
+    "hs_code": "691200",
+    "quantity.amount": "20000",
+    "quantity.unit": "H87",
+    "origin.country": "UZ",
+    "origin.city": "Tashkent",
+    "status": "active",
+}
+
+
+async def test_a_right_form_posts_the_listing_the_api_would(
+    app: Litestar, client: httpx.AsyncClient, make_org: Any
+) -> None:
+    org = await make_org()
+    async with asgi_client(app) as browser:
+        await sign_in(browser, org.key)
+        token = csrf_of((await browser.get("/my/listings/new")).text)
+        posted = await browser.post(
+            "/my/listings",
+            data={
+                "_csrf_token": token,
+                **FORM_OFFER,
+                "price.amount": "1.80",
+                "price.currency": "USD",
+                "price.per": "H87",
+            },
+        )
+        assert posted.status_code == 303, posted.text[:2000]
+        listing_id = posted.headers["location"].rsplit("/", 1)[-1]
+    listing = (await client.get(f"/v1/listings/{listing_id}")).json()
+    assert listing["hs_code"] == "691200" and listing["quantity"] == {"amount": 20000.0, "unit": "H87"}
+    assert listing["price"] == {"amount": "1.80", "currency": "USD", "per": "H87"}
+    assert listing["origin"]["place_id"] == "UZTAS"
