@@ -40,6 +40,7 @@ from market.devstack import Services, ensure_meilisearch_binary, provide_service
 from market.logging import configure_logging
 from market.settings import Settings, settings_from_env
 from market.testing import Processes
+from market.web.assets import ensure_htmx
 
 __all__ = [
     "BenchFunction",
@@ -194,6 +195,7 @@ def run_benchmark(
         meili_url=None,
         meili_api_key=None,
         meili_binary=str(ensure_meilisearch_binary(base)),  # the pinned binary `make run` and tests share
+        web_assets_dir=str(ensure_htmx(base)),  # and htmx: the pages are measured as a browser loads them
         env="dev",
         state_dir=state_dir,
         index_prefix=f"bench_{uuid.uuid4().hex[:8]}",

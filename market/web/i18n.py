@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import NumberPattern, format_currency, parse_pattern
 from babel.support import NullTranslations, Translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -105,27 +105,37 @@ def ngettext(context: Context, singular: str, plural: str, n: int) -> str:
     return catalog(_language(context)).ngettext(singular, plural, n)
 
 
+@cache
 def _locale(language: str) -> Locale:
     return Locale.parse("uz_Latn" if language == "uz" else language)
 
 
+@cache
+def _number_pattern(digits: int) -> NumberPattern:
+    return parse_pattern(f"#,##0.{'#' * digits}" if digits else "#,##0")
+
+
+@lru_cache(maxsize=4096)
 def format_number(value: float | int | Decimal, language: str, *, digits: int = 2) -> str:
-    """1234567.5 -> "1,234,567.5" (en), "1 234 567,5" (ru, uz)."""
-    return format_decimal(
-        value, format=f"#,##0.{'#' * digits}" if digits else "#,##0", locale=_locale(language)
-    )
+    """1234567.5 -> "1,234,567.5" (en), "1 234 567,5" (ru, uz). Kept: a page shows the same counts
+    and amounts again and again, and each costs Babel about 20 µs."""
+    return _number_pattern(digits).apply(Decimal(str(value)), _locale(language))
 
 
-def format_money(amount: float | int | Decimal, currency: str, language: str) -> str:
+def format_money(amount: float | int | Decimal | str, currency: str, language: str) -> str:
     """An amount in its currency as the language writes it: "$1,250.00", "1 250,00 $"."""
-    return format_currency(amount, currency, locale=_locale(language))
+    return format_currency(Decimal(str(amount)), currency, locale=_locale(language))
 
 
 def format_when(value: date | datetime, language: str) -> str:
-    """A date (or a moment, to the minute) in the language's medium form: "4 Dec 2026", "4 дек. 2026 г."."""
-    if isinstance(value, datetime):
-        return format_datetime(value, "medium", locale=_locale(language))
-    return format_date(value, "medium", locale=_locale(language))
+    """The day of a date or a moment (UTC) in the language's medium form: "Dec 4, 2026", "4 дек. 2026 г."."""
+    day = value.astimezone(UTC).date() if isinstance(value, datetime) else value
+    return _format_day(day, language)
+
+
+@lru_cache(maxsize=2048)
+def _format_day(day: date, language: str) -> str:
+    return format_date(day, "medium", locale=_locale(language))
 
 
 def template_globals() -> dict[str, Any]:

@@ -7,8 +7,9 @@ Security Policy allows ``'self'`` only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
 from litestar import Request
@@ -21,7 +22,7 @@ from market.access import caller_of
 from market.web import i18n, labels
 from market.web.assets import HTMX_PATH, STYLE_PATH
 
-__all__ = ["CSP", "SECURITY_HEADERS", "page", "template_config", "url_with"]
+__all__ = ["CSP", "SECURITY_HEADERS", "links_with", "page", "template_config", "url_with"]
 
 CSP = "; ".join(
     [
@@ -66,7 +67,6 @@ def _environment() -> Environment:
         country=pass_context(lambda ctx, code: i18n.country_name(code, ctx["lang"])),
         place=pass_context(lambda ctx, location: labels.place_label(location, ctx["lang"])),
     )
-    env.globals.update(labels.vocabulary())
     return env
 
 
@@ -85,6 +85,18 @@ def url_with(request: Request[Any, Any, Any], **changes: Any) -> str:
     return f"{request.url.path}?{query}" if query else request.url.path
 
 
+def links_with(
+    request: Request[Any, Any, Any], name: str, values: Iterable[str], **changes: Any
+) -> dict[str, str]:
+    """``url_with(request, name=value, **changes)`` for each value, the rest of the URL encoded once
+    (a search page links every facet value: about fifty links)."""
+    params = {k: v for k, v in request.query_params.items() if k != name and k not in changes}
+    params.update({k: v for k, v in changes.items() if v is not None and v != ""})
+    rest = urlencode(params)
+    head = f"{request.url.path}?{rest}&" if rest else f"{request.url.path}?"
+    return {value: f"{head}{quote_plus(name)}={quote_plus(str(value))}" for value in values}
+
+
 def page(
     request: Request[Any, Any, Any], template: str, *, status_code: int = 200, **context: Any
 ) -> HTMXTemplate:
@@ -99,6 +111,7 @@ def page(
             "signed_in": caller.organization_id is not None,
             "caller": caller,
             "language_links": {code: url_with(request, lang=code) for code in i18n.LANGUAGES},
+            **labels.vocabulary(lang),
             **context,
         },
         headers=dict(SECURITY_HEADERS),

@@ -22,7 +22,9 @@ from market.errors import field_error
 from market.listings.fallback import search_or_fallback
 from market.listings.search_params import search_of
 from market.settings import Settings
-from market.web.rendering import page, url_with
+from market.web.i18n import country_name, format_number
+from market.web.labels import vocabulary
+from market.web.rendering import links_with, page, request_language, url_with
 from schemas.filters import FILTER_NAMES, ListingFilters
 from search.client import SearchReader
 from search.queries import SortKey
@@ -75,19 +77,40 @@ async def search_page(
     search = search_of(filters, sort=sort or None, limit=PAGE_SIZE, offset=offset)
     results, degraded = await search_or_fallback(search_reader, settings.listings_index, pool, search)
     facets = msgspec.structs.asdict(results.facets)
-    chapters = {code: entry.description for code in facets["hs_chapter"] if (entry := hs_entry(code))}
+    lang = request_language(request)
+    words = vocabulary(lang)
+
+    def label(name: str, value: str) -> str:
+        if name == "side":
+            return str(words["side_names"].get(value, value))
+        if name in ("origin_country", "destination_country"):
+            return country_name(value, lang)
+        if name == "hs_chapter" and (entry := hs_entry(value)):
+            return f"{value} · {entry.description}"
+        return value
+
+    facet_items = {
+        name: [
+            (label(name, value), link, format_number(facets[name][value], lang, digits=0))
+            for value, link in links_with(
+                request, _FILTER_OF_FACET.get(name, name), facets[name], offset=None
+            ).items()
+        ]
+        for name in FACET_ORDER
+    }
+    active_filters = [
+        (
+            f"{words['filter_titles'][name]}: {label(name, value)}",
+            url_with(request, **{name: None, "offset": None}),
+        )
+        for name, value in msgspec.structs.asdict(filters).items()
+        if value
+    ]
     pages = {
         "previous": url_with(request, offset=offset - PAGE_SIZE or None) if offset else None,
         "next": url_with(request, offset=offset + PAGE_SIZE)
         if offset + PAGE_SIZE < min(results.estimated_total, MAX_OFFSET + PAGE_SIZE)
         else None,
-    }
-    facet_links = {
-        name: {
-            value: url_with(request, **{_FILTER_OF_FACET.get(name, name): value, "offset": None})
-            for value in facets[name]
-        }
-        for name in FACET_ORDER
     }
     # An htmx request (the form, typing in the search box) swaps the results in place.
     template = "search_results.html" if request.headers.get("hx-target") == "results" else "search.html"
@@ -98,10 +121,8 @@ async def search_page(
         errors=defaultdict(str, errors),
         sort=sort,
         results=results,
-        facets=facets,
-        facet_links=facet_links,
-        clear_links={name: url_with(request, **{name: None, "offset": None}) for name in FILTER_NAMES},
-        chapters=chapters,
+        facet_items=facet_items,
+        active_filters=active_filters,
         degraded=degraded,
         pages=pages,
         first=offset + 1,
