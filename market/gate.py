@@ -26,6 +26,7 @@ from market.errors import Unauthorized
 from market.problems import problem, send_problem
 from market.ratelimit import Budgets
 from market.sessions import SESSION_COOKIE, session_caller
+from market.web.errors import send_page
 
 __all__ = ["gate"]
 
@@ -33,11 +34,15 @@ _KNOWN_VALID_MAX = 10_000
 
 
 async def _refuse(
-    send: Send, wait: int, reason: str, headers: list[tuple[bytes, bytes]] | None = None
+    scope: Scope, send: Send, wait: int, reason: str, headers: list[tuple[bytes, bytes]] | None = None
 ) -> None:
-    """429 with ``Retry-After``, before the request reaches the app."""
+    """429 with ``Retry-After``, before the request reaches the app: a page on a page's path."""
     body = problem(429, f"{reason}; retry in {wait} s (the RateLimit headers show the budget)")
-    await send_problem(send, body, [(b"retry-after", str(wait).encode()), *(headers or ())])
+    extra = [(b"retry-after", str(wait).encode()), *(headers or ())]
+    if uses_sessions(scope["path"]):
+        await send_page(scope, send, 429, body.detail, extra)
+    else:
+        await send_problem(send, body, extra)
 
 
 def _cookie(header: str | None, name: str) -> str | None:
@@ -96,7 +101,9 @@ def gate(budgets: Budgets) -> type:
                 (b"ratelimit", f'"{name}";r={budget.remaining};t={budget.reset}'.encode()),
             ]
             if not budget.allowed:
-                await _refuse(send, budget.retry_after, f"this {name}'s budget is spent", budget_headers)
+                await _refuse(
+                    scope, send, budget.retry_after, f"this {name}'s budget is spent", budget_headers
+                )
                 return
 
             async def send_with_headers(message: Message) -> None:
@@ -117,7 +124,7 @@ def gate(budgets: Budgets) -> type:
                     guessing, reserved = auth_failures.hit(address), True
                 if not guessing.allowed:
                     await _refuse(
-                        send, guessing.retry_after, "too many failed authentications from your address"
+                        scope, send, guessing.retry_after, "too many failed authentications from your address"
                     )
                     return None
             state = scope["app"].state

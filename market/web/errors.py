@@ -11,12 +11,15 @@ from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Response
+from litestar.types import Scope, Send
 
 from market.access import uses_sessions
-from market.web.labels import N_
-from market.web.rendering import page
+from market.auth import ANONYMOUS
+from market.web.i18n import LANGUAGES
+from market.web.labels import N_, vocabulary
+from market.web.rendering import ENVIRONMENT, SECURITY_HEADERS, page, request_language, url_with
 
-__all__ = ["ERROR_TEXTS", "page_exception_handlers"]
+__all__ = ["ERROR_TEXTS", "page_exception_handlers", "send_page"]
 
 ERROR_TEXTS: dict[int, tuple[str, str]] = {
     400: (N_("That request was not understood"), N_("Check the address or the form, and try again.")),
@@ -54,6 +57,39 @@ def _as_page(handler: Handler) -> Handler:
         return response  # type: ignore[return-value]
 
     return handle
+
+
+async def send_page(
+    scope: Scope, send: Send, status: int, detail: str | None, headers: list[tuple[bytes, bytes]]
+) -> None:
+    """An error page as the whole answer of a middleware that refuses before routing (a 429)."""
+    request: Request[Any, Any, Any] = Request(scope)
+    lang = request_language(request)
+    title, advice = ERROR_TEXTS.get(status, _OTHER)
+    html = (
+        ENVIRONMENT.get_template("error.html")
+        .render(
+            lang=lang,
+            signed_in=False,
+            caller=ANONYMOUS,
+            language_links={code: url_with(request, lang=code) for code in LANGUAGES},
+            request=request,
+            csrf_token=lambda: "",
+            title=title,
+            advice=advice,
+            detail=detail,
+            **vocabulary(lang),
+        )
+        .encode()
+    )
+    raw = [
+        (b"content-type", b"text/html; charset=utf-8"),
+        (b"content-length", str(len(html)).encode()),
+        *((name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()),
+        *headers,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": html, "more_body": False})
 
 
 def page_exception_handlers(api_handlers: dict[Any, Handler]) -> dict[Any, Handler]:

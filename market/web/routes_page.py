@@ -7,21 +7,26 @@ crossing list as ``GET /v1/border-crossings``.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Annotated, Any
 
 import asyncpg
-from litestar import Request, get
+from litestar import Request, get, post
 from litestar.di import NamedDependency
+from litestar.params import PathParameter
 from litestar.plugins.htmx import HTMXTemplate
+from litestar.response import Redirect
 
+from market.access import caller_of, requires
 from market.errors import InvalidInput
 from market.routes.network import MODES
 from market.routes.planner import plan_routes
-from market.routes.service import current_network, list_crossings, resolve_route_place
+from market.routes.service import current_network, list_crossings, resolve_route_place, set_crossing_status
+from market.web.listing_form import decode_form
 from market.web.rendering import page
 from market.web.route_map import draw_route
+from schemas.routes import CrossingStatusUpdate
 
-__all__ = ["crossings_page", "routes_page"]
+__all__ = ["crossings_page", "routes_page", "set_crossing_status_form"]
 
 MODE_CHOICES = ("any", "road", "rail")
 
@@ -69,5 +74,36 @@ async def routes_page(
 async def crossings_page(
     request: Request[Any, Any, Any], connection: NamedDependency[asyncpg.Connection]
 ) -> HTMXTemplate:
-    """Every border crossing of the network with its status."""
-    return page(request, "crossings.html", crossings=await list_crossings(connection))
+    """Every border crossing of the network with its status; a chamber sets those of its borders."""
+    caller = caller_of(request.scope)
+    crossings = await list_crossings(connection)
+    own_country = None
+    if caller.organization_kind == "chamber" and "crossings:write" in caller.scopes:
+        own_country = await connection.fetchval(
+            "SELECT country FROM organizations WHERE id = $1", caller.organization_id
+        )
+    editable = {
+        c.id for c in crossings if caller.is_admin or (own_country is not None and own_country in c.countries)
+    }
+    return page(request, "crossings.html", crossings=crossings, editable=editable)
+
+
+@post(
+    "/border-crossings/{crossing_id:str}",
+    name="set-crossing-status-form",
+    include_in_schema=False,
+    **requires("crossings:write"),
+)
+async def set_crossing_status_form(
+    request: Request[Any, Any, Any],
+    crossing_id: Annotated[str, PathParameter(max_length=100)],
+    connection: NamedDependency[asyncpg.Connection],
+) -> Redirect:
+    """Set a crossing open, restricted or closed, as ``PATCH /v1/border-crossings/{id}`` does."""
+    form = await request.form()
+    given = {"status": str(form.get("status") or ""), "note": str(form.get("note") or "").strip()}
+    update, errors = decode_form(given, CrossingStatusUpdate)
+    if update is None:
+        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    await set_crossing_status(connection, caller_of(request.scope), crossing_id, update)
+    return Redirect("/border-crossings", status_code=303)

@@ -14,7 +14,7 @@ from market.web.assets import static_routers
 from market.web.listing_edit import edit_listing_page, listing_action, update_from_form
 from market.web.listing_page import listing_page
 from market.web.my_listings import create_from_form, hs_suggestions, my_listings_page, new_listing_page
-from market.web.routes_page import crossings_page, routes_page
+from market.web.routes_page import crossings_page, routes_page, set_crossing_status_form
 from market.web.search_page import search_page
 
 __all__ = ["CSRF_COOKIE", "web_routers"]
@@ -38,6 +38,7 @@ def web_routers(settings: Settings, secret: str) -> list[Router]:
             listing_page,
             routes_page,
             crossings_page,
+            set_crossing_status_form,
             sign_in_page,
             sign_in,
             sign_out,

@@ -182,6 +182,7 @@ COVERED_ELSEWHERE = {
     "GET /my/listings/{listing_id:uuid}/edit",
     "POST /my/listings/{listing_id:uuid}",
     "POST /my/listings/{listing_id:uuid}/{action:str}",
+    "POST /border-crossings/{crossing_id:str}",
     "GET /static/app/{file_path:path}",
     f"GET /static/htmx-{HTMX_VERSION}/{{file_path:path}}",
 }

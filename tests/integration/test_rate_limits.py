@@ -122,3 +122,16 @@ async def test_credentials_are_checked_with_rate_limits_off(settings: Settings, 
             assert bogus.status_code == 401
             good = await client.get("/v1/commodities", params={"q": "wheat"}, headers=org.headers)
             assert good.status_code == 200 and "ratelimit" not in good.headers
+
+
+async def test_a_page_over_its_budget_is_a_page_saying_when_to_retry(limited) -> None:
+    client, _ = limited
+    answers = [await client.get("/border-crossings", headers={"Accept-Language": "ru"}) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    refused = answers[-1]
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "Слишком много запросов" in refused.text and '<html lang="ru">' in refused.text
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert "default-src 'none'" in refused.headers["content-security-policy"]
+    # The static files a page loads are not counted.
+    assert (await client.get("/static/app/market.css")).status_code == 200

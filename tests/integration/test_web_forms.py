@@ -126,3 +126,27 @@ async def test_a_right_form_posts_the_listing_the_api_would(
     assert listing["hs_code"] == "691200" and listing["quantity"] == {"amount": 20000.0, "unit": "H87"}
     assert listing["price"] == {"amount": "1.80", "currency": "USD", "per": "H87"}
     assert listing["origin"]["place_id"] == "UZTAS"
+
+
+async def test_a_chamber_sets_the_status_of_its_own_borders_only(
+    app: Litestar, client: httpx.AsyncClient, make_org: Any
+) -> None:
+    chamber = await make_org(kind="chamber", country="KG", city="Bishkek")
+    async with asgi_client(app) as browser:
+        await sign_in(browser, chamber.key)
+        page = await browser.get("/border-crossings")
+        assert 'action="/border-crossings/kg-tj-karamyk"' in page.text  # a border of Kyrgyzstan
+        assert 'action="/border-crossings/kz-uz-zhibek-zholy"' not in page.text
+        token = csrf_of(page.text)
+        elsewhere = await browser.post(
+            "/border-crossings/kz-uz-zhibek-zholy", data={"_csrf_token": token, "status": "closed"}
+        )
+        assert elsewhere.status_code == 403
+        own = await browser.post(
+            "/border-crossings/kg-tj-karamyk",
+            data={"_csrf_token": token, "status": "restricted", "note": "queues after snowfall"},
+        )
+        assert own.status_code == 303
+    crossings = {c["id"]: c for c in (await client.get("/v1/border-crossings")).json()}
+    assert crossings["kz-uz-zhibek-zholy"]["status"] == "open"
+    assert crossings["kg-tj-karamyk"]["note"] == "queues after snowfall"
