@@ -98,12 +98,13 @@ def draw_route(network: RouteNetwork, route: Route, names: dict[str, str] | None
             round(top + (max(lats) - lat) * scale, 1),
         )
 
+    on_network = network.places.keys() | network.crossings.keys()
     strokes = [
         Stroke(
             *xy(leg.from_),
             *xy(leg.to),
             mode=leg.mode,
-            access=leg.estimate and (leg.from_ == route.origin or leg.to == route.destination),
+            access=leg.from_ not in on_network or leg.to not in on_network,
         )
         for leg in route.legs
         if leg.from_ != leg.to
