@@ -16,9 +16,11 @@ from schemas.code_tables import INCOTERMS
 __all__ = [
     "COUNTRIES",
     "CROSSING_STATUS_NAMES",
+    "DECLINE_REASONS",
     "FACET_TITLES",
     "FILTER_TITLES",
     "INCOTERM_CODES",
+    "INTRODUCTION_STATUS_NAMES",
     "LISTING_STATUS_NAMES",
     "MODE_NAMES",
     "N_",
@@ -92,6 +94,21 @@ LISTING_STATUS_NAMES = {
     "expired": N_("Expired"),
 }
 CROSSING_STATUS_NAMES = {"open": N_("open"), "restricted": N_("restricted"), "closed": N_("closed")}
+INTRODUCTION_STATUS_NAMES = {
+    "requested": N_("Waiting for an answer"),
+    "accepted": N_("Accepted"),
+    "declined": N_("Declined"),
+    "withdrawn": N_("Withdrawn"),
+    "expired": N_("Expired unanswered"),
+}
+DECLINE_REASONS = {
+    "not_interested": N_("Not interested"),
+    "price": N_("The price"),
+    "quantity": N_("The quantity"),
+    "timing": N_("The dates"),
+    "route": N_("The route"),
+    "other": N_("Another reason"),
+}
 PART_TITLES = {
     "commodity": N_("Goods"),
     "route": N_("Route"),
@@ -139,6 +156,8 @@ def vocabulary(language: str) -> dict[str, Any]:
         "listing_status_names": LISTING_STATUS_NAMES,
         "status_names": CROSSING_STATUS_NAMES,
         "part_titles": PART_TITLES,
+        "introduction_status_names": INTRODUCTION_STATUS_NAMES,
+        "decline_reasons": DECLINE_REASONS,
     }
     return {
         **{

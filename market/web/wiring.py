@@ -11,6 +11,13 @@ from litestar.plugins.htmx import HTMXRequest
 from market.settings import Settings
 from market.web.account import sign_in, sign_in_page, sign_out
 from market.web.assets import static_routers
+from market.web.inbox_pages import (
+    ask_introduction,
+    inbox_page,
+    introduction_action,
+    introduction_page,
+    post_message_form,
+)
 from market.web.listing_edit import edit_listing_page, listing_action, update_from_form
 from market.web.listing_page import listing_page
 from market.web.my_listings import create_from_form, hs_suggestions, my_listings_page, new_listing_page
@@ -49,6 +56,11 @@ def web_routers(settings: Settings, secret: str) -> list[Router]:
             edit_listing_page,
             update_from_form,
             listing_action,
+            inbox_page,
+            introduction_page,
+            ask_introduction,
+            introduction_action,
+            post_message_form,
         ],
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
         request_class=HTMXRequest,

@@ -183,6 +183,11 @@ COVERED_ELSEWHERE = {
     "POST /my/listings/{listing_id:uuid}",
     "POST /my/listings/{listing_id:uuid}/{action:str}",
     "POST /border-crossings/{crossing_id:str}",
+    # An introduction's page and its forms run the API's own service calls (get_introduction,
+    # answer, post_message): strangers get their 404 from the same code, tested in the matrix.
+    "GET /introductions/{introduction_id:uuid}",
+    "POST /introductions/{introduction_id:uuid}/{action:str}",
+    "POST /introductions/{introduction_id:uuid}/messages",
     "GET /static/app/{file_path:path}",
     f"GET /static/htmx-{HTMX_VERSION}/{{file_path:path}}",
 }

@@ -150,3 +150,29 @@ async def test_a_chamber_sets_the_status_of_its_own_borders_only(
     crossings = {c["id"]: c for c in (await client.get("/v1/border-crossings")).json()}
     assert crossings["kz-uz-zhibek-zholy"]["status"] == "open"
     assert crossings["kg-tj-karamyk"]["note"] == "queues after snowfall"
+
+
+async def test_strangers_cannot_see_or_answer_an_introduction(
+    app: Litestar, client: httpx.AsyncClient, make_org: Any
+) -> None:
+    seller, buyer = await make_org(), await make_org(kind="importer", country="KZ", city="Almaty")
+    stranger = await make_org(kind="importer", country="TJ", city="Dushanbe")
+    offer = (await client.post("/v1/listings", json=offer_body(), headers=seller.headers)).json()
+    asked = await client.post(
+        "/v1/introductions",
+        json={"listing_id": offer["id"], "message": "Secret terms 42"},
+        headers=buyer.headers,
+    )
+    assert asked.status_code == 201, asked.text
+    path = f"/introductions/{asked.json()['id']}"
+    async with asgi_client(app) as browser:
+        await sign_in(browser, stranger.key)
+        token = csrf_of((await browser.get("/")).text)
+        seen = await browser.get(path)
+        assert seen.status_code == 404 and "Secret terms 42" not in seen.text
+        for action in ("accept", "decline", "withdraw", "messages"):
+            answered = await browser.post(f"{path}/{action}", data={"_csrf_token": token, "text": "hi"})
+            assert answered.status_code == 404, action
+    assert (
+        await client.get(path.replace("/introductions", "/v1/introductions"), headers=seller.headers)
+    ).json()["status"] == "requested"
