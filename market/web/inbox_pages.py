@@ -18,12 +18,12 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect
 
 from market.access import caller_of, requires
-from market.errors import InvalidInput, NotFound
+from market.errors import NotFound
 from market.introductions import conversation, service
 from market.introductions.inbox import read_introductions
 from market.matching.inbox import read_inbox
 from market.settings import Settings
-from market.web.listing_form import decode_form
+from market.web.listing_form import decode_or_refuse
 from market.web.rendering import page
 from schemas.introductions import Decline, IntroductionCreate, IntroductionMessageCreate, IntroductionOutcome
 
@@ -93,9 +93,7 @@ async def ask_introduction(
         "listing_id": str(form.get("listing_id") or ""),
         "message": str(form.get("message") or "").strip(),
     }
-    data, errors = decode_form(given, IntroductionCreate)
-    if data is None:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    data = decode_or_refuse(given, IntroductionCreate)
     introduction = await service.create_introduction(connection, caller_organization, data, settings)
     return Redirect(f"/introductions/{introduction.id}", status_code=303)
 
@@ -121,9 +119,7 @@ async def introduction_action(
         outcome = IntroductionOutcome(outcome="deal" if action == "deal" else "no_deal")
         await conversation.record_outcome(connection, caller, introduction_id, outcome)
     elif action == "decline":
-        decline, errors = decode_form({"reason": str(form.get("reason") or "other")}, Decline)
-        if decline is None:
-            raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        decline = decode_or_refuse({"reason": str(form.get("reason") or "other")}, Decline)
         await service.answer(connection, caller, introduction_id, "decline", decline)
     else:
         await service.answer(connection, caller, introduction_id, action)
@@ -144,8 +140,6 @@ async def post_message_form(
 ) -> Redirect:
     """Write to the other side of an accepted introduction."""
     form = await request.form()
-    data, errors = decode_form({"text": str(form.get("text") or "").strip()}, IntroductionMessageCreate)
-    if data is None:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    data = decode_or_refuse({"text": str(form.get("text") or "").strip()}, IntroductionMessageCreate)
     await conversation.post_message(connection, caller_of(request.scope), introduction_id, data, settings)
     return Redirect(f"/introductions/{introduction_id}#messages", status_code=303)

@@ -10,14 +10,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
-from market.errors import field_error
+from market.errors import InvalidInput, field_error
+from schemas.common import FieldError
 from schemas.listings import Listing
 
-__all__ = ["FORM_FIELDS", "decode_form", "every", "form_body", "form_values", "given_values"]
+__all__ = [
+    "FORM_FIELDS",
+    "decode_form",
+    "decode_or_refuse",
+    "every",
+    "form_body",
+    "form_values",
+    "given_values",
+]
 
 SCALARS = (
     "side",
@@ -47,6 +56,7 @@ _NUMBERS = ("quantity.amount", "min_order.amount")
 _GROUPS = {"min_order": "amount", "price": "amount", "origin": "country", "destination": "country"}
 """An optional group is sent only when its main field is filled in (a unit alone is no order)."""
 _MAX_ROUNDS = 30
+T = TypeVar("T")
 
 
 def _number(text: str) -> float | str:
@@ -124,6 +134,16 @@ def decode_form(body: dict[str, Any], into: type[Any]) -> tuple[Any | None, dict
             continue
         return (None, errors) if errors else (decoded, errors)
     return None, errors
+
+
+def decode_or_refuse(body: dict[str, Any], into: type[T]) -> T:
+    """``body`` decoded into ``into`` by the API's rules, or InvalidInput naming every wrong field
+    (for a small form whose refusal is shown as a page, not at its fields)."""
+    decoded, errors = decode_form(body, into)
+    if decoded is None:
+        fields = [FieldError(field=field, message=message) for field, message in errors.items()]
+        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in fields), fields)
+    return decoded
 
 
 def _drop(body: dict[str, Any], path: str) -> bool:

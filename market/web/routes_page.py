@@ -21,7 +21,7 @@ from market.errors import InvalidInput
 from market.routes.network import MODES
 from market.routes.planner import plan_routes
 from market.routes.service import current_network, list_crossings, resolve_route_place, set_crossing_status
-from market.web.listing_form import decode_form
+from market.web.listing_form import decode_or_refuse
 from market.web.rendering import page
 from market.web.route_map import draw_route
 from schemas.routes import CrossingStatusUpdate
@@ -102,8 +102,6 @@ async def set_crossing_status_form(
     """Set a crossing open, restricted or closed, as ``PATCH /v1/border-crossings/{id}`` does."""
     form = await request.form()
     given = {"status": str(form.get("status") or ""), "note": str(form.get("note") or "").strip()}
-    update, errors = decode_form(given, CrossingStatusUpdate)
-    if update is None:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    update = decode_or_refuse(given, CrossingStatusUpdate)
     await set_crossing_status(connection, caller_of(request.scope), crossing_id, update)
     return Redirect("/border-crossings", status_code=303)
