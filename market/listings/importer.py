@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from uuid import UUID
 
 import asyncpg
@@ -31,6 +32,7 @@ __all__ = [
     "ImportFileError",
     "ImportRequest",
     "ImportSummary",
+    "Rejects",
     "acting_caller",
     "import_rows",
     "run_import",
@@ -56,11 +58,17 @@ class ImportSummary:
         return text + (f" (see {rejects})" if self.failed else "")
 
 
+class Rejects(Protocol):
+    """Where rejected rows go: a rejects file (``RejectsWriter``), or a table a page shows."""
+
+    def add(self, line: int, external_ref: str | None, field: str, message: str) -> None: ...
+
+
 async def import_rows(
     pool: asyncpg.Pool,
     caller: Caller,
     rows: Iterable[Row],
-    rejects: RejectsWriter,
+    rejects: Rejects,
     *,
     csv_fields: bool,
     batch_size: int = MAX_BATCH,

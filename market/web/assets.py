@@ -23,6 +23,7 @@ __all__ = [
     "HTMX_FILES",
     "HTMX_PATH",
     "HTMX_VERSION",
+    "SCRIPT_PATH",
     "STYLE_PATH",
     "ensure_htmx",
     "htmx_dir",
@@ -44,6 +45,7 @@ HTMX_PATH = f"{_HTMX_PREFIX}/htmx.min.js"
 """The version is in the path, so the file can be cached for a year."""
 _APP_PREFIX = f"{STATIC_PREFIX}app"
 STYLE_PATH = f"{_APP_PREFIX}/market.css"
+SCRIPT_PATH = f"{_APP_PREFIX}/market.js"
 
 
 def htmx_dir(settings: Settings) -> Path:

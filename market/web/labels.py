@@ -21,6 +21,7 @@ __all__ = [
     "FILTER_TITLES",
     "INCOTERM_CODES",
     "INTRODUCTION_STATUS_NAMES",
+    "KIND_NAMES",
     "LISTING_STATUS_NAMES",
     "MODE_NAMES",
     "N_",
@@ -94,6 +95,12 @@ LISTING_STATUS_NAMES = {
     "expired": N_("Expired"),
 }
 CROSSING_STATUS_NAMES = {"open": N_("open"), "restricted": N_("restricted"), "closed": N_("closed")}
+KIND_NAMES = {
+    "exporter": N_("Exporter"),
+    "importer": N_("Importer"),
+    "trader": N_("Trader"),
+    "chamber": N_("Chamber of commerce"),
+}
 INTRODUCTION_STATUS_NAMES = {
     "requested": N_("Waiting for an answer"),
     "accepted": N_("Accepted"),
@@ -158,6 +165,7 @@ def vocabulary(language: str) -> dict[str, Any]:
         "part_titles": PART_TITLES,
         "introduction_status_names": INTRODUCTION_STATUS_NAMES,
         "decline_reasons": DECLINE_REASONS,
+        "kind_names": KIND_NAMES,
     }
     return {
         **{

@@ -20,7 +20,7 @@ from litestar.template.config import TemplateConfig
 
 from market.access import caller_of
 from market.web import i18n, labels
-from market.web.assets import HTMX_PATH, STYLE_PATH
+from market.web.assets import HTMX_PATH, SCRIPT_PATH, STYLE_PATH
 
 __all__ = ["CSP", "SECURITY_HEADERS", "links_with", "page", "template_config", "url_with"]
 
@@ -57,7 +57,9 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(LANGUAGES=i18n.LANGUAGES, HTMX_PATH=HTMX_PATH, STYLE_PATH=STYLE_PATH)
+    env.globals.update(
+        LANGUAGES=i18n.LANGUAGES, HTMX_PATH=HTMX_PATH, SCRIPT_PATH=SCRIPT_PATH, STYLE_PATH=STYLE_PATH
+    )
     env.filters.update(
         number=pass_context(
             lambda ctx, value, digits=2: i18n.format_number(value, ctx["lang"], digits=digits)

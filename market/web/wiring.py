@@ -11,6 +11,7 @@ from litestar.plugins.htmx import HTMXRequest
 from market.settings import Settings
 from market.web.account import sign_in, sign_in_page, sign_out
 from market.web.assets import static_routers
+from market.web.chamber_pages import add_member_form, chamber_page, import_file_form, verify_member_form
 from market.web.inbox_pages import (
     ask_introduction,
     inbox_page,
@@ -61,6 +62,10 @@ def web_routers(settings: Settings, secret: str) -> list[Router]:
             ask_introduction,
             introduction_action,
             post_message_form,
+            chamber_page,
+            add_member_form,
+            verify_member_form,
+            import_file_form,
         ],
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
         request_class=HTMXRequest,

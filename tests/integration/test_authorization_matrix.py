@@ -188,6 +188,9 @@ COVERED_ELSEWHERE = {
     "GET /introductions/{introduction_id:uuid}",
     "POST /introductions/{introduction_id:uuid}/{action:str}",
     "POST /introductions/{introduction_id:uuid}/messages",
+    # The chamber page's verify button runs verify_member, which refuses any caller but the
+    # member's own chamber (test_chamber_members.py, test_organization_routes.py).
+    "POST /chamber/members/{member_id:uuid}/verify",
     "GET /static/app/{file_path:path}",
     f"GET /static/htmx-{HTMX_VERSION}/{{file_path:path}}",
 }
