@@ -8,9 +8,11 @@ who may answer, which state allows what) give the answers, shown as pages.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 import asyncpg
+import msgspec
 from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -18,6 +20,7 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect
 
 from market.access import caller_of, requires
+from market.alerts.service import create_alert, delete_alert, list_alerts
 from market.errors import NotFound
 from market.introductions import conversation, service
 from market.introductions.inbox import read_introductions
@@ -25,11 +28,21 @@ from market.matching.inbox import read_inbox
 from market.settings import Settings
 from market.web.listing_form import decode_or_refuse
 from market.web.rendering import page
+from schemas.alerts import AlertCreate
+from schemas.filters import FILTER_NAMES
 from schemas.introductions import Decline, IntroductionCreate, IntroductionMessageCreate, IntroductionOutcome
 
-__all__ = ["ask_introduction", "inbox_page", "introduction_action", "introduction_page", "post_message_form"]
+__all__ = [
+    "ask_introduction",
+    "delete_search",
+    "inbox_page",
+    "introduction_action",
+    "introduction_page",
+    "post_message_form",
+    "save_search",
+]
 
-TABS = ("received", "sent", "matches")
+TABS = ("received", "sent", "matches", "alerts")
 _ACTIONS = ("accept", "decline", "withdraw", "deal", "no_deal")
 WRITER = requires("listings:write", organization=True)
 
@@ -44,6 +57,10 @@ async def inbox_page(
     tab = request.query_params.get("tab", "received")
     tab = tab if tab in TABS else "received"
     cursor = request.query_params.get("cursor") or None
+    if tab == "alerts":
+        saved = await list_alerts(connection, caller_organization)
+        searches = [(a, "/?" + urlencode(msgspec.to_builtins(a.filters))) for a in saved.alerts]
+        return page(request, "inbox.html", tab=tab, tabs=TABS, alerts=searches, next_cursor=None)
     if tab == "matches":
         found = await read_inbox(connection, caller_organization, cursor=cursor, listing_id=None, limit=20)
         return page(
@@ -78,6 +95,40 @@ async def introduction_page(
     introduction = await service.get_introduction(connection, caller, introduction_id)
     messages = await conversation.list_messages(connection, caller, introduction_id, cursor=None, limit=100)
     return page(request, "introduction.html", introduction=introduction, messages=messages.messages)
+
+
+@post("/alerts", name="save-search", include_in_schema=False, **requires("read", organization=True))
+async def save_search(
+    request: Request[Any, Any, Any],
+    caller_organization: NamedDependency[UUID],
+    connection: NamedDependency[asyncpg.Connection],
+) -> Redirect:
+    """Save the search a search page shows: new listings that fit it are reported (``alert.matched``)."""
+    form = await request.form()
+    filters = {name: str(form.get(name)) for name in FILTER_NAMES if str(form.get(name) or "").strip()}
+    name = str(form.get("name") or "").strip() or str(filters.get("q") or "") or "search"
+    await create_alert(
+        connection,
+        caller_organization,
+        decode_or_refuse({"name": name[:100], "filters": filters}, AlertCreate),
+    )
+    return Redirect("/inbox?tab=alerts", status_code=303)
+
+
+@post(
+    "/alerts/{alert_id:uuid}/delete",
+    name="delete-search",
+    include_in_schema=False,
+    **requires("read", organization=True),
+)
+async def delete_search(
+    alert_id: FromPath[UUID],
+    caller_organization: NamedDependency[UUID],
+    connection: NamedDependency[asyncpg.Connection],
+) -> Redirect:
+    """Stop a saved search."""
+    await delete_alert(connection, caller_organization, alert_id)
+    return Redirect("/inbox?tab=alerts", status_code=303)
 
 
 @post("/introductions", name="ask-introduction", include_in_schema=False, **WRITER)

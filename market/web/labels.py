@@ -17,6 +17,7 @@ __all__ = [
     "COUNTRIES",
     "CROSSING_STATUS_NAMES",
     "DECLINE_REASONS",
+    "DELIVERY_STATUS_NAMES",
     "FACET_TITLES",
     "FILTER_TITLES",
     "INCOTERM_CODES",
@@ -95,6 +96,11 @@ LISTING_STATUS_NAMES = {
     "expired": N_("Expired"),
 }
 CROSSING_STATUS_NAMES = {"open": N_("open"), "restricted": N_("restricted"), "closed": N_("closed")}
+DELIVERY_STATUS_NAMES = {
+    "pending": N_("Waiting to be sent"),
+    "delivered": N_("Delivered"),
+    "failed": N_("Failed"),
+}
 KIND_NAMES = {
     "exporter": N_("Exporter"),
     "importer": N_("Importer"),
@@ -166,6 +172,7 @@ def vocabulary(language: str) -> dict[str, Any]:
         "introduction_status_names": INTRODUCTION_STATUS_NAMES,
         "decline_reasons": DECLINE_REASONS,
         "kind_names": KIND_NAMES,
+        "delivery_status_names": DELIVERY_STATUS_NAMES,
     }
     return {
         **{

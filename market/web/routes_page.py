@@ -18,15 +18,17 @@ from litestar.response import Redirect
 
 from market.access import caller_of, requires
 from market.errors import InvalidInput
+from market.geography.index import autocomplete
 from market.routes.network import MODES
 from market.routes.planner import plan_routes
 from market.routes.service import current_network, list_crossings, resolve_route_place, set_crossing_status
+from market.web.i18n import country_name
 from market.web.listing_form import decode_or_refuse
-from market.web.rendering import page
+from market.web.rendering import page, request_language
 from market.web.route_map import draw_route
 from schemas.routes import CrossingStatusUpdate
 
-__all__ = ["crossings_page", "routes_page", "set_crossing_status_form"]
+__all__ = ["crossings_page", "place_options", "routes_page", "set_crossing_status_form"]
 
 MODE_CHOICES = ("any", "road", "rail")
 
@@ -68,6 +70,21 @@ async def routes_page(
         routes=routes,
         planned=len(places) == 2 and not errors,
     )
+
+
+@get("/places/options", name="place-options", include_in_schema=False)
+async def place_options(request: Request[Any, Any, Any]) -> HTMXTemplate:
+    """Towns for a partly typed name, as a datalist's options (the routes form's autocomplete)."""
+    typed = (request.query_params.get("from") or request.query_params.get("to") or "").strip()[:100]
+    cyrillic = any("\u0400" <= c <= "\u04ff" for c in typed)
+    options = []
+    for place in autocomplete(typed, None, 8) if typed else []:
+        shown = (place.names.ru if cyrillic else None) or place.names.en
+        others = [n for n in (place.names.ru, place.names.local) if n and n != shown]
+        options.append(
+            (shown, ", ".join([*others[:1], country_name(place.country, request_language(request))]))
+        )
+    return page(request, "place_options.html", options=options)
 
 
 @get("/border-crossings", name="crossings-page", include_in_schema=False)

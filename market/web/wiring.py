@@ -14,16 +14,25 @@ from market.web.assets import static_routers
 from market.web.chamber_pages import add_member_form, chamber_page, import_file_form, verify_member_form
 from market.web.inbox_pages import (
     ask_introduction,
+    delete_search,
     inbox_page,
     introduction_action,
     introduction_page,
     post_message_form,
+    save_search,
 )
 from market.web.listing_edit import edit_listing_page, listing_action, update_from_form
 from market.web.listing_page import listing_page
 from market.web.my_listings import create_from_form, hs_suggestions, my_listings_page, new_listing_page
-from market.web.routes_page import crossings_page, routes_page, set_crossing_status_form
+from market.web.routes_page import crossings_page, place_options, routes_page, set_crossing_status_form
 from market.web.search_page import search_page
+from market.web.webhook_pages import (
+    create_webhook_form,
+    delete_webhook_form,
+    redeliver_form,
+    webhook_page,
+    webhooks_page,
+)
 
 __all__ = ["CSRF_COOKIE", "web_routers"]
 
@@ -47,6 +56,7 @@ def web_routers(settings: Settings, secret: str) -> list[Router]:
             routes_page,
             crossings_page,
             set_crossing_status_form,
+            place_options,
             sign_in_page,
             sign_in,
             sign_out,
@@ -62,10 +72,17 @@ def web_routers(settings: Settings, secret: str) -> list[Router]:
             ask_introduction,
             introduction_action,
             post_message_form,
+            save_search,
+            delete_search,
             chamber_page,
             add_member_form,
             verify_member_form,
             import_file_form,
+            webhooks_page,
+            create_webhook_form,
+            webhook_page,
+            delete_webhook_form,
+            redeliver_form,
         ],
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
         request_class=HTMXRequest,

@@ -191,6 +191,14 @@ COVERED_ELSEWHERE = {
     # The chamber page's verify button runs verify_member, which refuses any caller but the
     # member's own chamber (test_chamber_members.py, test_organization_routes.py).
     "POST /chamber/members/{member_id:uuid}/verify",
+    # Stopping a saved search runs delete_alert, which finds only the caller's own (the matrix's
+    # DELETE /v1/alerts/{alert_id}).
+    "POST /alerts/{alert_id:uuid}/delete",
+    # The webhook pages run the API's own get_webhook / delete_webhook / redeliver, which find
+    # only the caller's endpoints (the matrix's /v1/webhooks rows).
+    "GET /webhooks/{webhook_id:uuid}",
+    "POST /webhooks/{webhook_id:uuid}/delete",
+    "POST /webhooks/{webhook_id:uuid}/deliveries/{delivery_id:int}/redeliver",
     "GET /static/app/{file_path:path}",
     f"GET /static/htmx-{HTMX_VERSION}/{{file_path:path}}",
 }

@@ -176,3 +176,53 @@ async def test_strangers_cannot_see_or_answer_an_introduction(
     assert (
         await client.get(path.replace("/introductions", "/v1/introductions"), headers=seller.headers)
     ).json()["status"] == "requested"
+
+
+async def test_a_search_saved_from_the_page_is_an_alert(
+    app: Litestar, client: httpx.AsyncClient, make_org: Any
+) -> None:
+    org = await make_org(kind="importer", country="KZ", city="Almaty")
+    async with asgi_client(app) as browser:
+        await sign_in(browser, org.key)
+        found = await browser.get("/", params={"q": "мука", "destination_country": "UZ"})
+        assert 'action="/alerts"' in found.text
+        saved = await browser.post(
+            "/alerts", data={"_csrf_token": csrf_of(found.text), "q": "мука", "destination_country": "UZ"}
+        )
+        assert saved.status_code == 303
+        alerts = (await client.get("/v1/alerts", headers=org.headers)).json()["alerts"]
+        assert [a["filters"] for a in alerts] == [{"q": "мука", "destination_country": "UZ"}]
+        listed = await browser.get("/inbox", params={"tab": "alerts"})
+        assert "/?q=%D0%BC%D1%83%D0%BA%D0%B0&amp;destination_country=UZ" in listed.text
+        stopped = await browser.post(
+            f"/alerts/{alerts[0]['id']}/delete", data={"_csrf_token": csrf_of(listed.text)}
+        )
+        assert stopped.status_code == 303
+    assert (await client.get("/v1/alerts", headers=org.headers)).json()["alerts"] == []
+
+
+async def test_a_webhook_added_on_its_page_shows_its_secret_once(app: Litestar, make_org: Any) -> None:
+    org, stranger = await make_org(), await make_org(kind="importer", country="KZ", city="Almaty")
+    async with asgi_client(app) as browser:
+        await sign_in(browser, org.key)
+        listed = await browser.get("/webhooks")
+        added = await browser.post(
+            "/webhooks",
+            data={
+                "_csrf_token": csrf_of(listed.text),
+                "url": "http://127.0.0.1:9/hook",
+                "events": ["match.created"],
+            },
+        )
+        assert added.status_code == 200 and added.headers["cache-control"] == "no-store"
+        secret = re.search(r"<code>(whsec_[^<]+)</code>", added.text)
+        assert secret, added.text[:2000]
+        webhook_id = await app.state.pool.fetchval(
+            "SELECT id FROM webhook_endpoints WHERE organization_id = $1::uuid", org.id
+        )
+        again = await browser.get("/webhooks")
+        assert secret.group(1) not in again.text  # shown that once
+        assert (await browser.get(f"/webhooks/{webhook_id}")).status_code == 200
+    async with asgi_client(app) as other:
+        await sign_in(other, stranger.key)
+        assert (await other.get(f"/webhooks/{webhook_id}")).status_code == 404
