@@ -262,6 +262,8 @@ class Facets(msgspec.Struct, kw_only=True):
     origin_country: dict[str, int]
     destination_country: dict[str, int]
     incoterm: dict[str, int]
+    transport_modes: dict[str, int]
+    """A listing with several modes counts once under each."""
 
 
 class SearchResults(msgspec.Struct, kw_only=True):

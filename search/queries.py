@@ -22,7 +22,7 @@ __all__ = [
     "search_listings",
 ]
 
-FACETS = ["side", "hs_chapter", "origin_country", "destination_country", "incoterm"]
+FACETS = ["side", "hs_chapter", "origin_country", "destination_country", "incoterm", "transport_modes"]
 _SORTS = {
     "created_at": "created_at_ts:desc",
     "-created_at": "created_at_ts:desc",

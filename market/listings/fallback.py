@@ -100,6 +100,12 @@ GROUP BY GROUPING SETS ((), {sets})
 """
 
 
+MODES_SQL = """
+SELECT m AS mode, count(*) AS n FROM listings l CROSS JOIN LATERAL unnest(l.transport_modes) AS m
+WHERE {where} GROUP BY m
+"""
+
+
 def _escape_like(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -138,6 +144,9 @@ async def search_postgres(conn: asyncpg.Connection, query: ListingQuery) -> Sear
     )
     rows = await conn.fetch(hits_sql, *args)
     counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    # A listing has several modes: counted once under each, as Meilisearch counts an array.
+    for row in await conn.fetch(MODES_SQL.format(where=where), *args):
+        counts["transport_modes"][row["mode"]] = row["n"]
     total = 0
     # GROUPING() sets a bit for each column rolled up, the first column being the highest bit.
     names = list(_FACET_COLUMNS)

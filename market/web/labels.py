@@ -54,6 +54,7 @@ FACET_TITLES = {
     "origin_country": N_("From"),
     "destination_country": N_("To"),
     "incoterm": N_("Incoterm"),
+    "transport_modes": N_("Transport"),
 }
 FILTER_TITLES = {
     "q": N_("Words"),

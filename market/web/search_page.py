@@ -34,8 +34,8 @@ __all__ = ["PAGE_SIZE", "search_page"]
 PAGE_SIZE = 20
 MAX_OFFSET = 9900
 SORTS = ("", *get_args(SortKey))
-FACET_ORDER = ("side", "hs_chapter", "origin_country", "destination_country", "incoterm")
-_FILTER_OF_FACET = {"hs_chapter": "hs_code"}
+FACET_ORDER = ("side", "hs_chapter", "origin_country", "destination_country", "incoterm", "transport_modes")
+_FILTER_OF_FACET = {"hs_chapter": "hs_code", "transport_modes": "transport_mode"}
 
 
 def read_filters(query: dict[str, str]) -> tuple[ListingFilters, dict[str, str]]:
@@ -83,6 +83,8 @@ async def search_page(
     def label(name: str, value: str) -> str:
         if name == "side":
             return str(words["side_names"].get(value, value))
+        if name in ("transport_modes", "transport_mode"):
+            return str(words["mode_names"].get(value, value))
         if name in ("origin_country", "destination_country"):
             return country_name(value, lang)
         if name == "hs_chapter" and (entry := hs_entry(value)):

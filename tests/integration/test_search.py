@@ -53,6 +53,8 @@ async def test_filters_and_facets(client: httpx.AsyncClient, make_org) -> None:
     assert everything["facets"]["hs_chapter"] == {"69": 1, "25": 2}
     assert everything["facets"]["origin_country"] == {"UZ": 2}
     assert everything["facets"]["incoterm"] == {"DAP": 2, "CPT": 1}
+    modes = everything["facets"]["transport_modes"]
+    assert sum(modes.values()) >= 1 and set(modes) <= {"road", "rail", "air", "multimodal"}
 
     async def ids_for(**params: str) -> set[str]:
         result = await client.get("/v1/listings", params={"q": word, **params})
@@ -136,4 +138,11 @@ async def test_limit_defaults_and_shape(client: httpx.AsyncClient) -> None:
     body = result.json()
     assert body["limit"] == 20 and body["offset"] == 0
     assert set(body) == {"hits", "facets", "estimated_total", "limit", "offset"}
-    assert set(body["facets"]) == {"side", "hs_chapter", "origin_country", "destination_country", "incoterm"}
+    assert set(body["facets"]) == {
+        "side",
+        "hs_chapter",
+        "origin_country",
+        "destination_country",
+        "incoterm",
+        "transport_modes",
+    }

@@ -74,7 +74,14 @@ async def test_fallback_finds_what_the_index_finds(app, settings, seeded: str, f
     if ours != indexed:
         return
     assert from_postgres.estimated_total == from_index.estimated_total
-    for facet in ("side", "hs_chapter", "origin_country", "destination_country", "incoterm"):
+    for facet in (
+        "side",
+        "hs_chapter",
+        "origin_country",
+        "destination_country",
+        "incoterm",
+        "transport_modes",
+    ):
         assert getattr(from_postgres.facets, facet) == getattr(from_index.facets, facet), facet
 
 
