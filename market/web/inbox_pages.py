@@ -26,7 +26,7 @@ from market.introductions import conversation, service
 from market.introductions.inbox import read_introductions
 from market.matching.inbox import read_inbox
 from market.settings import Settings
-from market.web.listing_form import decode_or_refuse
+from market.web.listing_form import decode_or_refuse, number_of
 from market.web.rendering import page
 from schemas.alerts import AlertCreate
 from schemas.filters import FILTER_NAMES
@@ -177,6 +177,39 @@ async def introduction_action(
     return Redirect(f"/introductions/{introduction_id}", status_code=303)
 
 
+def quote_of(form: Any) -> dict[str, Any] | None:
+    """The quote a message form gives (``quote.price.amount``...), or None when it gives none."""
+    given = {
+        name.removeprefix("quote."): str(form.get(name) or "").strip()
+        for name in QUOTE_FIELDS
+        if str(form.get(name) or "").strip()
+    }
+    if not any(k in given for k in ("price.amount", "quantity.amount", "valid_until")):
+        return None
+    quote: dict[str, Any] = {}
+    for path, value in given.items():
+        group, _, leaf = path.partition(".")
+        if leaf:
+            quote.setdefault(group, {})[leaf] = number_of(value) if path == "quantity.amount" else value
+        else:
+            quote[group] = value
+    for group in ("price", "quantity"):
+        if group in quote and "amount" not in quote[group]:
+            del quote[group]
+    return quote
+
+
+QUOTE_FIELDS = (
+    "quote.price.amount",
+    "quote.price.currency",
+    "quote.price.per",
+    "quote.quantity.amount",
+    "quote.quantity.unit",
+    "quote.incoterm",
+    "quote.valid_until",
+)
+
+
 @post(
     "/introductions/{introduction_id:uuid}/messages",
     name="post-message-form",
@@ -191,6 +224,10 @@ async def post_message_form(
 ) -> Redirect:
     """Write to the other side of an accepted introduction."""
     form = await request.form()
-    data = decode_or_refuse({"text": str(form.get("text") or "").strip()}, IntroductionMessageCreate)
+    body: dict[str, Any] = {"text": str(form.get("text") or "").strip()}
+    quote = quote_of(form)
+    if quote:
+        body["quote"] = quote
+    data = decode_or_refuse(body, IntroductionMessageCreate)
     await conversation.post_message(connection, caller_of(request.scope), introduction_id, data, settings)
     return Redirect(f"/introductions/{introduction_id}#messages", status_code=303)

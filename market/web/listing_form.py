@@ -59,7 +59,7 @@ _MAX_ROUNDS = 30
 T = TypeVar("T")
 
 
-def _number(text: str) -> float | str:
+def number_of(text: str) -> float | str:
     """A number as people type it: "1 250,5" or "1,250.5"; anything else stays text (and is refused)."""
     cleaned = text.replace("\u00a0", "").replace(" ", "")
     if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", cleaned):
@@ -93,7 +93,7 @@ def form_body(form: Any) -> dict[str, Any]:
         if not value:
             continue
         group, _, leaf = name.partition(".")
-        typed: Any = _number(value) if name in _NUMBERS else value
+        typed: Any = number_of(value) if name in _NUMBERS else value
         if leaf:
             body.setdefault(group, {})[leaf] = typed
         else:

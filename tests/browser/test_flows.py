@@ -138,3 +138,31 @@ async def test_every_page_reads_on_a_phone_and_a_desktop(
         for width in (360, 1400):
             await visit.assert_fits(width)
             await visit.assert_accessible()
+
+
+async def test_every_signed_in_page_reads_on_a_phone_and_a_desktop(
+    visit: Visit, client: httpx.AsyncClient, make_org: Any
+) -> None:
+    _, offer_id, _ = await post_pair(client, make_org)
+    chamber = await make_org(kind="chamber", country="KZ", city="Astana")
+    page = visit.page
+    await page.goto(visit.url("/sign-in"))
+    await page.locator("#api_key").fill(chamber.key)
+    await page.locator("form.stacked button[type=submit]").click()
+    await expect(page.locator("form[action='/sign-out']")).to_be_visible()
+    paths = [
+        "/my/listings",
+        "/my/listings/new?side=demand",
+        "/inbox",
+        "/inbox?tab=matches",
+        "/inbox?tab=alerts",
+        "/webhooks",
+        "/chamber",
+        "/border-crossings",
+        f"/listings/{offer_id}",
+    ]
+    for path in paths:
+        await page.goto(visit.url(path))
+        for width in (360, 1400):
+            await visit.assert_fits(width)
+            await visit.assert_accessible()

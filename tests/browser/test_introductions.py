@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -39,7 +40,24 @@ async def test_ask_accept_and_write(visit: Visit, client: httpx.AsyncClient, mak
     await page.get_by_role("button", name="Send", exact=True).click()
     await expect(page.locator(".messages")).to_contain_text("Samples ship on Monday.")
     await visit.assert_accessible()
+    # A quote goes with a message: the same rules as the API's (a price, until a date).
+    await page.get_by_label("Your message").fill("Our offer for 5,000 plates.")
+    await page.locator("details.quote-form summary").click()
+    await page.locator("#q-price").fill("1.75")
+    await page.locator("#q-per").select_option("H87")
+    await page.locator("#q-qty").fill("5000")
+    await page.locator("#q-unit").select_option("H87")
+    valid_until = (date.today() + timedelta(days=20)).isoformat()
+    await page.locator("#q-valid").fill(valid_until)
+    await page.get_by_role("button", name="Send", exact=True).click()
+    await expect(page.locator("dl.quote")).to_contain_text("$1.75")
     messages = await client.get(
         f"/v1/introductions/{page.url.split('/')[-1].split('#')[0]}/messages", headers=buyer.headers
     )
-    assert [m["text"] for m in messages.json()["messages"]] == ["Samples ship on Monday."]
+    sent = messages.json()["messages"]
+    assert [m["text"] for m in sent] == ["Samples ship on Monday.", "Our offer for 5,000 plates."]
+    assert sent[1]["quote"] == {
+        "price": {"amount": "1.75", "currency": "USD", "per": "H87"},
+        "quantity": {"amount": 5000.0, "unit": "H87"},
+        "valid_until": valid_until,
+    }
