@@ -18,6 +18,7 @@ import asyncpg
 from market.errors import Forbidden, Unauthorized
 
 __all__ = [
+    "ADMIN",
     "ANONYMOUS",
     "KEY_PREFIX",
     "Caller",
@@ -26,6 +27,7 @@ __all__ = [
     "caller_of_row",
     "generate_api_key",
     "hash_api_key",
+    "is_admin_token",
 ]
 
 KEY_PREFIX = "mk_"
@@ -82,6 +84,12 @@ class Caller:
 
 
 ANONYMOUS = Caller()
+ADMIN = Caller(is_admin=True, scopes=frozenset({"admin"}), credential=ADMIN_CREDENTIAL)
+
+
+def is_admin_token(token: str, admin_token: str | None) -> bool:
+    """Whether ``token`` is the platform admin token (compared in constant time)."""
+    return bool(admin_token) and hmac.compare_digest(token.encode(), str(admin_token).encode())
 
 
 def caller_of_row(row: asyncpg.Record) -> Caller:
@@ -119,6 +127,6 @@ async def authenticate(header: str, pool: asyncpg.Pool, admin_token: str | None)
         if caller is None:
             raise Unauthorized("this API key is not valid (wrong, or revoked)")
         return caller
-    if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
-        return Caller(is_admin=True, scopes=frozenset({"admin"}), credential=ADMIN_CREDENTIAL)
+    if is_admin_token(token, admin_token):
+        return ADMIN
     raise Unauthorized("this token is not valid")

@@ -85,7 +85,8 @@ def gate(budgets: Budgets) -> type:
                 if caller is None:  # refused with 429
                     return
             elif uses_sessions(path) and (token := _cookie(headers.get("cookie"), SESSION_COOKIE)):
-                caller = await session_caller(scope["app"].state.pool, token) or ANONYMOUS
+                state = scope["app"].state
+                caller = await session_caller(state.pool, token, state.settings.admin_token) or ANONYMOUS
             else:
                 caller = ANONYMOUS
             keep_caller(scope, caller)

@@ -20,7 +20,7 @@ from litestar.params import Body
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect
 
-from market.auth import KEY_PREFIX, caller_of_key
+from market.auth import KEY_PREFIX, caller_of_key, is_admin_token
 from market.errors import TooManyRequests
 from market.ratelimit import Budgets
 from market.sessions import SESSION_COOKIE, SESSION_HOURS, end_session, open_session
@@ -54,7 +54,9 @@ async def sign_in(
     """Check the pasted key and open a session for it."""
     secret = str(data.get("api_key", "")).strip()
     next_path = _next_path(str(data.get("next", "")))
-    if not secret.startswith(KEY_PREFIX) or len(secret) > 200:
+    admin_token = state.settings.admin_token
+    as_admin = not secret.startswith(KEY_PREFIX)
+    if (as_admin and not admin_token) or len(secret) > 200 or not secret:
         return page(request, "sign_in.html", status_code=422, error=NOT_A_KEY, next=next_path)
     budgets: Budgets = state.budgets
     address = request.client.host if request.client else "unknown"
@@ -64,12 +66,18 @@ async def sign_in(
             raise TooManyRequests(
                 "too many failed sign-ins from your address", retry_after=guessing.retry_after
             )
-    caller = await caller_of_key(pool, secret)
-    if caller is None or caller.credential is None:
-        return page(request, "sign_in.html", status_code=422, error=WRONG_KEY, next=next_path)
+    if as_admin:  # the platform admin's token: a session that names no key
+        if not is_admin_token(secret, admin_token):
+            return page(request, "sign_in.html", status_code=422, error=WRONG_KEY, next=next_path)
+        key_id = None
+    else:
+        caller = await caller_of_key(pool, secret)
+        if caller is None or caller.credential is None:
+            return page(request, "sign_in.html", status_code=422, error=WRONG_KEY, next=next_path)
+        key_id = UUID(caller.credential)
     if budgets.enabled:
         budgets.auth_failures.refund(address)
-    token = await open_session(pool, UUID(caller.credential))
+    token = await open_session(pool, key_id, admin_token=secret if as_admin else None)
     response = Redirect(next_path, status_code=303)
     response.cookies.append(
         Cookie(

@@ -10,6 +10,7 @@ from litestar.plugins.htmx import HTMXRequest
 
 from market.settings import Settings
 from market.web.account import sign_in, sign_in_page, sign_out
+from market.web.admin_pages import admin_page, issue_key_form, register_organization_form
 from market.web.assets import static_routers
 from market.web.chamber_pages import add_member_form, chamber_page, import_file_form, verify_member_form
 from market.web.inbox_pages import (
@@ -83,6 +84,9 @@ def web_routers(settings: Settings, secret: str) -> list[Router]:
             webhook_page,
             delete_webhook_form,
             redeliver_form,
+            admin_page,
+            register_organization_form,
+            issue_key_form,
         ],
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
         request_class=HTMXRequest,

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from playwright.async_api import expect
 
+from market.settings import Settings
 from tests.browser.conftest import Visit
 from tests.helpers import demand_body, letters, offer_body, wait_searchable
 
@@ -166,3 +167,19 @@ async def test_every_signed_in_page_reads_on_a_phone_and_a_desktop(
         for width in (360, 1400):
             await visit.assert_fits(width)
             await visit.assert_accessible()
+
+
+async def test_the_admin_page_reads_on_a_phone_and_a_desktop(visit: Visit, settings: Settings) -> None:
+    page = visit.page
+    await page.goto(visit.url("/sign-in"))
+    await page.locator("#api_key").fill(str(settings.admin_token))
+    await page.locator("form.stacked button[type=submit]").click()
+    await page.get_by_role("link", name="Platform admin").click()
+    await page.get_by_label("Name", exact=True).fill("Termez Logistics")
+    await page.get_by_label("Town").fill("Termez")
+    await page.get_by_role("button", name="Register").click()
+    await page.get_by_role("button", name="Issue an API key").click()
+    await expect(page.locator("section.notice code").last).to_contain_text("mk_")
+    for width in (360, 1400):
+        await visit.assert_fits(width)
+        await visit.assert_accessible()

@@ -197,6 +197,8 @@ COVERED_ELSEWHERE = {
     # The webhook pages run the API's own get_webhook / delete_webhook / redeliver, which find
     # only the caller's endpoints (the matrix's /v1/webhooks rows).
     "GET /webhooks/{webhook_id:uuid}",
+    # The admin page's key button is the admin's alone (requires("admin"): test_web_forms.py).
+    "POST /admin/organizations/{organization_id:uuid}/api-keys",
     "POST /webhooks/{webhook_id:uuid}/delete",
     "POST /webhooks/{webhook_id:uuid}/deliveries/{delivery_id:int}/redeliver",
     "GET /static/app/{file_path:path}",

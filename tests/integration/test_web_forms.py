@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
 import httpx
@@ -226,3 +227,64 @@ async def test_a_webhook_added_on_its_page_shows_its_secret_once(app: Litestar, 
     async with asgi_client(app) as other:
         await sign_in(other, stranger.key)
         assert (await other.get(f"/webhooks/{webhook_id}")).status_code == 404
+
+
+async def test_the_admin_registers_an_organization_and_issues_its_key(
+    app: Litestar, client: httpx.AsyncClient, make_org: Any
+) -> None:
+    async with asgi_client(app) as browser:
+        form = await browser.get("/sign-in")
+        wrong = await browser.post(
+            "/sign-in", data={"api_key": "not-the-admin-token", "_csrf_token": csrf_of(form.text)}
+        )
+        assert wrong.status_code == 422
+        await sign_in(browser, app.state.settings.admin_token)
+        admin = await browser.get("/admin")
+        assert admin.status_code == 200
+        name = f"Khujand Flour Mill {secrets.token_hex(3)}"
+        registered = await browser.post(
+            "/admin/organizations",
+            data={
+                "_csrf_token": csrf_of(admin.text),
+                "name": name,
+                "kind": "exporter",
+                "country": "TJ",
+                "city": "Khujand",
+            },
+        )
+        assert registered.status_code == 200 and name in registered.text
+        organization_id = re.search(r"/admin/organizations/([0-9a-f-]{36})/api-keys", registered.text)
+        assert organization_id
+        issued = await browser.post(
+            f"/admin/organizations/{organization_id.group(1)}/api-keys",
+            data={"_csrf_token": csrf_of(registered.text)},
+        )
+        key = re.search(r"<code>(mk_[^<]+)</code>", issued.text)
+        assert key and issued.headers["cache-control"] == "no-store"
+    me = await client.get("/v1/organizations/me", headers={"Authorization": f"Bearer {key.group(1)}"})
+    assert me.status_code == 200 and me.json()["name"] == name
+    org = await make_org()
+    async with asgi_client(app) as browser:  # an organization's session is no admin
+        await sign_in(browser, org.key)
+        assert (await browser.get("/admin")).status_code == 403
+
+
+async def test_a_chamber_cannot_use_the_admin_forms(app: Litestar, make_org: Any) -> None:
+    chamber = await make_org(kind="chamber", country="KZ", city="Astana")
+    async with asgi_client(app) as browser:
+        await sign_in(browser, chamber.key)
+        token = csrf_of((await browser.get("/")).text)
+        refused = await browser.post(
+            "/admin/organizations",
+            data={
+                "_csrf_token": token,
+                "name": "Not via admin",
+                "kind": "exporter",
+                "country": "KZ",
+                "city": "Astana",
+            },
+        )
+        assert refused.status_code == 403
+    assert (
+        await app.state.pool.fetchval("SELECT count(*) FROM organizations WHERE name = 'Not via admin'") == 0
+    )
