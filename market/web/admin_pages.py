@@ -17,9 +17,9 @@ from market.access import caller_of, requires
 from market.auth import Caller
 from market.errors import Forbidden
 from market.organizations.service import create_api_key, create_organization, get_organization
-from market.web.listing_form import decode_or_refuse
+from market.web.listing_form import organization_from_form
 from market.web.rendering import page
-from schemas.organizations import ApiKeyCreate, OrganizationCreate
+from schemas.organizations import ApiKeyCreate
 
 __all__ = ["admin_page", "issue_key_form", "register_organization_form"]
 
@@ -52,18 +52,10 @@ async def register_organization_form(
 ) -> HTMXTemplate:
     """Register an organization of any kind and country."""
     form = await request.form()
-    contact = {
-        k: str(form.get(k) or "").strip() for k in ("email", "phone") if str(form.get(k) or "").strip()
-    }
-    body = {
-        "name": str(form.get("name") or "").strip(),
-        "kind": str(form.get("kind") or "exporter"),
-        "country": str(form.get("country") or "").strip().upper(),
-        "city": str(form.get("city") or "").strip(),
-        "contact": contact,
-    }
     caller = _admin(request)
-    created = await create_organization(connection, caller, decode_or_refuse(body, OrganizationCreate))
+    created = await create_organization(
+        connection, caller, organization_from_form(form, str(form.get("country") or ""))
+    )
     return page(request, "admin.html", organization=created, key=None)
 
 

@@ -27,9 +27,8 @@ from market.listings.importer import import_rows
 from market.organizations.members import chamber_members
 from market.organizations.service import create_organization, verify_member
 from market.web.field_messages import for_people
-from market.web.listing_form import decode_or_refuse
+from market.web.listing_form import organization_from_form
 from market.web.rendering import page, request_language
-from schemas.organizations import OrganizationCreate
 
 __all__ = ["IMPORT_MAX_BYTES", "add_member_form", "chamber_page", "import_file_form", "verify_member_form"]
 
@@ -85,19 +84,7 @@ async def add_member_form(
     """Register a member of the chamber's own country."""
     form = await request.form()
     country = await _chamber_country(connection, request)
-    contact = {
-        k: str(form.get(k) or "").strip() for k in ("email", "phone") if str(form.get(k) or "").strip()
-    }
-    body = {
-        "name": str(form.get("name") or "").strip(),
-        "kind": str(form.get("kind") or "exporter"),
-        "country": country,
-        "city": str(form.get("city") or "").strip(),
-        "contact": contact,
-    }
-    await create_organization(
-        connection, caller_of(request.scope), decode_or_refuse(body, OrganizationCreate)
-    )
+    await create_organization(connection, caller_of(request.scope), organization_from_form(form, country))
     return Redirect("/chamber", status_code=303)
 
 

@@ -17,6 +17,7 @@ import msgspec
 from market.errors import InvalidInput, field_error
 from schemas.common import FieldError
 from schemas.listings import Listing
+from schemas.organizations import OrganizationCreate
 
 __all__ = [
     "FORM_FIELDS",
@@ -134,6 +135,20 @@ def decode_form(body: dict[str, Any], into: type[Any]) -> tuple[Any | None, dict
             continue
         return (None, errors) if errors else (decoded, errors)
     return None, errors
+
+
+def organization_from_form(form: Any, country: str) -> OrganizationCreate:
+    """The organization a registration form describes (the admin's or a chamber's), by the
+    rules of ``POST /v1/organizations``."""
+    text = {k: str(form.get(k) or "").strip() for k in ("name", "kind", "city", "email", "phone")}
+    body = {
+        "name": text["name"],
+        "kind": text["kind"] or "exporter",
+        "country": country.strip().upper(),
+        "city": text["city"],
+        "contact": {k: text[k] for k in ("email", "phone") if text[k]},
+    }
+    return decode_or_refuse(body, OrganizationCreate)
 
 
 def decode_or_refuse(body: dict[str, Any], into: type[T]) -> T:
