@@ -51,6 +51,7 @@ async def create_webhook_form(
         "url": str(form.get("url") or "").strip(),
         "events": every(form, "events"),
         "description": str(form.get("description") or "").strip(),
+        "include_members": form.get("include_members") == "on",
     }
     data = decode_or_refuse(body, WebhookCreate)
     caller = caller_of(request.scope)
