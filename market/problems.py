@@ -44,6 +44,7 @@ __all__ = [
     "problem",
     "problem_response",
     "problem_responses",
+    "send_answer",
     "send_problem",
     "status_of",
 ]
@@ -100,16 +101,18 @@ def problem_response(body: Problem, headers: dict[str, str] | None = None) -> Re
     return Response(body, status_code=body.status, media_type=PROBLEM_JSON, headers=headers)
 
 
+async def send_answer(
+    send: Send, status: int, content_type: str, body: bytes, headers: Iterable[tuple[bytes, bytes]] = ()
+) -> None:
+    """A whole answer sent by an ASGI middleware that refuses before any handler runs."""
+    raw = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode()), *headers]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
 async def send_problem(send: Send, body: Problem, headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
     """A problem as the whole answer of an ASGI middleware that refuses before any handler runs."""
-    encoded = msgspec.json.encode(body)
-    raw = [
-        (b"content-type", PROBLEM_JSON.encode()),
-        (b"content-length", str(len(encoded)).encode()),
-        *headers,
-    ]
-    await send({"type": "http.response.start", "status": body.status, "headers": raw})
-    await send({"type": "http.response.body", "body": encoded, "more_body": False})
+    await send_answer(send, body.status, PROBLEM_JSON, msgspec.json.encode(body), headers)
 
 
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:

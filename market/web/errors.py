@@ -15,6 +15,7 @@ from litestar.types import Scope, Send
 
 from market.access import uses_sessions
 from market.auth import ANONYMOUS
+from market.problems import send_answer
 from market.web.i18n import LANGUAGES
 from market.web.labels import N_, vocabulary
 from market.web.rendering import ENVIRONMENT, SECURITY_HEADERS, page, request_language, url_with
@@ -82,14 +83,8 @@ async def send_page(
         )
         .encode()
     )
-    raw = [
-        (b"content-type", b"text/html; charset=utf-8"),
-        (b"content-length", str(len(html)).encode()),
-        *((name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()),
-        *headers,
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": html, "more_body": False})
+    security = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+    await send_answer(send, status, "text/html; charset=utf-8", html, [*security, *headers])
 
 
 def page_exception_handlers(api_handlers: dict[Any, Handler]) -> dict[Any, Handler]:

@@ -20,36 +20,34 @@ from litestar.plugins.htmx import HTMXTemplate
 from market.access import caller_of
 from market.errors import InvalidInput, NotFound
 from market.listings.service import get_listing
+from market.matching.route_cache import Router
 from market.matching.service import MatchFilters, find_matches, route_end
 from market.organizations.service import get_organization
-from market.routes.planner import OffNetwork, plan_routes
+from market.routes.network import MODES, RouteNetwork
 from market.routes.service import current_network
 from market.settings import Settings
 from market.web.rendering import page
 from market.web.route_map import draw_route
 from schemas.listings import Listing
-from schemas.matches import Matches
+from schemas.matches import Matches, ScoreParts
 from schemas.routes import Route
 from search.client import SearchReader, SearchUnavailable
 
 __all__ = ["listing_page"]
 
-PART_NAMES = ("commodity", "route", "quantity", "price", "timing", "trust", "freshness", "responsiveness")
+PART_NAMES = ScoreParts.__struct_fields__
 
 
-async def _own_route(conn: asyncpg.Connection, listing: Listing) -> Route | None:
-    """The listing's own route, when it names both where the goods are and where they go."""
+def _own_route(network: RouteNetwork, listing: Listing) -> Route | None:
+    """The listing's own route, when it names both where the goods are and where they go (from
+    matching's route cache: a listing's page is shown far more often than its places change)."""
     start, end = (
         route_end(msgspec.to_builtins(listing.origin)),
         route_end(msgspec.to_builtins(listing.destination)),
     )
     if not (start and end) or start[0] == end[0]:
         return None
-    network, _ = await current_network(conn)
-    try:
-        routes = plan_routes(network, start[0], end[0], k=1)
-    except (OffNetwork, KeyError):
-        return None
+    routes = Router(network).routes(start[0], end[0], MODES, k=1)
     return routes[0] if routes else None
 
 
@@ -72,8 +70,8 @@ async def listing_page(
                 chamber = await get_organization(conn, organization.member_of, caller)
             except NotFound:
                 chamber = None
-        route = await _own_route(conn, listing)
         network, _ = await current_network(conn)
+    route = _own_route(network, listing)
     matches: Matches | None = None
     matches_unavailable = None
     try:

@@ -79,11 +79,18 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(ENVIRONMENT))
 
 
+def _query_with(request: Request[Any, Any, Any], dropped: Iterable[str], changes: dict[str, Any]) -> str:
+    """The query string with ``dropped`` and the changed parameters taken out, then the changes
+    that set a value put in (None or "" removes one)."""
+    gone = {*dropped, *changes}
+    params = {k: v for k, v in request.query_params.items() if k not in gone}
+    params.update({k: v for k, v in changes.items() if v is not None and v != ""})
+    return urlencode(params)
+
+
 def url_with(request: Request[Any, Any, Any], **changes: Any) -> str:
     """This page's URL with some query parameters changed (None removes one)."""
-    params = {k: v for k, v in request.query_params.items() if k not in changes}
-    params.update({k: v for k, v in changes.items() if v is not None and v != ""})
-    query = urlencode(params)
+    query = _query_with(request, (), changes)
     return f"{request.url.path}?{query}" if query else request.url.path
 
 
@@ -92,9 +99,7 @@ def links_with(
 ) -> dict[str, str]:
     """``url_with(request, name=value, **changes)`` for each value, the rest of the URL encoded once
     (a search page links every facet value: about fifty links)."""
-    params = {k: v for k, v in request.query_params.items() if k != name and k not in changes}
-    params.update({k: v for k, v in changes.items() if v is not None and v != ""})
-    rest = urlencode(params)
+    rest = _query_with(request, (name,), changes)
     head = f"{request.url.path}?{rest}&" if rest else f"{request.url.path}?"
     return {value: f"{head}{quote_plus(name)}={quote_plus(str(value))}" for value in values}
 

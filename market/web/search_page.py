@@ -18,12 +18,12 @@ from litestar.di import NamedDependency
 from litestar.plugins.htmx import HTMXTemplate
 
 from market.code_lookups import hs_entry
-from market.errors import field_error
 from market.listings.fallback import search_or_fallback
 from market.listings.search_params import search_of
 from market.settings import Settings
 from market.web.i18n import country_name, format_number
 from market.web.labels import vocabulary
+from market.web.listing_form import decode_form
 from market.web.rendering import links_with, page, request_language, url_with
 from schemas.filters import FILTER_NAMES, ListingFilters
 from search.client import SearchReader
@@ -41,16 +41,10 @@ _FILTER_OF_FACET = {"hs_chapter": "hs_code", "transport_modes": "transport_mode"
 def read_filters(query: dict[str, str]) -> tuple[ListingFilters, dict[str, str]]:
     """The filters the query string gives, and a message per field it gives wrongly (dropped)."""
     given = {name: query[name].strip() for name in FILTER_NAMES if query.get(name, "").strip()}
-    errors: dict[str, str] = {}
-    while True:
-        try:
-            return msgspec.convert(given, ListingFilters), errors
-        except msgspec.ValidationError as exc:
-            error = field_error({"message": str(exc)})
-            if error.field not in given:  # not one field's fault: start from nothing
-                return ListingFilters(), {**errors, "q": error.message}
-            errors[error.field] = error.message
-            del given[error.field]
+    filters, errors = decode_form(given, ListingFilters)
+    if filters is None:  # every filter is optional: the search runs without the wrong ones
+        filters = msgspec.convert({k: v for k, v in given.items() if k not in errors}, ListingFilters)
+    return filters, errors
 
 
 def _int(value: str | None, default: int, high: int) -> int:
