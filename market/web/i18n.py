@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
@@ -136,11 +135,6 @@ def format_when(value: date | datetime, language: str) -> str:
 @lru_cache(maxsize=2048)
 def _format_day(day: date, language: str) -> str:
     return format_date(day, "medium", locale=_locale(language))
-
-
-def template_globals() -> dict[str, Any]:
-    """What every template may call besides ``_``: the language list and the formatters."""
-    return {"LANGUAGES": LANGUAGES}
 
 
 def country_name(code: str, language: str) -> str:

@@ -7,7 +7,7 @@ shown at each field it names, in the reader's language (``market.web.field_messa
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, get_args
 from uuid import UUID
 
 import asyncpg
@@ -26,7 +26,7 @@ from market.web.listing_form import decode_form, form_body, form_values, given_v
 from market.web.rendering import page, request_language
 from schemas.code_tables import UNITS
 from schemas.commodities import Commodity
-from schemas.listings import ListingCreate
+from schemas.listings import ListingCreate, ListingStatus
 
 __all__ = ["create_from_form", "hs_suggestions", "my_listings_page", "new_listing_page", "render_form"]
 
@@ -60,6 +60,9 @@ def render_form(
     )
 
 
+STATUSES = get_args(ListingStatus)
+
+
 @get("/my/listings", name="my-listings", include_in_schema=False, **requires("", organization=True))
 async def my_listings_page(
     request: Request[Any, Any, Any],
@@ -70,9 +73,6 @@ async def my_listings_page(
     status = request.query_params.get("status") or None
     listings = await own_listings(connection, caller_organization, status if status in STATUSES else None)
     return page(request, "my_listings.html", listings=listings, status=status)
-
-
-STATUSES = ("draft", "active", "paused", "closed", "expired")
 
 
 @get(
