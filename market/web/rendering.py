@@ -21,8 +21,9 @@ from litestar.template.config import TemplateConfig
 from market.access import caller_of
 from market.web import i18n, labels
 from market.web.assets import HTMX_PATH, SCRIPT_PATH, STYLE_PATH
+from schemas.filters import FILTER_NAMES
 
-__all__ = ["CSP", "SECURITY_HEADERS", "links_with", "page", "template_config", "url_with"]
+__all__ = ["CSP", "PAGE_PARAMETERS", "SECURITY_HEADERS", "links_with", "page", "template_config", "url_with"]
 
 CSP = "; ".join(
     [
@@ -79,11 +80,18 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(ENVIRONMENT))
 
 
+PAGE_PARAMETERS = frozenset(
+    {*FILTER_NAMES, "sort", "offset", "lang", "from", "to", "mode", "status", "tab", "side"}
+)
+"""The query parameters some page reads. Links carry these only: a URL full of others would
+otherwise be copied into every link of the page (a 33 KB query made a 1.1 MB search page)."""
+
+
 def _query_with(request: Request[Any, Any, Any], dropped: Iterable[str], changes: dict[str, Any]) -> str:
     """The query string with ``dropped`` and the changed parameters taken out, then the changes
-    that set a value put in (None or "" removes one)."""
+    that set a value put in (None or "" removes one). Parameters no page reads are left out."""
     gone = {*dropped, *changes}
-    params = {k: v for k, v in request.query_params.items() if k not in gone}
+    params = {k: v for k, v in request.query_params.items() if k in PAGE_PARAMETERS and k not in gone}
     params.update({k: v for k, v in changes.items() if v is not None and v != ""})
     return urlencode(params)
 

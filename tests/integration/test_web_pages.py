@@ -129,3 +129,12 @@ async def test_a_draft_page_is_for_its_owner_only(
             assert secret_title not in assert_page(hidden, 404)
         shown = await browser.get(path, headers=owner.headers)
         assert secret_title in assert_page(shown)
+
+
+async def test_parameters_no_page_reads_are_not_copied_into_its_links(app: Litestar) -> None:
+    junk = {f"junk{i}": "x" * 100 for i in range(300)}  # a 33 KB query string
+    async with asgi_client(app) as browser:
+        answer = await browser.get("/", params={**junk, "q": "cement", "side": "offer"})
+    html = assert_page(answer)
+    assert "junk0" not in html and len(answer.content) < 200_000
+    assert "side=offer" in html  # what the page reads is kept
